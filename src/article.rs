@@ -1,0 +1,616 @@
+//! An article: one Markdown file with its front matter read and checked.
+//!
+//! Parsing is pure: it takes the file's bytes and returns an [`Article`] or a
+//! diagnostic saying why the file cannot be one, plus warnings for what was
+//! accepted only for Hugo compatibility.
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::date;
+use crate::diagnostic::Diagnostic;
+use crate::frontmatter::{self, Split, Value};
+use crate::urls;
+
+/// One article, ready to be collected into feeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// Path under the content folder, with `/` separators (`posts/foo.md`).
+    pub path: String,
+    /// The path shown in messages (`content/posts/foo.md`).
+    pub shown_path: String,
+    pub title: String,
+    /// `date` (else `publishDate`).
+    pub date: DateTime<FixedOffset>,
+    /// `publishDate` (else `date`): when the article goes live.
+    pub publish_date: DateTime<FixedOffset>,
+    pub lastmod: Option<DateTime<FixedOffset>>,
+    pub expiry_date: Option<DateTime<FixedOffset>>,
+    pub draft: bool,
+    pub description: Option<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub authors: Vec<String>,
+    pub source_url: Option<String>,
+    pub source_name: Option<String>,
+    pub permalink: Url,
+    /// The Markdown body (after the front matter).
+    pub body: String,
+    /// The file line on which the body starts.
+    pub body_line: usize,
+}
+
+/// What parsing needs besides the file.
+#[derive(Debug, Clone)]
+pub struct ParseContext<'a> {
+    pub base_url: &'a Url,
+    pub timezone: Tz,
+}
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The article, or the error that made the file unusable.
+    pub article: Result<Article, Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Decodes a file's bytes as text the way every later stage wants it: UTF-8
+/// without a byte order mark, `\n` line endings, and no character that XML 1.0
+/// forbids (those are removed with a warning, since no feed may carry them).
+pub fn decode(bytes: &[u8], shown_path: &str) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Diagnostic::error(shown_path, Some(line), "the file is not valid UTF-8 text")
+            .with_help("save the file as UTF-8 (most editors have an \"encoding\" menu)")
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    };
+    let mut warnings = Vec::new();
+    if let Some(pos) = text.find(|c| !is_xml_char(c)) {
+        let line = 1 + text[..pos].matches('\n').count();
+        warnings.push(
+            Diagnostic::warning(
+                shown_path,
+                Some(line),
+                "control characters that XML forbids were removed",
+            )
+            .with_help(
+                "delete the invisible control characters (often pasted from another program)",
+            ),
+        );
+        return Ok((text.chars().filter(|&c| is_xml_char(c)).collect(), warnings));
+    }
+    Ok((text, warnings))
+}
+
+/// Characters XML 1.0 allows (Rust strings already exclude surrogates).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+        && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Parses one article. `path` is relative to the content folder.
+pub fn parse(path: &str, shown_path: &str, bytes: &[u8], ctx: &ParseContext<'_>) -> Parsed {
+    let mut warnings = Vec::new();
+    let article = decode(bytes, shown_path).and_then(|(text, decode_warnings)| {
+        warnings.extend(decode_warnings);
+        parse_text(path, shown_path, &text, ctx, &mut warnings)
+    });
+    Parsed { article, warnings }
+}
+
+fn parse_text(
+    path: &str,
+    shown: &str,
+    text: &str,
+    ctx: &ParseContext<'_>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Article, Diagnostic> {
+    let problem = |p: frontmatter::Problem| {
+        Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help)
+    };
+    let split = frontmatter::split(text).map_err(problem)?;
+    let entries = frontmatter::parse(&split).map_err(problem)?;
+    let fields = Fields {
+        split: &split,
+        entries,
+        shown,
+    };
+    warnings.extend(fields.duplicate_warnings());
+
+    let title = fields
+        .text("title", warnings)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            Diagnostic::error(shown, Some(split.first_line), "the article has no `title`")
+                .with_help("add a line such as `title: \"My article\"` to the front matter")
+        })?;
+    let date = fields.date(&["date"], ctx.timezone, warnings)?;
+    let publish_date = fields.date(
+        &["publishdate", "pubdate", "published"],
+        ctx.timezone,
+        warnings,
+    )?;
+    let (date, publish_date) = match (date, publish_date) {
+        (Some(d), Some(p)) => (d, p),
+        (Some(d), None) => (d, d),
+        (None, Some(p)) => (p, p),
+        (None, None) => {
+            return Err(Diagnostic::error(
+                shown,
+                Some(split.first_line),
+                "the article has no `date`",
+            )
+            .with_help(format!(
+                "add a line such as `date: 2024-03-05T10:00:00+08:00`; {}",
+                date::DATE_HELP
+            )))
+        }
+    };
+    let lastmod = fields.date(&["lastmod", "modified"], ctx.timezone, warnings)?;
+    let expiry_date = fields.date(&["expirydate", "unpublishdate"], ctx.timezone, warnings)?;
+    let draft = fields.draft(warnings);
+    let slug = fields
+        .text("slug", warnings)
+        .filter(|s| !s.trim().is_empty());
+    let url = fields
+        .text("url", warnings)
+        .filter(|s| !s.trim().is_empty());
+    let permalink =
+        permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url).map_err(|why| {
+            let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
+            Diagnostic::error(shown, line, why)
+                .with_help("give a path such as `/posts/my-article/`")
+        })?;
+    let mut authors = fields.list("authors", warnings);
+    if authors.is_empty() {
+        authors = fields.list("author", warnings);
+    }
+    Ok(Article {
+        path: path.to_owned(),
+        shown_path: shown.to_owned(),
+        title: title.trim().to_owned(),
+        date,
+        publish_date,
+        lastmod,
+        expiry_date,
+        draft,
+        description: fields
+            .text("description", warnings)
+            .filter(|s| !s.trim().is_empty()),
+        summary: fields
+            .text("summary", warnings)
+            .filter(|s| !s.trim().is_empty()),
+        tags: fields.list("tags", warnings),
+        categories: fields.list("categories", warnings),
+        authors,
+        source_url: fields
+            .text("source_url", warnings)
+            .filter(|s| !s.trim().is_empty()),
+        source_name: fields
+            .text("source_name", warnings)
+            .filter(|s| !s.trim().is_empty()),
+        permalink,
+        body: split.body.to_owned(),
+        body_line: split.body_line,
+    })
+}
+
+/// Front matter entries with Hugo's lookup rules: keys are case-insensitive,
+/// and of two equal keys the later wins.
+struct Fields<'a> {
+    split: &'a Split<'a>,
+    entries: Vec<(String, Value)>,
+    shown: &'a str,
+}
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The line of the last occurrence of a key.
+    fn line_of(&self, key: &str) -> Option<usize> {
+        let count = self
+            .entries
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .count();
+        frontmatter::key_line(self.split, key, count.saturating_sub(1))
+            .or(Some(self.split.first_line))
+    }
+
+    fn duplicate_warnings(&self) -> Vec<Diagnostic> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for (key, _) in &self.entries {
+            let lower = key.to_lowercase();
+            if seen.contains(&lower) {
+                let count = self
+                    .entries
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .count();
+                let line = frontmatter::key_line(self.split, key, count - 1);
+                if !out
+                    .iter()
+                    .any(|d: &Diagnostic| d.message.contains(&format!("`{lower}`")))
+                {
+                    out.push(
+                        Diagnostic::warning(self.shown, line, format!("duplicate front matter key `{lower}`; the last value wins, as in Hugo"))
+                            .with_help("delete the other line with this key"),
+                    );
+                }
+            } else {
+                seen.push(lower);
+            }
+        }
+        out
+    }
+
+    fn wrong_type(&self, key: &str, found: &Value, wanted: &str) -> Diagnostic {
+        Diagnostic::warning(
+            self.shown,
+            self.line_of(key),
+            format!(
+                "`{key}` should be {wanted}, but it is {}; it was ignored",
+                found.kind()
+            ),
+        )
+        .with_help(format!("write `{key}` as {wanted}"))
+    }
+
+    fn text(&self, key: &str, warnings: &mut Vec<Diagnostic>) -> Option<String> {
+        match self.get(key)? {
+            Value::Null => None,
+            Value::Str(s) => Some(s.clone()),
+            v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_)) => v.as_text(),
+            other => {
+                warnings.push(self.wrong_type(key, other, "text"));
+                None
+            }
+        }
+    }
+
+    /// A list of strings; one string is a list of one, as in Hugo.
+    fn list(&self, key: &str, warnings: &mut Vec<Diagnostic>) -> Vec<String> {
+        let items = match self.get(key) {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::List(items)) => items.iter().collect::<Vec<_>>(),
+            Some(single) => vec![single],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Value::Null => {}
+                Value::List(_) | Value::Map(_) => {
+                    warnings.push(self.wrong_type(key, item, "a list of text"))
+                }
+                scalar => {
+                    let text = scalar.as_text().unwrap_or_default();
+                    if !text.trim().is_empty() && !out.contains(&text) {
+                        out.push(text);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first of `keys` that is present, as a date.
+    fn date(
+        &self,
+        keys: &[&str],
+        tz: Tz,
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Result<Option<DateTime<FixedOffset>>, Diagnostic> {
+        let Some((key, value)) = keys.iter().find_map(|k| self.get(k).map(|v| (*k, v))) else {
+            return Ok(None);
+        };
+        let text = match value {
+            Value::Null => return Ok(None),
+            Value::Str(s) if s.trim().is_empty() => return Ok(None),
+            Value::Str(s) => s.clone(),
+            other => {
+                return Err(Diagnostic::error(
+                    self.shown,
+                    self.line_of(key),
+                    format!("`{key}` should be a date, but it is {}", other.kind()),
+                )
+                .with_help(date::DATE_HELP))
+            }
+        };
+        match date::parse(&text, tz) {
+            Ok(parsed) => {
+                if let Some(sloppy) = parsed.sloppy {
+                    warnings.push(
+                        Diagnostic::warning(self.shown, self.line_of(key), sloppy)
+                            .with_help(date::DATE_HELP),
+                    );
+                }
+                Ok(Some(parsed.value))
+            }
+            Err(why) => Err(Diagnostic::error(
+                self.shown,
+                self.line_of(key),
+                format!("invalid `{key}`: {why}"),
+            )
+            .with_help(date::DATE_HELP)),
+        }
+    }
+
+    /// `draft`, read as Hugo's `cast.ToBool` would. A value that is neither
+    /// true nor false keeps the article out of the feeds: publishing something
+    /// by accident is worse than holding it back.
+    fn draft(&self, warnings: &mut Vec<Diagnostic>) -> bool {
+        match self.get("draft") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Int(i)) => *i != 0,
+            Some(Value::Str(s))
+                if matches!(s.trim().to_lowercase().as_str(), "true" | "1" | "t") =>
+            {
+                true
+            }
+            Some(Value::Str(s))
+                if matches!(s.trim().to_lowercase().as_str(), "false" | "0" | "f" | "") =>
+            {
+                false
+            }
+            Some(other) => {
+                warnings.push(
+                    Diagnostic::warning(
+                        self.shown,
+                        self.line_of("draft"),
+                        format!("`draft` should be true or false, but it is {}; the article is treated as a draft", describe(other)),
+                    )
+                    .with_help("write `draft: true` or `draft: false`"),
+                );
+                true
+            }
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value.as_text() {
+        Some(text) => format!("`{text}`"),
+        None => value.kind().to_owned(),
+    }
+}
+
+/// The article's address, the way Hugo makes it: `posts/foo.md` and
+/// `posts/foo/index.md` are both `/posts/foo/`; `slug` replaces the last
+/// segment and `url` the whole path.
+pub fn permalink(
+    path: &str,
+    slug: Option<&str>,
+    url: Option<&str>,
+    base: &Url,
+) -> Result<Url, String> {
+    if let Some(url) = url {
+        let url = url.trim();
+        if let Ok(absolute) = Url::parse(url) {
+            return match absolute.scheme() {
+                "http" | "https" => Ok(absolute),
+                _ => Err(format!("`url` `{url}` is not a web address")),
+            };
+        }
+        let mut path = url.to_owned();
+        let last = path.rsplit('/').next().unwrap_or_default();
+        if !last.is_empty() && !last.contains('.') {
+            path.push('/');
+        }
+        return urls::site_url(base, &path)
+            .ok_or_else(|| format!("`url` `{url}` is not a valid path"));
+    }
+    let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+    let file = segments.pop().unwrap_or_default();
+    let stem = file
+        .rsplit_once('.')
+        .map_or(file.as_str(), |(stem, _)| stem);
+    if stem != "index" {
+        segments.push(stem.to_owned());
+    }
+    if let Some(slug) = slug {
+        let slug = slug.trim().trim_matches('/');
+        match segments.last_mut() {
+            Some(last) => *last = slug.to_owned(),
+            None => segments.push(slug.to_owned()),
+        }
+    }
+    let mut rel = String::new();
+    for segment in segments.iter().filter(|s| !s.is_empty()) {
+        rel.push_str(&urls::encode_segment(&urls::path_segment(segment)));
+        rel.push('/');
+    }
+    base.join(&rel)
+        .map_err(|e| format!("cannot make a permalink from `{path}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx_url() -> Url {
+        Url::parse("https://example.com/").unwrap()
+    }
+
+    fn parse_str(text: &str) -> Parsed {
+        let base = ctx_url();
+        let ctx = ParseContext {
+            base_url: &base,
+            timezone: chrono_tz::Asia::Taipei,
+        };
+        parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
+    }
+
+    #[test]
+    fn reads_the_users_format() {
+        let p = parse_str(
+            "---\ntitle: \"開源 AI\"\ndate: 2025-12-24T12:30:00+08:00\ndescription: \"短\"\ntags: [\"黃仁勳\", \"NVIDIA\"]\ncategories: [\"科技\"]\nsource_url: \"https://www.youtube.com/watch?v=x\"\nsource_name: \"Show\"\ndraft: false\n---\n\nBody\n",
+        );
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let a = p.article.unwrap();
+        assert_eq!(a.title, "開源 AI");
+        assert_eq!(a.date.to_rfc3339(), "2025-12-24T12:30:00+08:00");
+        assert_eq!(a.publish_date, a.date);
+        assert_eq!(a.tags, ["黃仁勳", "NVIDIA"]);
+        assert_eq!(a.categories, ["科技"]);
+        assert_eq!(a.source_name.as_deref(), Some("Show"));
+        assert_eq!(a.permalink.as_str(), "https://example.com/posts/a/");
+        assert_eq!(a.body, "\nBody\n");
+        assert_eq!(a.body_line, 11);
+        assert!(!a.draft);
+    }
+
+    #[test]
+    fn bom_crlf_and_single_string_terms() {
+        let p = parse_str(
+            "\u{feff}---\r\ntitle: A\r\ndate: 2024-03-05\r\ntags: solo\r\n---\r\nBody\r\n",
+        );
+        let a = p.article.unwrap();
+        assert_eq!(a.tags, ["solo"]);
+        assert_eq!(a.date.to_rfc3339(), "2024-03-05T00:00:00+08:00");
+        assert_eq!(a.body, "Body\n");
+    }
+
+    #[test]
+    fn hugo_key_aliases_and_case() {
+        let p = parse_str("---\nTitle: A\nDate: 2024-03-05\npublishDate: 2024-04-01\nLastMod: 2024-05-01\nexpiryDate: 2030-01-01\n---\n");
+        let a = p.article.unwrap();
+        assert_eq!(a.publish_date.to_rfc3339(), "2024-04-01T00:00:00+08:00");
+        assert_eq!(a.date.to_rfc3339(), "2024-03-05T00:00:00+08:00");
+        assert!(a.lastmod.is_some() && a.expiry_date.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_warn_and_the_last_wins() {
+        let p = parse_str("---\ntitle: First\ndate: 2024-03-05\ntitle: Second\n---\n");
+        assert_eq!(p.article.unwrap().title, "Second");
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(4));
+        assert!(p.warnings[0].message.contains("duplicate"));
+    }
+
+    #[test]
+    fn missing_title_or_date_is_an_error_with_a_line() {
+        let e = parse_str("---\ndate: 2024-03-05\n---\n")
+            .article
+            .unwrap_err();
+        assert!(e.message.contains("no `title`"));
+        assert_eq!(e.line, Some(2));
+        let e = parse_str("---\ntitle: A\n---\n").article.unwrap_err();
+        assert!(e.message.contains("no `date`"));
+        let e = parse_str("---\ntitle: A\ndate: someday\n---\n")
+            .article
+            .unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("someday"));
+        let e = parse_str("---\ntitle: A\ndate: [1]\n---\n")
+            .article
+            .unwrap_err();
+        assert!(e.message.contains("a list"));
+    }
+
+    #[test]
+    fn odd_drafts_are_held_back_with_a_warning() {
+        let p = parse_str("---\ntitle: A\ndate: 2024-03-05\ndraft: maybe\n---\n");
+        assert!(p.article.unwrap().draft);
+        assert_eq!(p.warnings[0].line, Some(4));
+        assert!(
+            parse_str("---\ntitle: A\ndate: 2024-03-05\ndraft: \"true\"\n---\n")
+                .article
+                .unwrap()
+                .draft
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_reported() {
+        let p = parse_str("---\ntitle: A\ndate: 2024-03-05\ntags: 5\ncategories: {a: 1}\n---\n");
+        let a = p.article.unwrap();
+        assert_eq!(a.tags, ["5"]);
+        assert!(a.categories.is_empty());
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(5));
+    }
+
+    #[test]
+    fn not_utf8_names_the_line() {
+        let base = ctx_url();
+        let ctx = ParseContext {
+            base_url: &base,
+            timezone: Tz::UTC,
+        };
+        let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
+            .article
+            .unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn forbidden_xml_characters_are_removed() {
+        let p = parse_str("---\ntitle: \"A\u{1}B\"\ndate: 2024-03-05\n---\nx\u{0}y\u{FFFF}\n");
+        let a = p.article.unwrap();
+        assert_eq!(a.title, "AB");
+        assert_eq!(a.body, "xy\n");
+        assert_eq!(p.warnings[0].line, Some(2));
+    }
+
+    #[test]
+    fn permalinks_follow_hugo() {
+        let base = Url::parse("https://example.com/blog/").unwrap();
+        let p = |path: &str, slug: Option<&str>, url: Option<&str>| {
+            permalink(path, slug, url, &base).unwrap().to_string()
+        };
+        assert_eq!(
+            p("posts/foo.md", None, None),
+            "https://example.com/blog/posts/foo/"
+        );
+        assert_eq!(
+            p("posts/foo/index.md", None, None),
+            "https://example.com/blog/posts/foo/"
+        );
+        assert_eq!(
+            p("posts/My Post.md", None, None),
+            "https://example.com/blog/posts/my-post/"
+        );
+        assert_eq!(
+            p("posts/foo.md", Some("bar"), None),
+            "https://example.com/blog/posts/bar/"
+        );
+        assert_eq!(
+            p("posts/foo.md", None, Some("/custom/path")),
+            "https://example.com/blog/custom/path/"
+        );
+        assert_eq!(
+            p("posts/foo.md", None, Some("/feed.xml")),
+            "https://example.com/blog/feed.xml"
+        );
+        assert_eq!(
+            p("文章/開源.md", None, None),
+            "https://example.com/blog/%E6%96%87%E7%AB%A0/%E9%96%8B%E6%BA%90/"
+        );
+        assert_eq!(
+            p("a.md", Some("x?y#z"), None),
+            "https://example.com/blog/x%3Fy%23z/"
+        );
+        assert!(permalink("a.md", None, Some("javascript:alert(1)"), &base).is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! The feeds a site gets, and what each one holds. The emitters in [`rss`]
+//! and [`json`] turn a [`Feed`] into bytes.
+
+pub mod json;
+pub mod rss;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::article::Article;
+use crate::config::Config;
+use crate::taxonomy::Term;
+use crate::urls::encode_segment;
+
+/// The name the generator gives itself in feeds.
+pub const GENERATOR: &str = concat!("feedsmith ", env!("CARGO_PKG_VERSION"));
+
+/// Which slice of the site a feed covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Site,
+    Category(&'a Term),
+    Tag(&'a Term),
+}
+
+impl Scope<'_> {
+    /// The folder under the output folder (`""`, `categories/x/`, `tags/x/`).
+    pub fn folder(&self) -> String {
+        match self {
+            Scope::Site => String::new(),
+            Scope::Category(t) => format!("categories/{}/", t.slug),
+            Scope::Tag(t) => format!("tags/{}/", t.slug),
+        }
+    }
+
+    /// The same folder as a URL path, percent-encoded.
+    fn url_folder(&self) -> String {
+        match self {
+            Scope::Site => String::new(),
+            Scope::Category(t) => format!("categories/{}/", encode_segment(&t.slug)),
+            Scope::Tag(t) => format!("tags/{}/", encode_segment(&t.slug)),
+        }
+    }
+}
+
+/// One item of a feed: an article and its rendered body.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub article: &'a Article,
+    /// Full HTML, absent when the config asks for summaries only.
+    pub html: Option<&'a str>,
+    pub summary: &'a str,
+}
+
+/// One feed, ready to emit.
+#[derive(Debug, Clone)]
+pub struct Feed<'a> {
+    pub title: String,
+    pub description: String,
+    pub home_url: String,
+    pub rss_url: String,
+    pub json_url: String,
+    pub language: Option<&'a str>,
+    pub entries: Vec<Entry<'a>>,
+}
+
+/// The file names, under a scope's folder.
+pub const RSS_FILE: &str = "rss.xml";
+pub const JSON_FILE: &str = "feed.json";
+
+impl<'a> Feed<'a> {
+    /// Describes the feed of `scope`.
+    pub fn new(config: &'a Config, scope: Scope<'_>, entries: Vec<Entry<'a>>) -> Feed<'a> {
+        let folder = scope.url_folder();
+        let feed_url = |file: &str| join(&config.feeds_url, &format!("{folder}{file}"));
+        let zh = config
+            .language
+            .as_deref()
+            .is_some_and(|l| l.to_lowercase().starts_with("zh"));
+        let site = config.title.as_str();
+        let (title, description) = match (scope, zh) {
+            (Scope::Site, _) => (
+                site.to_owned(),
+                if config.description.trim().is_empty() {
+                    site.to_owned()
+                } else {
+                    config.description.clone()
+                },
+            ),
+            (Scope::Category(t), true) => (
+                format!("{site}｜分類：{}", t.name),
+                format!("{site}中分類為「{}」的文章", t.name),
+            ),
+            (Scope::Tag(t), true) => (
+                format!("{site}｜標籤：{}", t.name),
+                format!("{site}中標籤為「{}」的文章", t.name),
+            ),
+            (Scope::Category(t), false) => (
+                format!("{site} | Category: {}", t.name),
+                format!("Articles in the category “{}” on {site}", t.name),
+            ),
+            (Scope::Tag(t), false) => (
+                format!("{site} | Tag: {}", t.name),
+                format!("Articles tagged “{}” on {site}", t.name),
+            ),
+        };
+        Feed {
+            title,
+            description,
+            home_url: join(&config.base_url, &folder),
+            rss_url: feed_url(RSS_FILE),
+            json_url: feed_url(JSON_FILE),
+            language: config.language.as_deref(),
+            entries,
+        }
+    }
+
+    /// The latest moment anything in the feed changed: the newest publish or
+    /// `lastmod` date among its items. Never the wall clock, so that the same
+    /// input gives the same bytes.
+    pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
+        self.entries
+            .iter()
+            .flat_map(|e| [Some(e.article.publish_date), e.article.lastmod])
+            .flatten()
+            .max()
+    }
+}
+
+fn join(base: &url::Url, path: &str) -> String {
+    // `path` is built from encoded segments, so joining cannot fail; fall back
+    // to plain concatenation rather than panic if it ever did.
+    base.join(path)
+        .map_or_else(|_| format!("{base}{path}"), |u| u.to_string())
+}

@@ -1,0 +1,276 @@
+//! Article bodies: Markdown (with raw HTML and Hugo shortcodes) to the HTML and
+//! plain-text summary that go into feeds.
+
+use lol_html::{element, rewrite_str, RewriteStrSettings};
+use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
+use url::Url;
+
+use crate::shortcode::{self, RefResolver};
+use crate::urls;
+
+/// Hugo's manual summary divider.
+const MORE: &str = "<!--more-->";
+
+/// How many characters an automatic summary keeps at most.
+pub const SUMMARY_CHARS: usize = 200;
+
+/// A rendered body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Full HTML with every link absolute.
+    pub html: String,
+    /// The text before `<!--more-->`, or the start of the text, as plain text.
+    pub summary: String,
+    /// Problems found while rendering: (line in the file, message, help).
+    pub notes: Vec<(usize, String, String)>,
+}
+
+/// Renders a body. `body_line` is the file line the body starts on (for
+/// notes); `permalink` and `base` resolve relative links.
+pub fn render(
+    body: &str,
+    body_line: usize,
+    permalink: &Url,
+    base: &Url,
+    refs: &dyn RefResolver,
+) -> Rendered {
+    let expanded = shortcode::expand(body, refs);
+    let mut notes: Vec<(usize, String, String)> = expanded
+        .notes
+        .into_iter()
+        .map(|n| {
+            (
+                body_line + body[..n.offset].matches('\n').count(),
+                n.message,
+                n.help,
+            )
+        })
+        .collect();
+    let text = expanded.text;
+
+    let mut html_out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut html_out, Parser::new_ext(&text, options()));
+    let html_out = match absolutize(&html_out, permalink, base) {
+        Ok(html) => html,
+        Err(e) => {
+            notes.push((
+                body_line,
+                format!("could not rewrite links to absolute ones: {e}"),
+                "check the raw HTML in this article".into(),
+            ));
+            html_out
+        }
+    };
+    let summary = match text.find(MORE) {
+        Some(at) => plain_text(&text[..at]),
+        None => truncate(&plain_text(&text), SUMMARY_CHARS),
+    };
+    Rendered {
+        html: html_out,
+        summary,
+        notes,
+    }
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// Makes every link and media source absolute, in Markdown output and raw HTML
+/// alike, because most feed readers do not resolve relative URLs.
+fn absolutize(
+    html: &str,
+    permalink: &Url,
+    base: &Url,
+) -> Result<String, lol_html::errors::RewritingError> {
+    let fix = |value: &str| urls::resolve_link(value, permalink, base);
+    let fix_attr = |el: &mut lol_html::html_content::Element, name: &str| {
+        if let Some(new) = el.get_attribute(name).and_then(|v| fix(&v)) {
+            el.set_attribute(name, &new)?;
+        }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    };
+    let fix_srcset = |el: &mut lol_html::html_content::Element| {
+        if let Some(srcset) = el.get_attribute("srcset") {
+            let fixed: Vec<String> = srcset
+                .split(',')
+                .map(|candidate| {
+                    let candidate = candidate.trim();
+                    let (url, descriptor) = candidate
+                        .split_once(char::is_whitespace)
+                        .unwrap_or((candidate, ""));
+                    let url = fix(url).unwrap_or_else(|| url.to_owned());
+                    if descriptor.is_empty() {
+                        url
+                    } else {
+                        format!("{url} {}", descriptor.trim())
+                    }
+                })
+                .collect();
+            el.set_attribute("srcset", &fixed.join(", "))?;
+        }
+        Ok(())
+    };
+    let rewritten = rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!("[href]", |el| fix_attr(el, "href")),
+                element!("[src]", |el| fix_attr(el, "src")),
+                element!("[poster]", |el| fix_attr(el, "poster")),
+                element!("[srcset]", fix_srcset),
+            ],
+            strict: false,
+            ..RewriteStrSettings::new()
+        },
+    );
+    rewritten
+}
+
+/// The readable text of some Markdown: no markup, no raw HTML, white space
+/// folded to single spaces.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::Rule => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            ) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a line may break next to this character without a space: CJK
+/// scripts do not separate words with spaces.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}' | '\u{2E80}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}'
+        | '\u{20000}'..='\u{2FFFF}')
+}
+
+/// Shortens text to at most `max` characters (plus an ellipsis), cutting on a
+/// word boundary where the text has spaces and between characters in CJK text.
+pub fn truncate(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_owned();
+    }
+    // A break is allowed before position i when the text has white space there
+    // or a CJK character on either side. Prefer a break late in the text, but
+    // not earlier than half way: a too-short summary is worse than a cut word.
+    let allowed = |i: usize| {
+        chars[i].is_whitespace()
+            || chars[i - 1].is_whitespace()
+            || is_cjk(chars[i])
+            || is_cjk(chars[i - 1])
+    };
+    let cut = (max / 2..=max).rev().find(|&i| allowed(i)).unwrap_or(max);
+    let kept: String = chars[..cut].iter().collect();
+    let kept = kept
+        .trim_end()
+        .trim_end_matches(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | ':' | '：'));
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn no_refs(_: &str) -> Option<String> {
+        None
+    }
+
+    fn r(body: &str) -> Rendered {
+        render(
+            body,
+            10,
+            &url("https://e.com/posts/a/"),
+            &url("https://e.com/"),
+            &no_refs,
+        )
+    }
+
+    #[test]
+    fn markdown_extensions_are_on() {
+        let out = r("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ text[^1]\n\n[^1]: note\n").html;
+        assert!(out.contains("<table>"));
+        assert!(out.contains("<del>gone</del>"));
+        assert!(out.contains("footnote-definition"));
+        assert!(out.contains("href=\"https://e.com/posts/a/#1\""), "{out}");
+    }
+
+    #[test]
+    fn links_and_images_become_absolute_in_markdown_and_raw_html() {
+        let out = r("![c](cover.jpg) [x](/about/) <img src=\"b.png\" srcset=\"b.png 1x, /c.png 2x\"> [q](a?b=1&c=2) [m](mailto:a@b.c)").html;
+        assert!(
+            out.contains("src=\"https://e.com/posts/a/cover.jpg\""),
+            "{out}"
+        );
+        assert!(out.contains("href=\"https://e.com/about/\""), "{out}");
+        assert!(out.contains("src=\"https://e.com/posts/a/b.png\""), "{out}");
+        assert!(
+            out.contains("srcset=\"https://e.com/posts/a/b.png 1x, https://e.com/c.png 2x\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("href=\"https://e.com/posts/a/a?b=1&amp;c=2\""),
+            "{out}"
+        );
+        assert!(out.contains("href=\"mailto:a@b.c\""), "{out}");
+    }
+
+    #[test]
+    fn shortcode_notes_carry_file_lines() {
+        let out = r("one\n\n{{< unknown >}}\n");
+        assert_eq!(out.notes.len(), 1);
+        assert_eq!(out.notes[0].0, 12);
+        assert!(!out.html.contains("{{"));
+    }
+
+    #[test]
+    fn summary_uses_the_more_divider() {
+        let out = r("Intro **bold**.\n\n<!--more-->\n\nRest of it.");
+        assert_eq!(out.summary, "Intro bold.");
+        assert!(out.html.contains("Rest of it."));
+    }
+
+    #[test]
+    fn plain_text_skips_markup_and_html() {
+        assert_eq!(
+            plain_text("# Title\n\nSome *text* and <b>html</b>.\n\n- a\n- b"),
+            "Title Some text and html. a b"
+        );
+    }
+
+    #[test]
+    fn truncation_respects_words_and_cjk() {
+        let english = "word ".repeat(60);
+        let t = truncate(&english, 200);
+        assert!(t.ends_with("word…"), "{t}");
+        assert!(t.chars().count() <= 201);
+        let chinese = "開源不只是一種授權方式".repeat(30);
+        let t = truncate(&chinese, 200);
+        assert_eq!(t.chars().count(), 201);
+        assert!(t.ends_with('…'));
+        assert_eq!(truncate("short", 200), "short");
+        let one_word = "x".repeat(300);
+        assert_eq!(truncate(&one_word, 200).chars().count(), 201);
+    }
+}

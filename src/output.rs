@@ -1,0 +1,278 @@
+//! Writing the output folder (I/O edge).
+//!
+//! Every file is written to a temporary file in its own folder and renamed
+//! into place, so a reader (or a deploy) never sees half a feed. Files whose
+//! bytes would not change are left alone. Feeds that are no longer produced are
+//! deleted — but only files feedsmith itself wrote, which it lists in a
+//! manifest; nothing else in the output folder is ever touched.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Component, Path};
+
+/// The list of files feedsmith wrote, kept in the output folder.
+pub const MANIFEST: &str = ".feedsmith-manifest";
+
+const MANIFEST_HEADER: &str =
+    "# Files written by feedsmith. It deletes only these, when they are no longer produced.\n";
+
+/// What a build would do to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    Create,
+    Update,
+    Remove,
+}
+
+impl Change {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Change::Create => "create",
+            Change::Update => "update",
+            Change::Remove => "remove",
+        }
+    }
+}
+
+/// The difference between the files a build produces and the output folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Changed paths (relative to the output folder) in path order.
+    pub changes: Vec<(String, Change)>,
+    pub unchanged: usize,
+}
+
+/// An I/O failure, with the path it happened on.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct OutputError {
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Adds the manifest listing `files` to them.
+pub fn with_manifest(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let mut manifest = String::from(MANIFEST_HEADER);
+    for path in files.keys() {
+        manifest.push_str(path);
+        manifest.push('\n');
+    }
+    files.insert(MANIFEST.to_owned(), manifest.into_bytes());
+    files
+}
+
+/// Reads the previous manifest. Only plain relative paths are trusted, so an
+/// edited manifest can never make feedsmith delete outside the output folder.
+fn previous_files(out_dir: &Path) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(out_dir.join(MANIFEST)) else {
+        return BTreeSet::new();
+    };
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| {
+            Path::new(l)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Compares the files to the output folder.
+pub fn plan(out_dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Plan {
+    let mut plan = Plan::default();
+    for (rel, bytes) in files {
+        let path = out_dir.join(rel);
+        match std::fs::read(&path) {
+            Ok(existing) if existing == *bytes => plan.unchanged += 1,
+            Ok(_) => plan.changes.push((rel.clone(), Change::Update)),
+            Err(_) if path.exists() => plan.changes.push((rel.clone(), Change::Update)),
+            Err(_) => plan.changes.push((rel.clone(), Change::Create)),
+        }
+    }
+    for old in previous_files(out_dir) {
+        if !files.contains_key(&old) && out_dir.join(&old).is_file() {
+            plan.changes.push((old, Change::Remove));
+        }
+    }
+    plan.changes.sort();
+    plan
+}
+
+/// Carries out a plan. The manifest is written last, so that if anything
+/// fails before, the old manifest still lists every file feedsmith wrote.
+pub fn apply(
+    out_dir: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    plan: &Plan,
+) -> Result<(), OutputError> {
+    std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
+    let mut manifest_change = false;
+    for (rel, change) in &plan.changes {
+        if rel == MANIFEST {
+            manifest_change = true;
+            continue;
+        }
+        let path = out_dir.join(rel);
+        match change {
+            Change::Create | Change::Update => write_atomic(&path, &files[rel])?,
+            Change::Remove => remove_with_empty_parents(out_dir, &path)?,
+        }
+    }
+    if manifest_change {
+        write_atomic(&out_dir.join(MANIFEST), &files[MANIFEST])?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a
+/// rename, so `path` holds either its old bytes or the new ones, never a part.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err(dir))?;
+    if path.is_dir() {
+        return Err(OutputError {
+            path: path.display().to_string(),
+            source: std::io::Error::other("a folder is in the way of this feed file"),
+        });
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".feedsmith-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Feeds are public files: readable by the web server like any other.
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(err(dir))?;
+    tmp.write_all(bytes).map_err(err(path))?;
+    tmp.persist(path).map_err(|e| OutputError {
+        path: path.display().to_string(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// Removes a file, then each parent folder it leaves empty, up to `root`.
+fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(path)(e)),
+    }
+    let mut folder = path.parent();
+    while let Some(dir) = folder {
+        if dir == root || !dir.starts_with(root) || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        with_manifest(
+            entries
+                .iter()
+                .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn writes_then_plans_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = files(&[("rss.xml", "a"), ("tags/x/rss.xml", "b")]);
+        let p = plan(dir.path(), &f);
+        assert_eq!(p.changes.len(), 3);
+        assert!(p.changes.iter().all(|(_, c)| *c == Change::Create));
+        apply(dir.path(), &f, &p).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("tags/x/rss.xml")).unwrap(),
+            "b"
+        );
+        assert_eq!(
+            plan(dir.path(), &f),
+            Plan {
+                changes: vec![],
+                unchanged: 3
+            }
+        );
+    }
+
+    #[test]
+    fn removes_only_its_own_stale_files_and_emptied_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = files(&[
+            ("rss.xml", "a"),
+            ("tags/x/rss.xml", "b"),
+            ("tags/y/rss.xml", "c"),
+        ]);
+        apply(dir.path(), &first, &plan(dir.path(), &first)).unwrap();
+        std::fs::write(dir.path().join("tags/y/mine.txt"), "user file").unwrap();
+        std::fs::write(dir.path().join("CNAME"), "user file").unwrap();
+
+        let second = files(&[("rss.xml", "a2")]);
+        let p = plan(dir.path(), &second);
+        assert!(p
+            .changes
+            .contains(&("tags/x/rss.xml".into(), Change::Remove)));
+        assert!(p.changes.contains(&("rss.xml".into(), Change::Update)));
+        apply(dir.path(), &second, &p).unwrap();
+        assert!(
+            !dir.path().join("tags/x").exists(),
+            "emptied folder removed"
+        );
+        assert!(
+            dir.path().join("tags/y/mine.txt").exists(),
+            "user file kept"
+        );
+        assert!(!dir.path().join("tags/y/rss.xml").exists());
+        assert!(dir.path().join("CNAME").exists());
+    }
+
+    #[test]
+    fn a_tampered_manifest_cannot_delete_outside() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("feeds");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(parent.path().join("precious"), "x").unwrap();
+        std::fs::write(out.join(MANIFEST), "../precious\n/etc/passwd\n").unwrap();
+        let f = files(&[("rss.xml", "a")]);
+        let p = plan(&out, &f);
+        assert!(p.changes.iter().all(|(_, c)| *c != Change::Remove));
+        apply(&out, &f, &p).unwrap();
+        assert!(parent.path().join("precious").exists());
+    }
+
+    #[test]
+    fn leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write_atomic(&dir.path().join("a.xml"), b"x").unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.xml"]);
+    }
+
+    #[test]
+    fn a_folder_in_the_way_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("rss.xml")).unwrap();
+        let e = write_atomic(&dir.path().join("rss.xml"), b"x").unwrap_err();
+        assert!(e.to_string().contains("folder is in the way"));
+    }
+}

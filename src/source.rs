@@ -1,0 +1,183 @@
+//! Reading the content folder (I/O edge).
+//!
+//! Finds the articles the way Hugo does: every Markdown file, recursively,
+//! except section pages (`_index.md`), the resources of a page bundle (other
+//! Markdown files beside an `index.md`), hidden files and editor leftovers.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::build::SourceFile;
+use crate::diagnostic::Diagnostic;
+
+/// The largest article feedsmith reads; anything bigger is not an article.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Whether a file name is an editor's temporary or backup file, or hidden.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+}
+
+/// Whether a file name is a Markdown article (by name only).
+pub fn is_markdown_name(name: &str) -> bool {
+    !is_ignored_name(name) && (name.ends_with(".md") || name.ends_with(".markdown"))
+}
+
+fn is_bundle_index(name: &str) -> bool {
+    name == "index.md" || name == "index.markdown"
+}
+
+fn is_section_index(name: &str) -> bool {
+    name == "_index.md" || name == "_index.markdown"
+}
+
+/// Finds and reads every article under `dir`, sorted by path. Problems with
+/// single files or folders (unreadable, symlink loops) are diagnostics, not
+/// failures: the rest of the site still builds.
+pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    let walker = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let shown = e
+                    .path()
+                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                let message = match e.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "symbolic link loop back to {}; not followed",
+                        ancestor.display()
+                    ),
+                    None => format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    ),
+                };
+                diagnostics.push(Diagnostic::warning(shown, None, message).with_help(
+                    "fix the link or the permissions, or move it out of the content folder",
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if !is_markdown_name(&name) || is_section_index(&name) {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let Some(rel) = rel_string(rel) else {
+            diagnostics.push(
+                Diagnostic::warning(
+                    entry.path().display().to_string(),
+                    None,
+                    "the file name is not valid UTF-8; skipped",
+                )
+                .with_help("rename the file"),
+            );
+            continue;
+        };
+        found.push((rel, entry.path().to_path_buf()));
+    }
+
+    let bundles: BTreeSet<String> = found
+        .iter()
+        .filter_map(|(rel, _)| {
+            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            is_bundle_index(name).then(|| folder.to_owned())
+        })
+        .collect();
+    let sources = found
+        .into_iter()
+        .filter(|(rel, _)| !in_bundle(rel, &bundles))
+        .map(|(rel, path)| SourceFile {
+            shown: path.display().to_string(),
+            bytes: read_file(&path),
+            path: rel,
+        })
+        .collect();
+    (sources, diagnostics)
+}
+
+/// Whether `rel` is a resource of a page bundle rather than an article.
+fn in_bundle(rel: &str, bundles: &BTreeSet<String>) -> bool {
+    let (own_folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let mut folder = own_folder;
+    loop {
+        let is_own_index = folder == own_folder && is_bundle_index(name);
+        if !is_own_index && bundles.contains(folder) && !folder.is_empty() {
+            return true;
+        }
+        match folder.rsplit_once('/') {
+            Some((parent, _)) => folder = parent,
+            None if !folder.is_empty() => folder = "",
+            None => return false,
+        }
+    }
+}
+
+fn rel_string(rel: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    parts.map(|p| p.join("/"))
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "it is {} MiB, more than the {} MiB an article may have",
+            meta.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    std::fs::read(path).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_leftovers_are_ignored() {
+        for name in [
+            ".#a.md",
+            "a.md~",
+            ".a.md.swp",
+            "#a.md#",
+            ".hidden.md",
+            "a.txt",
+            "a.md.tmp",
+        ] {
+            assert!(!is_markdown_name(name), "{name}");
+        }
+        assert!(is_markdown_name("a.md"));
+        assert!(is_markdown_name("開源.markdown"));
+    }
+
+    #[test]
+    fn bundle_resources_are_not_articles() {
+        let bundles: BTreeSet<String> = ["posts/foo".to_owned()].into();
+        assert!(!in_bundle("posts/foo/index.md", &bundles));
+        assert!(in_bundle("posts/foo/notes.md", &bundles));
+        assert!(in_bundle("posts/foo/deep/more.md", &bundles));
+        assert!(!in_bundle("posts/bar.md", &bundles));
+        assert!(!in_bundle("top.md", &bundles));
+    }
+}
