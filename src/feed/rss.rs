@@ -3,7 +3,10 @@
 
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::DublinCoreExtension;
-use ::rss::{Category, Channel, Guid, Item, Source};
+use std::collections::BTreeMap;
+
+use ::rss::extension::Extension;
+use ::rss::{Category, Channel, Item, Source};
 
 use super::{Entry, Feed, GENERATOR};
 use crate::config::Config;
@@ -79,10 +82,7 @@ fn item(entry: &Entry<'_>, config: &Config) -> Item {
         description: Some(entry.summary.to_owned()),
         author,
         categories,
-        guid: Some(Guid {
-            value: a.permalink.to_string(),
-            permalink: true,
-        }),
+        extensions: permalink_guid(a.permalink.as_str()),
         pub_date: Some(a.publish_date.to_rfc2822()),
         source: a.source_url.as_ref().map(|url| Source {
             url: url.clone(),
@@ -95,4 +95,17 @@ fn item(entry: &Entry<'_>, config: &Config) -> Item {
         }),
         ..Item::default()
     }
+}
+
+/// `<guid isPermaLink="true">`. The rss crate's `Guid` leaves the attribute
+/// out when it is true (the spec's default), but some readers and validators
+/// look for it, so it is written through the crate's generic element writer.
+fn permalink_guid(permalink: &str) -> ::rss::extension::ExtensionMap {
+    let guid = Extension {
+        name: "guid".to_owned(),
+        value: Some(permalink.to_owned()),
+        attrs: BTreeMap::from([("isPermaLink".to_owned(), "true".to_owned())]),
+        children: BTreeMap::new(),
+    };
+    BTreeMap::from([(String::new(), BTreeMap::from([("guid".to_owned(), vec![guid])]))])
 }
