@@ -93,6 +93,45 @@ pub fn decode(bytes: &[u8], shown_path: &str) -> Result<(String, Vec<Diagnostic>
     Ok((text, warnings))
 }
 
+/// Removes characters XML forbids from front matter values. The file text was
+/// already cleaned, but YAML and TOML escapes (`"\x01"`, `"\a"`) create such
+/// characters only when the value is parsed.
+fn scrub_escaped_controls(
+    entries: &mut [(String, Value)],
+    split: &Split<'_>,
+    shown: &str,
+) -> Vec<Diagnostic> {
+    fn scrub(value: &mut Value) -> bool {
+        match value {
+            Value::Str(s) if s.contains(|c| !is_xml_char(c)) => {
+                s.retain(is_xml_char);
+                true
+            }
+            Value::List(items) => items.iter_mut().fold(false, |acc, v| scrub(v) | acc),
+            Value::Map(pairs) => pairs.iter_mut().fold(false, |acc, (k, v)| {
+                let key_dirty = k.contains(|c| !is_xml_char(c));
+                k.retain(is_xml_char);
+                scrub(v) | key_dirty | acc
+            }),
+            _ => false,
+        }
+    }
+    let mut warnings = Vec::new();
+    for (key, value) in entries.iter_mut() {
+        if scrub(value) {
+            warnings.push(
+                Diagnostic::warning(
+                    shown,
+                    frontmatter::key_line(split, key, 0),
+                    format!("the value of `{key}` holds control characters that XML forbids; they were removed"),
+                )
+                .with_help("remove the escape sequence (such as `\\x01` or `\\a`) from the value"),
+            );
+        }
+    }
+    warnings
+}
+
 /// Characters XML 1.0 allows (Rust strings already exclude surrogates).
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
@@ -120,7 +159,8 @@ fn parse_text(
         Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help)
     };
     let split = frontmatter::split(text).map_err(problem)?;
-    let entries = frontmatter::parse(&split).map_err(problem)?;
+    let mut entries = frontmatter::parse(&split).map_err(problem)?;
+    warnings.extend(scrub_escaped_controls(&mut entries, &split, shown));
     let fields = Fields {
         split: &split,
         entries,
@@ -293,7 +333,7 @@ impl Fields<'_> {
             Some(Value::List(items)) => items.iter().collect::<Vec<_>>(),
             Some(single) => vec![single],
         };
-        let mut out = Vec::new();
+        let mut out: Vec<String> = Vec::new();
         for item in items {
             match item {
                 Value::Null => {}
@@ -301,8 +341,12 @@ impl Fields<'_> {
                     warnings.push(self.wrong_type(key, item, "a list of text"))
                 }
                 scalar => {
+                    // `AI` and `ai` in one post are one term: keep the first
+                    // spelling so the post is not listed twice under it.
                     let text = scalar.as_text().unwrap_or_default();
-                    if !text.trim().is_empty() && !out.contains(&text) {
+                    let term = crate::taxonomy::term_key(&text);
+                    if !term.is_empty() && !out.iter().any(|t| crate::taxonomy::term_key(t) == term)
+                    {
                         out.push(text);
                     }
                 }

@@ -100,7 +100,7 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
 }
 
 /// The posts a feed shows: its newest `limit` ones.
-fn limited<'a>(posts: &'a [usize], limit: Option<usize>) -> &'a [usize] {
+fn limited(posts: &[usize], limit: Option<usize>) -> &[usize] {
     &posts[..limit.map_or(posts.len(), |l| l.min(posts.len()))]
 }
 

@@ -184,8 +184,7 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
     };
     let start = text.find('\n').map_or(text.len(), |i| i + 1);
     let mut offset = start;
-    let mut line = 2;
-    for raw in text[start..].split_inclusive('\n') {
+    for (line, raw) in (2..).zip(text[start..].split_inclusive('\n')) {
         if raw.trim_end() == fence {
             let body_start = offset + raw.len();
             return Ok(Split {
@@ -197,7 +196,6 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             });
         }
         offset += raw.len();
-        line += 1;
     }
     Err(Problem::new(
         1,

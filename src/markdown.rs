@@ -181,7 +181,7 @@ pub fn truncate(text: &str, max: usize) -> String {
     let kept: String = chars[..cut].iter().collect();
     let kept = kept
         .trim_end()
-        .trim_end_matches(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | ':' | '：'));
+        .trim_end_matches([',', '，', '、', ';', '；', ':', '：']);
     format!("{kept}…")
 }
 

@@ -107,5 +107,8 @@ fn permalink_guid(permalink: &str) -> ::rss::extension::ExtensionMap {
         attrs: BTreeMap::from([("isPermaLink".to_owned(), "true".to_owned())]),
         children: BTreeMap::new(),
     };
-    BTreeMap::from([(String::new(), BTreeMap::from([("guid".to_owned(), vec![guid])]))])
+    BTreeMap::from([(
+        String::new(),
+        BTreeMap::from([("guid".to_owned(), vec![guid])]),
+    )])
 }

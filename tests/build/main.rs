@@ -1,0 +1,13 @@
+//! Integration tests for `feedsmith build`: each test runs the real binary on a
+//! fixture folder and reads the output back with independent parsers.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod content;
+mod feeds;
+mod output;
+mod sample;
+mod snapshot;
+mod terms;

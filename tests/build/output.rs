@@ -1,0 +1,100 @@
+//! Writing the output folder: atomic, minimal, deterministic, and careful to
+//! delete only what feedsmith wrote.
+
+use std::os::unix::fs::MetadataExt;
+
+use crate::common::{tree, Site};
+
+#[test]
+fn stale_term_feeds_are_removed_but_other_files_are_kept() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-01\ntags: [old, keep]", "x");
+    site.build(&[]).assert_code(0);
+    std::fs::write(site.out().join("README.txt"), "mine").unwrap();
+    std::fs::write(site.out().join("tags/old/notes.txt"), "also mine").unwrap();
+    std::fs::create_dir_all(site.out().join("tags/handmade")).unwrap();
+    std::fs::write(site.out().join("tags/handmade/rss.xml"), "not feedsmith's").unwrap();
+
+    site.post("a.md", "title: A\ndate: 2024-01-01\ntags: [keep]", "x");
+    let run = site.build(&[]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("2 removed"), "{}", run.stderr);
+    assert!(!site.exists("tags/old/rss.xml") && !site.exists("tags/old/feed.json"));
+    assert_eq!(site.read("README.txt"), b"mine");
+    assert_eq!(site.read("tags/old/notes.txt"), b"also mine");
+    assert_eq!(site.read("tags/handmade/rss.xml"), b"not feedsmith's");
+
+    // Once a term's folder holds nothing else, it goes too.
+    site.post("a.md", "title: A\ndate: 2024-01-01", "x");
+    site.build(&[]).assert_code(0);
+    assert!(!site.out().join("tags/keep").exists());
+    assert!(site.out().join("tags/handmade").exists());
+}
+
+#[test]
+fn unchanged_files_are_not_rewritten() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
+        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    site.build(&[]).assert_code(0);
+    let stamp = |rel: &str| {
+        let m = std::fs::metadata(site.out().join(rel)).unwrap();
+        (m.ino(), m.mtime(), m.mtime_nsec())
+    };
+    let one = stamp("tags/one/rss.xml");
+    let two = stamp("tags/two/rss.xml");
+    let site_feed = stamp("rss.xml");
+
+    site.post(
+        "b.md",
+        "title: B edited\ndate: 2024-01-01\ntags: [two]",
+        "x",
+    );
+    let run = site.build(&[]);
+    run.assert_code(0);
+    assert_eq!(
+        stamp("tags/one/rss.xml"),
+        one,
+        "an unchanged feed was rewritten"
+    );
+    assert_ne!(stamp("tags/two/rss.xml"), two);
+    assert_ne!(stamp("rss.xml"), site_feed);
+    assert!(run.stderr.contains("4 written"), "{}", run.stderr);
+}
+
+#[test]
+fn same_input_gives_the_same_bytes() {
+    let site = Site::new();
+    for i in 0..30 {
+        site.post(
+            &format!("p{i:02}.md"),
+            &format!("title: P{i}\ndate: 2024-01-{:02}T10:00:00+08:00\ntags: [t{}, 共同]\ncategories: [c{}]", i % 28 + 1, i % 7, i % 3),
+            "Body with [a link](x/) and ![img](i.png)",
+        );
+    }
+    site.build(&["--out", "one"]).assert_code(0);
+    site.build(&["--out", "two"]).assert_code(0);
+    let one = tree(&site.path().join("one"));
+    assert!(one.len() > 20);
+    assert_eq!(one, tree(&site.path().join("two")));
+}
+
+#[test]
+fn no_temporary_files_are_left_behind() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-01\ntags: [x]", "x");
+    site.build(&[]).assert_code(0);
+    site.post("a.md", "title: A2\ndate: 2024-01-01\ntags: [y]", "x");
+    site.build(&[]).assert_code(0);
+    let names: Vec<String> = tree(&site.out()).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            ".feedsmith-manifest",
+            "feed.json",
+            "rss.xml",
+            "tags/y/feed.json",
+            "tags/y/rss.xml"
+        ]
+    );
+}

@@ -1,0 +1,154 @@
+//! Helpers shared by the integration tests: temporary sites, running the real
+//! binary, and reading feeds back with an independent parser (feed-rs).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BASE: &str = "https://example.org/";
+
+/// A throwaway site folder with a config and a content folder.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// A site with a minimal valid config.
+    pub fn new() -> Site {
+        Site::with_config(&format!(
+            "title: Test site\ndescription: For tests\nbase_url: {BASE}\ntimezone: Asia/Taipei\n"
+        ))
+    }
+
+    pub fn with_config(config: &str) -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("content")).expect("content dir");
+        std::fs::write(dir.path().join("feedsmith.yaml"), config).expect("config");
+        Site { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.path().join("feeds")
+    }
+
+    /// Writes a file under `content/`.
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> &Site {
+        let path = self.path().join("content").join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+        self
+    }
+
+    /// Writes an article with YAML front matter.
+    pub fn post(&self, rel: &str, front: &str, body: &str) -> &Site {
+        self.write(rel, format!("---\n{front}\n---\n{body}\n"))
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join("content").join(rel)).expect("remove");
+    }
+
+    /// Runs `feedsmith build` with extra arguments, in the site folder.
+    pub fn build(&self, args: &[&str]) -> Run {
+        run_in(self.path(), &[&["build"], args].concat())
+    }
+
+    /// The bytes of an output file.
+    pub fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.out().join(rel)).unwrap_or_else(|e| panic!("read feeds/{rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.out().join(rel).exists()
+    }
+
+    pub fn rss(&self, rel: &str) -> feed_rs::model::Feed {
+        parse_feed(&self.read(rel), rel)
+    }
+
+    pub fn json(&self, rel: &str) -> serde_json::Value {
+        serde_json::from_slice(&self.read(rel))
+            .unwrap_or_else(|e| panic!("feeds/{rel} is not JSON: {e}"))
+    }
+
+    /// Item titles of a feed, in order, as an independent parser reads them.
+    pub fn titles(&self, rel: &str) -> Vec<String> {
+        self.rss(rel)
+            .entries
+            .iter()
+            .map(|e| {
+                e.title
+                    .as_ref()
+                    .map(|t| t.content.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        self
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_feedsmith")
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    Run::from(
+        Command::new(bin())
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run feedsmith"),
+    )
+}
+
+/// Parses RSS or JSON Feed bytes with feed-rs, failing the test if it cannot.
+#[track_caller]
+pub fn parse_feed(bytes: &[u8], what: &str) -> feed_rs::model::Feed {
+    feed_rs::parser::parse(bytes).unwrap_or_else(|e| panic!("{what} does not parse as a feed: {e}"))
+}
+
+/// Every file under a folder, by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(rel, std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    files
+}
