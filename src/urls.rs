@@ -3,6 +3,8 @@
 //! Every link in a feed must be absolute: most feed readers do not resolve
 //! relative URLs, and a feed is read far from the site it came from.
 
+use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
+use icu_properties::CodePointMapData;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use url::Url;
 
@@ -26,18 +28,63 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-/// Percent-encodes one path segment.
+/// Percent-encodes one path segment. A `%` that already starts a valid
+/// escape (`%e4`) is kept, as Hugo keeps it, so that content exported from
+/// WordPress with percent-encoded names gets the same URLs (and so the same
+/// feed GUIDs) it had under Hugo.
 pub fn encode_segment(segment: &str) -> String {
-    utf8_percent_encode(segment, SEGMENT).to_string()
+    let mut out = String::with_capacity(segment.len());
+    let mut rest = segment;
+    while let Some(pos) = rest.find('%') {
+        out.extend(utf8_percent_encode(&rest[..pos], SEGMENT));
+        let after = &rest[pos + 1..];
+        if is_escape(after) {
+            out.push('%');
+        } else {
+            out.push_str("%25");
+        }
+        rest = after;
+    }
+    out.extend(utf8_percent_encode(rest, SEGMENT));
+    out
 }
 
-/// Makes a path segment the way Hugo does for content paths: lower case, with
-/// runs of white space turned into one hyphen.
+/// Whether `s` starts with two hex digits (the tail of a `%XX` escape).
+fn is_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_hexdigit() && b[1].is_ascii_hexdigit()
+}
+
+/// Makes a URL path segment from a content file or folder name, a `slug`, or
+/// a term, the way Hugo does, so that feedsmith's links (and GUIDs) are the
+/// ones the Hugo site already has: lower case; letters, digits and marks of
+/// every script kept, with `.`, `_`, `-`, `+`, `~`, `@`, `#` and `%XX`
+/// escapes; runs of white space become one hyphen; everything else
+/// (punctuation such as `、（）！`, emoji, quotes) is dropped.
 pub fn path_segment(raw: &str) -> String {
-    raw.split_whitespace()
-        .collect::<Vec<_>>()
-        .join("-")
-        .to_lowercase()
+    let categories = CodePointMapData::<GeneralCategory>::new();
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_hyphen = false;
+    for (i, c) in raw.char_indices() {
+        let kept = matches!(c, '.' | '_' | '-' | '+' | '~' | '@' | '#')
+            || (c == '%' && is_escape(&raw[i + 1..]))
+            || {
+                let category = categories.get(c);
+                GeneralCategoryGroup::Letter.contains(category)
+                    || GeneralCategoryGroup::Mark.contains(category)
+                    || category == GeneralCategory::DecimalNumber
+            };
+        if kept {
+            if pending_hyphen {
+                out.push('-');
+                pending_hyphen = false;
+            }
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() && !out.is_empty() {
+            pending_hyphen = true;
+        }
+    }
+    out
 }
 
 /// Resolves a site path (`/posts/x/`, `posts/x/`) against `base`. A path that
@@ -100,12 +147,38 @@ mod tests {
         assert_eq!(encode_segment("黃仁勳"), "%E9%BB%83%E4%BB%81%E5%8B%B3");
         assert_eq!(encode_segment("c++"), "c++");
         assert_eq!(encode_segment("a b?#%"), "a%20b%3F%23%25");
+        assert_eq!(
+            encode_segment("中文-標題"),
+            "%E4%B8%AD%E6%96%87-%E6%A8%99%E9%A1%8C"
+        );
     }
 
     #[test]
     fn path_segments_follow_hugo() {
+        // Each expectation was checked against Hugo 0.111's output.
         assert_eq!(path_segment("My First  Post"), "my-first-post");
         assert_eq!(path_segment("開源 AI"), "開源-ai");
+        assert_eq!(path_segment("a、b（c）d！e。f"), "abcdef");
+        assert_eq!(path_segment("【人生初】x"), "人生初x");
+        assert_eq!(path_segment("pan🐼da"), "panda");
+        assert_eq!(path_segment("x@y+z~w#v"), "x@y+z~w#v");
+        assert_eq!(path_segment("Ümlaut café"), "ümlaut-café");
+        assert_eq!(path_segment("--lead"), "--lead");
+        assert_eq!(path_segment(" trail "), "trail");
+        assert_eq!(path_segment("qu'o\"te"), "quote");
+        assert_eq!(path_segment("a&b=c;d,e"), "abcde");
+        assert_eq!(path_segment("p%20q%zz"), "p%20qzz");
+        assert_eq!(path_segment("١٢٣"), "١٢٣");
+        // Combining marks stay (Devanagari vowel signs are marks, not letters).
+        assert_eq!(path_segment("हिंदी"), "हिंदी");
+    }
+
+    #[test]
+    fn valid_escapes_are_kept_and_stray_percents_encoded() {
+        assert_eq!(encode_segment("%e4%bd%9c"), "%e4%bd%9c");
+        assert_eq!(encode_segment("100%"), "100%25");
+        assert_eq!(encode_segment("a%zz"), "a%25zz");
+        assert_eq!(encode_segment("x#v"), "x%23v");
     }
 
     #[test]

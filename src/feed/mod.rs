@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::article::Article;
 use crate::config::Config;
 use crate::taxonomy::Term;
-use crate::urls::encode_segment;
+use crate::urls::{encode_segment, path_segment};
 
 /// The name the generator gives itself in feeds.
 pub const GENERATOR: &str = concat!("feedsmith ", env!("CARGO_PKG_VERSION"));
@@ -29,6 +29,28 @@ impl Scope<'_> {
             Scope::Site => String::new(),
             Scope::Category(t) => format!("categories/{}/", t.slug),
             Scope::Tag(t) => format!("tags/{}/", t.slug),
+        }
+    }
+
+    /// The page Hugo makes for the term (`tags/<urlized term>/`): the `link`
+    /// of a term feed, so it leads to the page the site already has.
+    fn page(&self) -> String {
+        let (kind, term) = match self {
+            Scope::Site => return String::new(),
+            Scope::Category(t) => ("categories", t),
+            Scope::Tag(t) => ("tags", t),
+        };
+        let parts: Vec<String> = term
+            .name
+            .split('/')
+            .map(path_segment)
+            .filter(|s| !s.is_empty())
+            .map(|s| encode_segment(&s))
+            .collect();
+        if parts.is_empty() {
+            format!("{kind}/{}/", encode_segment(&term.slug))
+        } else {
+            format!("{kind}/{}/", parts.join("/"))
         }
     }
 
@@ -106,7 +128,7 @@ impl<'a> Feed<'a> {
         Feed {
             title,
             description,
-            home_url: join(&config.base_url, &folder),
+            home_url: join(&config.base_url, &scope.page()),
             rss_url: feed_url(RSS_FILE),
             json_url: feed_url(JSON_FILE),
             language: config.language.as_deref(),

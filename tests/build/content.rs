@@ -318,7 +318,8 @@ fn permalinks_follow_hugo_bundles_slug_and_url() {
             "title: Urled\ndate: 2024-01-02\nurl: /custom/place/",
             "x",
         )
-        .post("posts/中文 標題.md", "title: CJK\ndate: 2024-01-01", "x");
+        .post("posts/中文 標題.md", "title: CJK\ndate: 2024-01-01", "x")
+        .post("posts/【人生初】Remote！.md", "title: Punctuation\ndate: 2023-12-31", "x");
     site.build(&["--strict"]).assert_code(0);
     assert_eq!(
         urls(&site),
@@ -327,7 +328,9 @@ fn permalinks_follow_hugo_bundles_slug_and_url() {
             "posts/bundle/",
             "posts/nice-name/",
             "custom/place/",
-            "posts/%E4%B8%AD%E6%96%87-%E6%A8%99%E9%A1%8C/"
+            "posts/%E4%B8%AD%E6%96%87-%E6%A8%99%E9%A1%8C/",
+            // Hugo drops punctuation from paths: 【】 and ！ go.
+            "posts/%E4%BA%BA%E7%94%9F%E5%88%9Dremote/"
         ]
     );
 }

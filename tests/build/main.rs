@@ -7,6 +7,7 @@ mod common;
 mod cli;
 mod content;
 mod feeds;
+mod hugo;
 mod output;
 mod sample;
 mod snapshot;

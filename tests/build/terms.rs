@@ -155,3 +155,22 @@ fn term_feeds_link_to_the_hugo_term_page() {
         format!("{BASE}categories/deep-dive/")
     );
 }
+
+#[test]
+fn percent_encoded_terms_from_wordpress_merge_with_plain_ones() {
+    let site = Site::new();
+    site.post(
+        "a.md",
+        "title: A\ndate: 2024-01-02\ntags: [\"%e4%bd%9c%e6%a5%ad\"]",
+        "x",
+    )
+    .post("b.md", "title: B\ndate: 2024-01-01\ntags: [作業]", "x");
+    site.build(&["--strict"]).assert_code(0);
+    assert_eq!(feed_folders(&site, "tags"), ["作業"]);
+    assert_eq!(site.titles("tags/作業/rss.xml"), ["A", "B"]);
+    let json = site.json("tags/作業/feed.json");
+    assert_eq!(
+        json["home_page_url"],
+        format!("{BASE}tags/%E4%BD%9C%E6%A5%AD/")
+    );
+}

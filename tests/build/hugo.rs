@@ -1,0 +1,152 @@
+//! Hugo compatibility, checked against Hugo itself: the fixture site in
+//! `tests/fixtures/hugo-compat` is built by Hugo (feeds only, no item limit)
+//! and by feedsmith, and every feed must hold the same posts under the same
+//! URLs. Needs the `hugo` binary (Debian's package, which `.ci/run` installs);
+//! required on CI, skipped with a notice elsewhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{parse_feed, run_in};
+
+const BASE: &str = "https://example.org/";
+
+const HUGO_CONFIG: &str = r#"baseURL = "https://example.org/"
+title = "Hugo compat"
+timeZone = "UTC"
+disableKinds = ["sitemap", "robotsTXT", "404"]
+[outputs]
+home = ["RSS"]
+section = ["RSS"]
+taxonomy = ["RSS"]
+term = ["RSS"]
+page = []
+[services.rss]
+limit = -1
+"#;
+
+const FEEDSMITH_CONFIG: &str =
+    "title: Hugo compat\nbase_url: https://example.org/\ntimezone: UTC\nlimit: 0\n";
+
+type Feeds = BTreeMap<String, BTreeSet<String>>;
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn item_links(bytes: &[u8], what: &str) -> BTreeSet<String> {
+    parse_feed(bytes, what)
+        .entries
+        .iter()
+        .map(|e| decode(&e.links[0].href))
+        .collect()
+}
+
+/// Hugo's feeds by term page (`tags/作業カフェ`). Hugo keeps `%e4%bd%9c…` and
+/// `作業カフェ` as two terms whose pages share one decoded URL; feedsmith merges
+/// them, so their items are compared as one set.
+fn hugo_feeds(public: &Path) -> Feeds {
+    let mut feeds = Feeds::new();
+    feeds.insert(
+        String::new(),
+        item_links(
+            &std::fs::read(public.join("index.xml")).unwrap(),
+            "hugo index.xml",
+        ),
+    );
+    for kind in ["tags", "categories"] {
+        let Ok(dir) = std::fs::read_dir(public.join(kind)) else {
+            continue;
+        };
+        for entry in dir {
+            let entry = entry.unwrap();
+            let file = entry.path().join("index.xml");
+            if file.is_file() {
+                let key = format!("{kind}/{}", decode(&entry.file_name().to_string_lossy()));
+                feeds
+                    .entry(key)
+                    .or_default()
+                    .extend(item_links(&std::fs::read(&file).unwrap(), "hugo feed"));
+            }
+        }
+    }
+    feeds
+}
+
+/// feedsmith's feeds by the term page its channel links to.
+fn feedsmith_feeds(out: &Path) -> Feeds {
+    let mut feeds = Feeds::new();
+    for entry in walkdir::WalkDir::new(out) {
+        let entry = entry.unwrap();
+        if entry.file_name() != "rss.xml" {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let feed = parse_feed(&bytes, "feedsmith feed");
+        let page = decode(feed.links[0].href.strip_prefix(BASE).unwrap())
+            .trim_end_matches('/')
+            .to_owned();
+        assert!(
+            feeds
+                .insert(page.clone(), item_links(&bytes, "feedsmith feed"))
+                .is_none(),
+            "two feeds for {page}"
+        );
+    }
+    feeds
+}
+
+#[test]
+fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
+    if !matches!(Command::new("hugo").arg("version").output(), Ok(o) if o.status.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "hugo is required on CI: apt-get install hugo"
+        );
+        eprintln!("skipped: `hugo` is not installed (apt-get install hugo)");
+        return;
+    }
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hugo-compat/content");
+    let site = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&fixture) {
+        let entry = entry.unwrap();
+        let target = site
+            .path()
+            .join("content")
+            .join(entry.path().strip_prefix(&fixture).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    std::fs::write(site.path().join("hugo.toml"), HUGO_CONFIG).unwrap();
+    std::fs::write(site.path().join("feedsmith.yaml"), FEEDSMITH_CONFIG).unwrap();
+
+    let hugo = Command::new("hugo")
+        .args(["--quiet", "-d", "public"])
+        .current_dir(site.path())
+        .output()
+        .unwrap();
+    assert!(
+        hugo.status.success(),
+        "hugo failed: {}",
+        String::from_utf8_lossy(&hugo.stderr)
+    );
+    run_in(site.path(), &["build"]).assert_code(0);
+
+    let theirs = hugo_feeds(&site.path().join("public"));
+    let ours = feedsmith_feeds(&site.path().join("feeds"));
+    assert!(ours.len() > 15, "{ours:#?}");
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "the feeds differ"
+    );
+    for (page, items) in &theirs {
+        assert_eq!(&ours[page], items, "the feed of `{page}` holds other posts");
+    }
+}
