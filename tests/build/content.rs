@@ -319,7 +319,11 @@ fn permalinks_follow_hugo_bundles_slug_and_url() {
             "x",
         )
         .post("posts/中文 標題.md", "title: CJK\ndate: 2024-01-01", "x")
-        .post("posts/【人生初】Remote！.md", "title: Punctuation\ndate: 2023-12-31", "x");
+        .post(
+            "posts/【人生初】Remote！.md",
+            "title: Punctuation\ndate: 2023-12-31",
+            "x",
+        );
     site.build(&["--strict"]).assert_code(0);
     assert_eq!(
         urls(&site),
