@@ -121,7 +121,6 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         return ExitCode::from(exit::FAILURE);
     }
 
-    let files = output::with_manifest(files);
     let plan = output::plan(&config.output_dir, &files);
     let out_shown = config.output_dir.display().to_string();
     if args.check {

@@ -2,6 +2,7 @@
 //! terms.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -52,7 +53,7 @@ pub struct TermPosts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collection {
     /// Published articles, newest first (ties: by permalink).
-    pub posts: Vec<Article>,
+    pub posts: Vec<Arc<Article>>,
     pub excluded: BTreeMap<Exclusion, usize>,
     pub categories: Vec<TermPosts>,
     pub tags: Vec<TermPosts>,
@@ -60,9 +61,9 @@ pub struct Collection {
 }
 
 /// Sorts and groups the articles.
-pub fn collect(articles: Vec<Article>, options: &Options) -> Collection {
+pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
     let mut excluded = BTreeMap::new();
-    let mut posts: Vec<Article> = Vec::with_capacity(articles.len());
+    let mut posts: Vec<Arc<Article>> = Vec::with_capacity(articles.len());
     for article in articles {
         match exclusion(&article, options) {
             Some(why) => *excluded.entry(why).or_insert(0) += 1,
@@ -90,14 +91,17 @@ pub fn collect(articles: Vec<Article>, options: &Options) -> Collection {
 
 /// Two published articles with one address would give one feed item two
 /// meanings; keep the one whose path sorts first and report both.
-fn dedupe_permalinks(mut posts: Vec<Article>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Article> {
+fn dedupe_permalinks(
+    mut posts: Vec<Arc<Article>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Arc<Article>> {
     posts.sort_by(|a, b| {
         a.permalink
             .as_str()
             .cmp(b.permalink.as_str())
             .then_with(|| a.path.cmp(&b.path))
     });
-    let mut kept: Vec<Article> = Vec::with_capacity(posts.len());
+    let mut kept: Vec<Arc<Article>> = Vec::with_capacity(posts.len());
     for post in posts {
         match kept.last() {
             Some(last) if last.permalink == post.permalink => {
@@ -120,7 +124,7 @@ fn dedupe_permalinks(mut posts: Vec<Article>, diagnostics: &mut Vec<Diagnostic>)
 }
 
 fn group(
-    posts: &[Article],
+    posts: &[Arc<Article>],
     terms_of: impl Fn(&Article) -> &Vec<String>,
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
@@ -176,7 +180,7 @@ mod tests {
     use crate::article::{parse, ParseContext};
     use url::Url;
 
-    fn article(path: &str, front: &str) -> Article {
+    fn article(path: &str, front: &str) -> Arc<Article> {
         let base = Url::parse("https://e.com/").unwrap();
         let ctx = ParseContext {
             base_url: &base,
@@ -189,6 +193,7 @@ mod tests {
             &ctx,
         )
         .article
+        .map(Arc::new)
         .unwrap()
     }
 

@@ -18,6 +18,8 @@ pub mod frontmatter;
 pub mod markdown;
 pub mod output;
 pub mod shortcode;
+pub mod site;
 pub mod source;
 pub mod taxonomy;
 pub mod urls;
+pub mod watch;

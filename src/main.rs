@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
 use feedsmith::app::{self, BuildArgs};
+use feedsmith::watch::{self, Verbosity, WatchArgs};
 
 /// Turns a folder of Markdown articles into RSS 2.0 and JSON Feed 1.1 files.
 #[derive(Parser)]
@@ -18,6 +21,20 @@ struct Cli {
 enum Command {
     /// Build every feed once (site-wide, per category, per tag).
     Build(BuildFlags),
+    /// Build, then rebuild the feeds after every change until Ctrl-C.
+    Watch(WatchFlags),
+}
+
+#[derive(Args)]
+struct WatchFlags {
+    #[command(flatten)]
+    build: BuildFlags,
+    /// Also list every file written and how many posts were rendered
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// How long a file must be quiet before its change is handled, in ms
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    debounce: u64,
 }
 
 #[derive(Args)]
@@ -51,18 +68,40 @@ struct BuildFlags {
     quiet: bool,
 }
 
+impl BuildFlags {
+    fn into_args(self) -> BuildArgs {
+        BuildArgs {
+            config: self.config,
+            content: self.content,
+            out: self.out,
+            drafts: self.drafts,
+            future: self.future,
+            expired: self.expired,
+            strict: self.strict,
+            check: self.check,
+            quiet: self.quiet,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Build(f) => app::run_build(&BuildArgs {
-            config: f.config,
-            content: f.content,
-            out: f.out,
-            drafts: f.drafts,
-            future: f.future,
-            expired: f.expired,
-            strict: f.strict,
-            check: f.check,
-            quiet: f.quiet,
-        }),
+        Command::Build(f) => app::run_build(&f.into_args()),
+        Command::Watch(f) => {
+            if f.build.check {
+                eprintln!("error: --check builds once and compares; use it with `feedsmith build`, not `watch`");
+                return ExitCode::from(app::exit::USAGE);
+            }
+            let verbosity = match (f.build.quiet, f.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (false, true) => Verbosity::Verbose,
+                (false, false) => Verbosity::Normal,
+            };
+            watch::run_watch(&WatchArgs {
+                build: f.build.into_args(),
+                verbosity,
+                debounce: Duration::from_millis(f.debounce.max(1)),
+            })
+        }
     }
 }

@@ -58,14 +58,21 @@ fn err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// Adds the manifest listing `files` to them.
-pub fn with_manifest(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+/// The manifest listing `paths`.
+pub fn manifest(paths: &[&str]) -> Vec<u8> {
     let mut manifest = String::from(MANIFEST_HEADER);
-    for path in files.keys() {
+    for path in paths {
         manifest.push_str(path);
         manifest.push('\n');
     }
-    files.insert(MANIFEST.to_owned(), manifest.into_bytes());
+    manifest.into_bytes()
+}
+
+/// Adds the manifest listing `files` to them.
+pub fn with_manifest(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+    let manifest = manifest(&paths);
+    files.insert(MANIFEST.to_owned(), manifest);
     files
 }
 
@@ -162,7 +169,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 }
 
 /// Removes a file, then each parent folder it leaves empty, up to `root`.
-fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputError> {
+pub fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputError> {
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

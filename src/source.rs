@@ -42,9 +42,59 @@ fn is_section_index(name: &str) -> bool {
 /// single files or folders (unreadable, symlink loops) are diagnostics, not
 /// failures: the rest of the site still builds.
 pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let (found, diagnostics) = find_candidates(dir, "");
+    let names: BTreeSet<String> = found.iter().map(|(rel, _)| rel.clone()).collect();
+    let articles = articles_among(&names);
+    let sources = found
+        .into_iter()
+        .filter(|(rel, _)| articles.contains(rel))
+        .map(|(rel, path)| SourceFile {
+            shown: path.display().to_string(),
+            bytes: read_file(&path),
+            path: rel,
+        })
+        .collect();
+    (sources, diagnostics)
+}
+
+/// Whether a path under the content folder (`posts/a.md`) may be an article:
+/// a Markdown file that is not a section page, in no hidden folder. Whether
+/// it is one also depends on its neighbours (see [`articles_among`]).
+pub fn is_candidate(rel: &str) -> bool {
+    let mut parts = rel.split('/').rev();
+    let name = parts.next().unwrap_or_default();
+    is_markdown_name(name)
+        && !is_section_index(name)
+        && parts.all(|folder| !folder.is_empty() && !is_ignored_name(folder))
+}
+
+/// The candidates that are articles: all but the resources of page bundles.
+pub fn articles_among(candidates: &BTreeSet<String>) -> BTreeSet<String> {
+    let bundles: BTreeSet<String> = candidates
+        .iter()
+        .filter_map(|rel| {
+            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            is_bundle_index(name).then(|| folder.to_owned())
+        })
+        .collect();
+    candidates
+        .iter()
+        .filter(|rel| !in_bundle(rel, &bundles))
+        .cloned()
+        .collect()
+}
+
+/// Walks `dir.join(under)` and returns every candidate article below it, as
+/// (path under `dir`, path on disk), sorted by path.
+pub fn find_candidates(dir: &Path, under: &str) -> (Vec<(String, PathBuf)>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut found: Vec<(String, PathBuf)> = Vec::new();
-    let walker = WalkDir::new(dir)
+    let root = if under.is_empty() {
+        dir.to_path_buf()
+    } else {
+        dir.join(under)
+    };
+    let walker = WalkDir::new(&root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -55,7 +105,7 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
             Err(e) => {
                 let shown = e
                     .path()
-                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 let message = match e.loop_ancestor() {
                     Some(ancestor) => format!(
                         "symbolic link loop back to {}; not followed",
@@ -76,10 +126,6 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         if !entry.file_type().is_file() {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        if !is_markdown_name(&name) || is_section_index(&name) {
-            continue;
-        }
         let Ok(rel) = entry.path().strip_prefix(dir) else {
             continue;
         };
@@ -94,26 +140,11 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
             );
             continue;
         };
-        found.push((rel, entry.path().to_path_buf()));
+        if is_candidate(&rel) {
+            found.push((rel, entry.path().to_path_buf()));
+        }
     }
-
-    let bundles: BTreeSet<String> = found
-        .iter()
-        .filter_map(|(rel, _)| {
-            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            is_bundle_index(name).then(|| folder.to_owned())
-        })
-        .collect();
-    let sources = found
-        .into_iter()
-        .filter(|(rel, _)| !in_bundle(rel, &bundles))
-        .map(|(rel, path)| SourceFile {
-            shown: path.display().to_string(),
-            bytes: read_file(&path),
-            path: rel,
-        })
-        .collect();
-    (sources, diagnostics)
+    (found, diagnostics)
 }
 
 /// Whether `rel` is a resource of a page bundle rather than an article.
@@ -138,7 +169,8 @@ fn rel_string(rel: &Path) -> Option<String> {
     parts.map(|p| p.join("/"))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+/// Reads an article, refusing files too big to be one.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!(
@@ -169,6 +201,21 @@ mod tests {
         }
         assert!(is_markdown_name("a.md"));
         assert!(is_markdown_name("開源.markdown"));
+    }
+
+    #[test]
+    fn candidates_are_markdown_outside_hidden_folders() {
+        assert!(is_candidate("posts/a.md"));
+        assert!(is_candidate("a.md"));
+        assert!(!is_candidate("posts/_index.md"));
+        assert!(!is_candidate(".git/a.md"));
+        assert!(!is_candidate("posts/.drafts/a.md"));
+        assert!(!is_candidate("posts/a.txt"));
+        let all: BTreeSet<String> = ["p/b/index.md", "p/b/notes.md", "p/c.md"]
+            .map(String::from)
+            .into();
+        let articles: Vec<String> = articles_among(&all).into_iter().collect();
+        assert_eq!(articles, ["p/b/index.md", "p/c.md"]);
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub fn parse_feed(bytes: &[u8], what: &str) -> feed_rs::model::Feed {
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.expect("walk");
+        // A running `feedsmith watch` may rename a temporary file away between
+        // listing and reading: such files are not part of the state.
+        let Ok(entry) = entry else { continue };
         if entry.file_type().is_file() {
             let rel = entry
                 .path()
@@ -147,7 +149,13 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .expect("prefix")
                 .to_string_lossy()
                 .replace('\\', "/");
-            files.insert(rel, std::fs::read(entry.path()).expect("read"));
+            match std::fs::read(entry.path()) {
+                Ok(bytes) => {
+                    files.insert(rel, bytes);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("read {}: {e}", entry.path().display()),
+            }
         }
     }
     files

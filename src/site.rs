@@ -1,0 +1,676 @@
+//! The site in memory: every article's last good version, the rendered bodies
+//! and a fingerprint of every feed last produced.
+//!
+//! A one-shot build fills a [`Site`] once and renders everything. Watch mode
+//! keeps it for hours and, after a change, re-parses only the files that
+//! changed, re-renders only posts whose source changed, and re-emits only the
+//! feeds whose items changed. Both go through the same code, so an incremental
+//! rebuild gives the bytes a fresh build would. No I/O happens here.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::article::{self, Article, ParseContext};
+use crate::build::Stats;
+use crate::collect::{self, Collection, Options};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::feed::{self, Entry, Feed, Scope};
+use crate::markdown::{self, Rendered};
+use crate::output;
+
+/// What `--drafts`, `--future` and `--expired` ask for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub drafts: bool,
+    pub future: bool,
+    pub expired: bool,
+}
+
+/// One article file as last seen.
+#[derive(Debug, Clone)]
+struct Source {
+    shown: String,
+    /// Hash of the newest bytes (or of the read error), to skip unchanged saves.
+    hash: u64,
+    /// The newest version that parsed and its version number (the hash of its
+    /// bytes). Kept while a later edit is broken, so that in watch mode the
+    /// feeds do not flap while someone types.
+    good: Option<(Arc<Article>, u64)>,
+    /// Why the newest version does not parse, if it does not.
+    error: Option<Diagnostic>,
+    /// Warnings about the newest version.
+    warnings: Vec<Diagnostic>,
+}
+
+/// A rendered body and what it was rendered from.
+#[derive(Debug, Clone)]
+struct Cached {
+    version: u64,
+    /// The `ref`/`relref` generation it used, if it resolved any: those posts
+    /// must be rendered again when the set of permalinks changes.
+    refs: Option<u64>,
+    rendered: Rendered,
+}
+
+/// What a rebuild produced.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuild {
+    /// Files that are new or whose bytes changed since the last rebuild (all
+    /// of them on the first), the manifest included when the list changed.
+    pub changed: BTreeMap<String, Vec<u8>>,
+    /// Files produced last time and not any more.
+    pub removed: Vec<String>,
+    /// How many files the site has now, the manifest included.
+    pub files: usize,
+    /// How many feeds (each an RSS and a JSON file).
+    pub feeds: usize,
+    /// Every current problem, in a stable order.
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+    /// How many post bodies were rendered (not taken from the cache).
+    pub rendered: usize,
+}
+
+/// The site in memory.
+#[derive(Debug)]
+pub struct Site {
+    config: Config,
+    flags: Flags,
+    /// Whether a broken edit keeps the article's last good version.
+    keep_last_good: bool,
+    sources: BTreeMap<String, Source>,
+    renders: HashMap<String, Cached>,
+    /// Fingerprint of the inputs of each feed file last emitted.
+    feeds: HashMap<String, u64>,
+    /// Hash of the bytes of every file last produced (manifest excluded).
+    files: BTreeMap<String, u64>,
+    /// Whether `files` reflects an earlier rebuild.
+    built: bool,
+}
+
+impl Site {
+    /// An empty site. `keep_last_good` is for watch mode: a one-shot build
+    /// skips a broken article, a watch keeps its previous version.
+    pub fn new(config: Config, flags: Flags, keep_last_good: bool) -> Site {
+        Site {
+            config,
+            flags,
+            keep_last_good,
+            sources: BTreeMap::new(),
+            renders: HashMap::new(),
+            feeds: HashMap::new(),
+            files: BTreeMap::new(),
+            built: false,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The content paths of every article file known.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    /// Whether an earlier rebuild's output is remembered (so the next one
+    /// only reports what changed).
+    pub fn has_built(&self) -> bool {
+        self.built
+    }
+
+    /// Forgets what was produced, so the next rebuild returns every file (used
+    /// when the output folder may no longer match what this site remembers).
+    pub fn forget_outputs(&mut self) {
+        self.feeds.clear();
+        self.files.clear();
+        self.built = false;
+    }
+
+    /// Sets the bytes of one article file (`path` under the content folder).
+    /// Returns false when nothing changed (an editor touched the file).
+    pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
+        let hash = hash_of(&bytes);
+        if let Some(old) = self.sources.get(path) {
+            if old.hash == hash && old.shown == shown {
+                return false;
+            }
+        }
+        let ctx = ParseContext {
+            base_url: &self.config.base_url,
+            timezone: self.config.timezone,
+        };
+        let parsed = match bytes {
+            Ok(bytes) => article::parse(path, shown, bytes, &ctx),
+            Err(why) => article::Parsed {
+                article: Err(Diagnostic::error(
+                    shown,
+                    None,
+                    format!("cannot read the file: {why}"),
+                )
+                .with_help("check the file's permissions")),
+                warnings: Vec::new(),
+            },
+        };
+        let previous = self.sources.remove(path).and_then(|s| s.good);
+        let source = match parsed.article {
+            Ok(article) => Source {
+                shown: shown.to_owned(),
+                hash,
+                good: Some((Arc::new(article), hash)),
+                error: None,
+                warnings: parsed.warnings,
+            },
+            Err(error) => Source {
+                shown: shown.to_owned(),
+                hash,
+                good: previous.filter(|_| self.keep_last_good),
+                error: Some(error),
+                warnings: parsed.warnings,
+            },
+        };
+        self.sources.insert(path.to_owned(), source);
+        true
+    }
+
+    /// Forgets an article file that was deleted or moved away. Returns false
+    /// if it was not known.
+    pub fn remove(&mut self, path: &str) -> bool {
+        self.renders.remove(path);
+        self.sources.remove(path).is_some()
+    }
+
+    /// The next moment after `now` when a post is scheduled to appear or to
+    /// expire, so watch mode can rebuild then without any file event.
+    pub fn next_scheduled(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.sources
+            .values()
+            .filter_map(|s| s.good.as_ref())
+            .flat_map(|(a, _)| {
+                let publish = (!self.flags.future).then(|| a.publish_date.to_utc());
+                let expiry = if self.flags.expired {
+                    None
+                } else {
+                    a.expiry_date.map(|d| d.to_utc())
+                };
+                publish.into_iter().chain(expiry)
+            })
+            .filter(|&t| t > now)
+            .min()
+    }
+
+    /// Recomputes the feeds at `now`, rendering and emitting only what changed
+    /// since the last rebuild.
+    pub fn rebuild(&mut self, now: DateTime<Utc>) -> Rebuild {
+        let mut diagnostics = Vec::new();
+        let mut articles = Vec::with_capacity(self.sources.len());
+        let mut broken = 0;
+        for source in self.sources.values() {
+            diagnostics.extend(source.warnings.iter().cloned());
+            if let Some(error) = &source.error {
+                broken += 1;
+                let consequence = if source.good.is_some() {
+                    "until it is fixed, the feeds keep its last good version"
+                } else {
+                    "this article was skipped"
+                };
+                let mut error = error.clone();
+                error.help = Some(match error.help.take() {
+                    Some(help) => format!("{help}; {consequence}"),
+                    None => consequence.to_owned(),
+                });
+                diagnostics.push(error);
+            }
+            if let Some((article, _)) = &source.good {
+                articles.push(Arc::clone(article));
+            }
+        }
+        let options = Options {
+            drafts: self.flags.drafts,
+            future: self.flags.future,
+            expired: self.flags.expired,
+            now,
+        };
+        let collection = collect::collect(articles, &options);
+        diagnostics.extend(collection.diagnostics.iter().cloned());
+
+        let scopes = scopes(&collection, self.config.limit);
+        let refs_generation = refs_generation(&collection);
+        let rendered = self.render_needed(&collection, &scopes, refs_generation, &mut diagnostics);
+
+        let mut rebuild = Rebuild {
+            feeds: scopes.len(),
+            rendered,
+            stats: Stats {
+                articles: self.sources.len(),
+                published: collection.posts.len(),
+                broken,
+                excluded: collection.excluded.clone(),
+            },
+            ..Rebuild::default()
+        };
+        let mut files = BTreeMap::new();
+        let mut feeds = HashMap::new();
+        for (scope, posts) in &scopes {
+            self.emit(
+                *scope,
+                posts,
+                &collection,
+                refs_generation,
+                &mut files,
+                &mut feeds,
+                &mut rebuild,
+                &mut diagnostics,
+            );
+        }
+        rebuild.removed = self
+            .files
+            .keys()
+            .filter(|k| !files.contains_key(*k))
+            .cloned()
+            .collect();
+        let list_changed = !self.built || files.keys().ne(self.files.keys());
+        if list_changed {
+            let names: Vec<&str> = files.keys().map(String::as_str).collect();
+            rebuild
+                .changed
+                .insert(output::MANIFEST.to_owned(), output::manifest(&names));
+        }
+        rebuild.files = files.len() + 1;
+        self.files = files;
+        self.feeds = feeds;
+        self.built = true;
+        let live: HashSet<&str> = self.sources.keys().map(String::as_str).collect();
+        self.renders.retain(|path, _| live.contains(path.as_str()));
+        rebuild.diagnostics = diagnostics;
+        rebuild
+    }
+
+    /// Renders the bodies of the posts that appear in at least one feed (each
+    /// once, however many feeds it is in), reusing earlier renders of the same
+    /// version. Returns how many were rendered.
+    fn render_needed(
+        &mut self,
+        c: &Collection,
+        scopes: &[(Scope<'_>, Vec<usize>)],
+        refs_generation: u64,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let needed: BTreeSet<usize> = scopes.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+        let mut by_path: Vec<usize> = needed.into_iter().collect();
+        by_path.sort_by(|&a, &b| c.posts[a].path.cmp(&c.posts[b].path));
+        let resolver = ref_resolver(&c.posts);
+        let mut count = 0;
+        for i in by_path {
+            let a = &c.posts[i];
+            let version = self.version(&a.path);
+            let fresh = self.renders.get(&a.path).is_some_and(|cached| {
+                cached.version == version
+                    && cached
+                        .refs
+                        .is_none_or(|generation| generation == refs_generation)
+            });
+            if !fresh {
+                let used = Cell::new(false);
+                let tracking = |target: &str| {
+                    used.set(true);
+                    resolver(target)
+                };
+                let rendered = markdown::render(
+                    &a.body,
+                    a.body_line,
+                    &a.permalink,
+                    &self.config.base_url,
+                    &tracking,
+                );
+                count += 1;
+                self.renders.insert(
+                    a.path.clone(),
+                    Cached {
+                        version,
+                        refs: used.get().then_some(refs_generation),
+                        rendered,
+                    },
+                );
+            }
+            for (line, message, help) in &self.renders[&a.path].rendered.notes {
+                diagnostics.push(
+                    Diagnostic::warning(&a.shown_path, Some(*line), message.clone())
+                        .with_help(help.clone()),
+                );
+            }
+        }
+        count
+    }
+
+    /// The version of the article at `path` in the feeds.
+    fn version(&self, path: &str) -> u64 {
+        self.sources
+            .get(path)
+            .and_then(|s| s.good.as_ref())
+            .map_or(0, |(_, v)| *v)
+    }
+
+    /// Emits one feed's RSS and JSON files, unless nothing it shows changed.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        scope: Scope<'_>,
+        posts: &[usize],
+        c: &Collection,
+        refs_generation: u64,
+        files: &mut BTreeMap<String, u64>,
+        feeds: &mut HashMap<String, u64>,
+        rebuild: &mut Rebuild,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let folder = scope.folder();
+        let rss_path = format!("{folder}{}", feed::RSS_FILE);
+        let json_path = format!("{folder}{}", feed::JSON_FILE);
+        let fingerprint = {
+            let mut h = DefaultHasher::new();
+            match scope {
+                Scope::Site => 0u8.hash(&mut h),
+                Scope::Category(t) => (1u8, &t.name, &t.slug).hash(&mut h),
+                Scope::Tag(t) => (2u8, &t.name, &t.slug).hash(&mut h),
+            }
+            for &i in posts {
+                let a = &c.posts[i];
+                (&a.path, self.version(&a.path)).hash(&mut h);
+                if self.renders.get(&a.path).is_some_and(|r| r.refs.is_some()) {
+                    refs_generation.hash(&mut h);
+                }
+            }
+            h.finish()
+        };
+        let unchanged = self.feeds.get(&rss_path) == Some(&fingerprint)
+            && self.files.contains_key(&rss_path)
+            && self.files.contains_key(&json_path);
+        feeds.insert(rss_path.clone(), fingerprint);
+        if unchanged {
+            files.insert(rss_path.clone(), self.files[&rss_path]);
+            files.insert(json_path.clone(), self.files[&json_path]);
+            return;
+        }
+        let entries = posts
+            .iter()
+            .map(|&i| {
+                let a = &c.posts[i];
+                let r = &self.renders[&a.path].rendered;
+                Entry {
+                    article: a,
+                    html: self.config.full_content.then_some(r.html.as_str()),
+                    summary: a
+                        .description
+                        .as_deref()
+                        .or(a.summary.as_deref())
+                        .unwrap_or(&r.summary),
+                }
+            })
+            .collect();
+        let feed = Feed::new(&self.config, scope, entries);
+        let rss = match feed::rss::write(&feed, &self.config) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    rss_path.clone(),
+                    None,
+                    format!("could not write RSS: {e}"),
+                ));
+                None
+            }
+        };
+        let json = feed::json::write(&feed, &self.config);
+        for (path, bytes) in [(rss_path, rss), (json_path, Some(json))] {
+            let Some(bytes) = bytes else { continue };
+            let hash = hash_of(&bytes);
+            if !self.built || self.files.get(&path) != Some(&hash) {
+                rebuild.changed.insert(path.clone(), bytes);
+            }
+            files.insert(path, hash);
+        }
+    }
+}
+
+/// Every feed of the site with the posts it shows (its newest `limit`).
+fn scopes(c: &Collection, limit: Option<usize>) -> Vec<(Scope<'_>, Vec<usize>)> {
+    let limited =
+        |posts: &[usize]| posts[..limit.map_or(posts.len(), |l| l.min(posts.len()))].to_vec();
+    let all: Vec<usize> = (0..c.posts.len()).collect();
+    std::iter::once((Scope::Site, limited(&all)))
+        .chain(
+            c.categories
+                .iter()
+                .map(|t| (Scope::Category(&t.term), limited(&t.posts))),
+        )
+        .chain(
+            c.tags
+                .iter()
+                .map(|t| (Scope::Tag(&t.term), limited(&t.posts))),
+        )
+        .collect()
+}
+
+/// A number that changes whenever the set of published paths and permalinks
+/// does, which is all `ref`/`relref` resolution depends on.
+fn refs_generation(c: &Collection) -> u64 {
+    let mut pairs: Vec<(&str, &str)> = c
+        .posts
+        .iter()
+        .map(|a| (a.path.as_str(), a.permalink.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    hash_of(&pairs)
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// Resolves Hugo `ref`/`relref` targets: a path under the content folder
+/// (`posts/a.md`, `/posts/a.md`, `posts/a`), or a file name when only one
+/// published article has it.
+fn ref_resolver(posts: &[Arc<Article>]) -> impl Fn(&str) -> Option<String> + '_ {
+    move |target: &str| {
+        let target = target.trim().trim_start_matches('/');
+        let target = target.split('#').next().unwrap_or_default();
+        let strip = |p: &str| {
+            p.trim_end_matches(".md")
+                .trim_end_matches("/index")
+                .to_owned()
+        };
+        let wanted = strip(target);
+        let exact = posts.iter().find(|a| strip(&a.path) == wanted);
+        let found = exact.or_else(|| {
+            let mut by_name = posts
+                .iter()
+                .filter(|a| strip(&a.path).rsplit('/').next() == Some(wanted.as_str()));
+            match (by_name.next(), by_name.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        });
+        found.map(|a| a.permalink.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{self, SourceFile};
+    use proptest::prelude::*;
+
+    fn config() -> Config {
+        Config::parse(
+            "title: T\nbase_url: https://example.org/\nlimit: 3\n",
+            std::path::Path::new(""),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2025-01-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// One edit to the content folder.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write {
+            file: u8,
+            day: u8,
+            tags: Vec<u8>,
+            draft: bool,
+            broken: bool,
+        },
+        Remove(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..8u8, 1..28u8, proptest::collection::vec(0..5u8, 0..3), proptest::bool::weighted(0.15), proptest::bool::weighted(0.1))
+                .prop_map(|(file, day, tags, draft, broken)| Op::Write { file, day, tags, draft, broken }),
+            1 => (0..8u8).prop_map(Op::Remove),
+        ]
+    }
+
+    fn text(day: u8, tags: &[u8], draft: bool, broken: bool) -> String {
+        let tags: Vec<String> = tags.iter().map(|t| format!("t{t}")).collect();
+        if broken {
+            return "---\ntitle: \"unclosed\ndate: 2024-01-01\n---\n".to_owned();
+        }
+        format!(
+            "---\ntitle: Day {day}\ndate: 2024-02-{day:02}\ndraft: {draft}\ntags: [{}]\n---\nBody {{{{< ref \"p1.md\" >}}}} and text.\n",
+            tags.join(", ")
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// After any sequence of edits (broken ones included), the files an
+        /// incremental site has produced — applying each rebuild's changes and
+        /// removals — are the files a fresh one-shot build produces.
+        #[test]
+        fn incremental_rebuilds_equal_a_fresh_build(ops in proptest::collection::vec(op(), 1..25)) {
+            let mut site = Site::new(config(), Flags::default(), false);
+            let mut disk: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+            let mut sources: BTreeMap<String, String> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Write { file, day, tags, draft, broken } => {
+                        let path = format!("p{file}.md");
+                        let body = text(day, &tags, draft, broken);
+                        site.update(&path, &path, Ok(body.as_bytes()));
+                        sources.insert(path, body);
+                    }
+                    Op::Remove(file) => {
+                        let path = format!("p{file}.md");
+                        site.remove(&path);
+                        sources.remove(&path);
+                    }
+                }
+                let rebuild = site.rebuild(now());
+                for path in &rebuild.removed {
+                    disk.remove(path);
+                }
+                disk.extend(rebuild.changed);
+                let fresh: Vec<SourceFile> = sources
+                    .iter()
+                    .map(|(p, b)| SourceFile { path: p.clone(), shown: p.clone(), bytes: Ok(b.clone().into_bytes()) })
+                    .collect();
+                let options = Options { drafts: false, future: false, expired: false, now: now() };
+                let expected = build::build(&config(), &fresh, &options).files;
+                prop_assert_eq!(&disk, &expected);
+            }
+        }
+    }
+
+    #[test]
+    fn an_edit_renders_and_emits_only_what_it_touches() {
+        let mut site = Site::new(config(), Flags::default(), false);
+        for i in 1..=9u8 {
+            let path = format!("p{i}.md");
+            site.update(&path, &path, Ok(text(i, &[i % 3], false, false).as_bytes()));
+        }
+        let first = site.rebuild(now());
+        assert_eq!(first.rendered, 9);
+        assert!(first.changed.contains_key(output::MANIFEST));
+
+        // An old post outside the site feed's limit of 3, tagged t1.
+        site.update(
+            "p1.md",
+            "p1.md",
+            Ok(text(1, &[1], false, false)
+                .replace("text", "words")
+                .as_bytes()),
+        );
+        let second = site.rebuild(now());
+        assert_eq!(second.rendered, 1);
+        let changed: Vec<&str> = second.changed.keys().map(String::as_str).collect();
+        assert_eq!(changed, ["tags/t1/feed.json", "tags/t1/rss.xml"]);
+
+        // Saving the same bytes again changes nothing.
+        assert!(!site.update(
+            "p1.md",
+            "p1.md",
+            Ok(text(1, &[1], false, false)
+                .replace("text", "words")
+                .as_bytes())
+        ));
+        let third = site.rebuild(now());
+        assert!(third.changed.is_empty() && third.removed.is_empty());
+        assert_eq!(third.rendered, 0);
+    }
+
+    #[test]
+    fn watch_mode_keeps_the_last_good_version_of_a_broken_article() {
+        let mut site = Site::new(config(), Flags::default(), true);
+        site.update("p1.md", "p1.md", Ok(text(1, &[0], false, false).as_bytes()));
+        site.rebuild(now());
+        site.update("p1.md", "p1.md", Ok(text(1, &[0], false, true).as_bytes()));
+        let rebuild = site.rebuild(now());
+        assert!(rebuild.changed.is_empty() && rebuild.removed.is_empty());
+        let error = rebuild.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert!(error.help.as_deref().unwrap().contains("last good version"));
+        assert_eq!(rebuild.stats.broken, 1);
+        assert_eq!(rebuild.stats.published, 1);
+    }
+
+    #[test]
+    fn the_next_scheduled_moment_is_the_nearest_publish_or_expiry() {
+        let mut site = Site::new(config(), Flags::default(), false);
+        let front = |extra: &str| format!("---\ntitle: X\ndate: 2024-01-01\n{extra}\n---\n");
+        site.update(
+            "a.md",
+            "a.md",
+            Ok(front("publishDate: 2025-03-01").as_bytes()),
+        );
+        site.update(
+            "b.md",
+            "b.md",
+            Ok(front("expiryDate: 2025-02-01").as_bytes()),
+        );
+        site.update(
+            "c.md",
+            "c.md",
+            Ok(front("expiryDate: 2024-06-01").as_bytes()),
+        );
+        assert_eq!(
+            site.next_scheduled(now()),
+            Some("2025-02-01T00:00:00Z".parse().unwrap())
+        );
+        site.remove("b.md");
+        assert_eq!(
+            site.next_scheduled(now()),
+            Some("2025-03-01T00:00:00Z".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,628 @@
+//! `feedsmith watch`: a full build, then the feeds follow every save (I/O edge).
+//!
+//! File events come from `notify` through `notify-debouncer-full`, which turns
+//! an editor's save burst (write a temporary file, rename it over, chmod) into
+//! one event per path. The [`Site`] keeps every parsed article in memory, so a
+//! change re-reads only the files it names and rewrites only the feeds whose
+//! bytes change. Posts scheduled to appear or expire are handled by waking up
+//! at that moment, with no file event at all.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use notify_debouncer_full::notify::{self, RecursiveMode};
+use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+
+use crate::app::{self, exit, BuildArgs};
+use crate::config::{self, Config};
+use crate::diagnostic::Diagnostic;
+use crate::output;
+use crate::site::{Flags, Rebuild, Site};
+use crate::source;
+
+/// How `feedsmith watch` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// The options of `feedsmith watch`.
+#[derive(Debug, Clone)]
+pub struct WatchArgs {
+    pub build: BuildArgs,
+    pub verbosity: Verbosity,
+    /// How long a path must be quiet before its events are handled.
+    pub debounce: Duration,
+}
+
+/// What wakes the watch loop.
+enum Message {
+    Files(DebounceEventResult),
+    Stop,
+}
+
+/// The longest sleep between checks when nothing is scheduled; also how often
+/// a vanished content folder is looked for.
+const IDLE: Duration = Duration::from_secs(3600);
+const POLL_MISSING: Duration = Duration::from_millis(250);
+
+/// Runs `feedsmith watch` until Ctrl-C (SIGINT) or SIGTERM.
+pub fn run_watch(args: &WatchArgs) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    let config = match app::load_config(&args.build) {
+        Ok(config) => config,
+        Err(d) => {
+            let _ = writeln!(err, "{d}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    drop(err);
+    let mut session = match Session::start(args, config) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    session.run()
+}
+
+/// A running watch.
+struct Session<'a> {
+    args: &'a WatchArgs,
+    site: Site,
+    /// Every candidate article under the content folder (bundle resources
+    /// included), so bundle membership can be recomputed after a change.
+    candidates: BTreeSet<String>,
+    content_dir: PathBuf,
+    output_dir: PathBuf,
+    config_file: PathBuf,
+    /// Diagnostics already shown, so each is reported once.
+    shown: HashSet<String>,
+    receiver: mpsc::Receiver<Message>,
+    debouncer: notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+}
+
+impl<'a> Session<'a> {
+    /// Builds once, then starts watching.
+    fn start(args: &'a WatchArgs, config: Config) -> Result<Session<'a>, ExitCode> {
+        let (sender, receiver) = mpsc::channel();
+        let stop = sender.clone();
+        if let Err(e) = ctrlc::set_handler(move || {
+            let _ = stop.send(Message::Stop);
+        }) {
+            eprintln!("error: cannot handle Ctrl-C: {e}");
+            return Err(ExitCode::from(exit::FAILURE));
+        }
+        let debouncer = new_debouncer(args.debounce, None, move |result| {
+            let _ = sender.send(Message::Files(result));
+        })
+        .map_err(|e| {
+            eprintln!("error: cannot watch files: {e}");
+            ExitCode::from(exit::FAILURE)
+        })?;
+        let config_file = args
+            .build
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
+        let mut session = Session {
+            args,
+            site: Site::new(config.clone(), flags(&args.build), true),
+            candidates: BTreeSet::new(),
+            content_dir: PathBuf::new(),
+            output_dir: PathBuf::new(),
+            config_file: absolute(&config_file),
+            shown: HashSet::new(),
+            receiver,
+            debouncer,
+        };
+        if let Some(dir) = session.config_file.parent() {
+            // The folder, not the file: editors replace the file on save.
+            if let Err(e) = session.debouncer.watch(dir, RecursiveMode::NonRecursive) {
+                eprintln!(
+                    "warning: cannot watch {} for config changes: {e}",
+                    dir.display()
+                );
+            }
+        }
+        session.adopt(config)?;
+        Ok(session)
+    }
+
+    /// Switches to `config`: watches its content folder, reads everything and
+    /// does a full build against what is on disk.
+    fn adopt(&mut self, config: Config) -> Result<(), ExitCode> {
+        if !config.content_dir.is_dir() {
+            eprintln!(
+                "{}",
+                Diagnostic::error(
+                    config.content_dir.display().to_string(),
+                    None,
+                    "the content folder does not exist"
+                )
+                .with_help(
+                    "create it, or point to it with --content DIR or `content_dir` in feedsmith.yaml"
+                )
+            );
+            return Err(ExitCode::from(exit::USAGE));
+        }
+        let content_dir = absolute(&config.content_dir);
+        if content_dir != self.content_dir {
+            if !self.content_dir.as_os_str().is_empty() {
+                let _ = self.debouncer.unwatch(&self.content_dir);
+            }
+            self.watch_content(&content_dir)?;
+            self.content_dir = content_dir;
+        }
+        self.output_dir = absolute(&config.output_dir);
+        self.site = Site::new(config, flags(&self.args.build), true);
+        self.rescan();
+        match self.rebuild("full build", Instant::now()) {
+            Some(code) => Err(code),
+            None => Ok(()),
+        }
+    }
+
+    fn watch_content(&mut self, dir: &Path) -> Result<(), ExitCode> {
+        match self.debouncer.watch(dir, RecursiveMode::Recursive) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                eprintln!("{}", watch_error(dir, &e));
+                Err(ExitCode::from(exit::FAILURE))
+            }
+        }
+    }
+
+    /// Reads the whole content folder again.
+    fn rescan(&mut self) {
+        let (found, diagnostics) = source::find_candidates(&self.content_dir, "");
+        print_all(&diagnostics);
+        self.candidates = found
+            .iter()
+            .map(|(rel, _)| rel.clone())
+            .filter(|rel| !self.is_output(rel))
+            .collect();
+        let all = self.candidates.clone();
+        self.sync_site(&all);
+    }
+
+    /// Brings the site in line with `candidates`, re-reading `to_read`.
+    /// Returns the articles that changed (added, edited or removed).
+    fn sync_site(&mut self, to_read: &BTreeSet<String>) -> Vec<String> {
+        let articles = source::articles_among(&self.candidates);
+        let gone: Vec<String> = self
+            .site
+            .paths()
+            .filter(|p| !articles.contains(*p))
+            .map(str::to_owned)
+            .collect();
+        let mut changed = Vec::new();
+        for path in gone {
+            if self.site.remove(&path) {
+                changed.push(path);
+            }
+        }
+        let known: BTreeSet<String> = self.site.paths().map(str::to_owned).collect();
+        for rel in &articles {
+            if to_read.contains(rel) || !known.contains(rel) {
+                let file = self.content_dir.join(rel);
+                let shown = shown_path(&self.site.config().content_dir, rel);
+                let bytes = source::read_file(&file);
+                if self
+                    .site
+                    .update(rel, &shown, bytes.as_deref().map_err(String::as_str))
+                {
+                    changed.push(rel.clone());
+                }
+            }
+        }
+        changed
+    }
+
+    /// Whether a path under the content folder is inside the output folder
+    /// (an odd but possible layout): feedsmith's own writes are not changes.
+    fn is_output(&self, rel: &str) -> bool {
+        self.content_dir.join(rel).starts_with(&self.output_dir)
+    }
+
+    /// The watch loop.
+    fn run(&mut self) -> ExitCode {
+        loop {
+            let now = Utc::now();
+            let scheduled = self.site.next_scheduled(now);
+            let wait = match scheduled {
+                Some(at) => (at - now).to_std().unwrap_or_default().min(IDLE),
+                None => IDLE,
+            };
+            match self.receiver.recv_timeout(wait) {
+                Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return self.stop();
+                }
+                Ok(Message::Files(first)) => {
+                    // Take whatever else is already queued: one rebuild for a burst.
+                    let mut results = vec![first];
+                    let mut stop = false;
+                    while let Ok(message) = self.receiver.try_recv() {
+                        match message {
+                            Message::Files(result) => results.push(result),
+                            Message::Stop => stop = true,
+                        }
+                    }
+                    if let Some(code) = self.handle(results) {
+                        return code;
+                    }
+                    if stop {
+                        return self.stop();
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if scheduled.is_none() || !self.content_dir.is_dir() {
+                        continue;
+                    }
+                    if let Some(code) = self.rebuild("a scheduled post's time came", Instant::now())
+                    {
+                        return code;
+                    }
+                }
+            }
+        }
+    }
+
+    fn stop(&mut self) -> ExitCode {
+        if self.args.verbosity != Verbosity::Quiet {
+            eprintln!("feedsmith: stopped; every feed on disk is complete");
+        }
+        ExitCode::from(exit::OK)
+    }
+
+    /// Handles a batch of file events. Returns an exit code to stop with.
+    fn handle(&mut self, results: Vec<DebounceEventResult>) -> Option<ExitCode> {
+        let started = Instant::now();
+        let mut paths: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut rescan = false;
+        for result in results {
+            match result {
+                Ok(events) => {
+                    for event in events {
+                        // Reading a file (feedsmith's own reads included) is not a change.
+                        if matches!(event.event.kind, notify::EventKind::Access(_)) {
+                            continue;
+                        }
+                        rescan |= event.need_rescan();
+                        paths.extend(event.event.paths.iter().cloned());
+                    }
+                }
+                Err(errors) => {
+                    for e in errors {
+                        if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                            eprintln!("{}", watch_error(&self.content_dir, &e));
+                            return Some(ExitCode::from(exit::FAILURE));
+                        }
+                        eprintln!("warning: the file watcher reported: {e}; reading the content folder again");
+                        rescan = true;
+                    }
+                }
+            }
+        }
+
+        if paths.iter().any(|p| *p == self.config_file) {
+            return self.reload_config();
+        }
+        if !self.content_dir.is_dir() {
+            eprintln!(
+                "warning: the content folder {} is gone; the feeds stay as they are until it comes back (Ctrl-C to stop)",
+                self.content_dir.display()
+            );
+            return self.wait_for_content();
+        }
+        let changed = if rescan {
+            self.rescan();
+            vec!["content folder re-read".to_owned()]
+        } else {
+            let mut to_read = BTreeSet::new();
+            for path in &paths {
+                let Ok(rel) = path.strip_prefix(&self.content_dir) else {
+                    continue;
+                };
+                let Some(rel) = rel.to_str().map(|r| r.replace('\\', "/")) else {
+                    continue;
+                };
+                if rel.is_empty() || self.is_output(&rel) {
+                    continue;
+                }
+                self.refresh(&rel, &mut to_read);
+            }
+            self.sync_site(&to_read)
+        };
+        if changed.is_empty() {
+            return None;
+        }
+        self.rebuild(&describe(&changed), started)
+    }
+
+    /// Updates `candidates` for one changed path (a file or a folder).
+    fn refresh(&mut self, rel: &str, to_read: &mut BTreeSet<String>) {
+        let prefix = format!("{rel}/");
+        match std::fs::metadata(self.content_dir.join(rel)) {
+            Ok(meta) if meta.is_dir() => {
+                let (found, diagnostics) = source::find_candidates(&self.content_dir, rel);
+                print_all(&diagnostics);
+                self.candidates.retain(|c| !c.starts_with(&prefix));
+                for (path, _) in found {
+                    if !self.is_output(&path) {
+                        to_read.insert(path.clone());
+                        self.candidates.insert(path);
+                    }
+                }
+            }
+            Ok(_) => {
+                if source::is_candidate(rel) {
+                    self.candidates.insert(rel.to_owned());
+                    to_read.insert(rel.to_owned());
+                }
+            }
+            Err(_) => {
+                self.candidates
+                    .retain(|c| c != rel && !c.starts_with(&prefix));
+            }
+        }
+    }
+
+    /// Rebuilds, reports and writes; `what` says why, for the report line.
+    /// Returns an exit code to stop with (never, for now: a failed write is
+    /// reported and retried after the next change).
+    fn rebuild(&mut self, what: &str, started: Instant) -> Option<ExitCode> {
+        // The first rebuild of a site holds every file and is compared with
+        // the disk, as a one-shot build is; later ones hold only changes.
+        let full = !self.site.has_built();
+        let rebuild = self.site.rebuild(Utc::now());
+        self.report(&rebuild.diagnostics);
+        if self.args.build.strict && !rebuild.diagnostics.is_empty() {
+            eprintln!(
+                "error: --strict: {} problem(s); the feeds were not updated",
+                rebuild.diagnostics.len()
+            );
+            // What is on disk is now older than what the site remembers.
+            self.site.forget_outputs();
+            return None;
+        }
+        let result = if full {
+            write_full(&self.output_dir, &rebuild.changed)
+        } else {
+            write_changes(&self.output_dir, &rebuild)
+        };
+        match result {
+            Ok((written, removed)) => {
+                self.say(what, &rebuild, &written, &removed, started);
+                None
+            }
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    Diagnostic::error(e.path.clone(), None, format!("cannot write the feeds: {}", e.source))
+                        .with_help("check that the output folder is writable and the disk is not full; the other feeds keep their previous version; feedsmith keeps watching and writes everything again after the next change")
+                );
+                self.site.forget_outputs();
+                None
+            }
+        }
+    }
+
+    /// Prints the diagnostics not shown before.
+    fn report(&mut self, diagnostics: &[Diagnostic]) {
+        let mut now = HashSet::new();
+        for d in diagnostics {
+            let text = d.to_string();
+            if !self.shown.contains(&text) {
+                eprintln!("{text}");
+            }
+            now.insert(text);
+        }
+        // Forget fixed problems, so they are reported again if they come back.
+        self.shown = now;
+    }
+
+    fn say(
+        &self,
+        what: &str,
+        rebuild: &Rebuild,
+        written: &[String],
+        removed: &[String],
+        started: Instant,
+    ) {
+        if self.args.verbosity == Verbosity::Quiet {
+            return;
+        }
+        let time = chrono::Local::now().format("%H:%M:%S");
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let files: Vec<&str> = written
+            .iter()
+            .filter(|p| p.as_str() != output::MANIFEST)
+            .map(String::as_str)
+            .collect();
+        let mut line = format!("[{time}] {what}: ");
+        if files.is_empty() && removed.is_empty() {
+            line.push_str("no feed changed");
+        } else {
+            line.push_str(&format!("{} written", files.len()));
+            if !removed.is_empty() {
+                line.push_str(&format!(", {} removed", removed.len()));
+            }
+            if self.args.verbosity == Verbosity::Normal {
+                let shown: Vec<&str> = files.iter().take(4).copied().collect();
+                if !shown.is_empty() {
+                    line.push_str(&format!(
+                        " ({}{})",
+                        shown.join(", "),
+                        if files.len() > 4 { ", …" } else { "" }
+                    ));
+                }
+            }
+        }
+        line.push_str(&format!(
+            " in {ms:.1} ms ({} feeds, {} posts used)",
+            rebuild.feeds, rebuild.stats.published
+        ));
+        eprintln!("{line}");
+        if self.args.verbosity == Verbosity::Verbose {
+            eprintln!("  {} post(s) rendered", rebuild.rendered);
+            for f in &files {
+                eprintln!("  wrote {}", self.output_dir.join(f).display());
+            }
+            for f in removed {
+                eprintln!("  removed {}", self.output_dir.join(f).display());
+            }
+        }
+    }
+
+    /// The config file changed: reload it, or keep the last good one.
+    fn reload_config(&mut self) -> Option<ExitCode> {
+        match app::load_config(&self.args.build) {
+            Ok(config) => {
+                if self.args.verbosity != Verbosity::Quiet {
+                    eprintln!(
+                        "feedsmith: {} changed; full rebuild",
+                        self.config_file.display()
+                    );
+                }
+                self.shown.clear();
+                match self.adopt(config) {
+                    Ok(()) => None,
+                    Err(code) if code == ExitCode::from(exit::USAGE) => {
+                        eprintln!("feedsmith: keeping the previous content folder; fix the config to continue");
+                        None
+                    }
+                    Err(code) => Some(code),
+                }
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                eprintln!("feedsmith: the config has an error; still using the last good one");
+                None
+            }
+        }
+    }
+
+    /// The content folder vanished (deleted, or being replaced by a checkout):
+    /// wait for it, then watch it again and read everything.
+    fn wait_for_content(&mut self) -> Option<ExitCode> {
+        loop {
+            match self.receiver.recv_timeout(POLL_MISSING) {
+                Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Some(self.stop())
+                }
+                _ => {}
+            }
+            if self.content_dir.is_dir() {
+                let _ = self.debouncer.unwatch(&self.content_dir);
+                let dir = self.content_dir.clone();
+                if let Err(code) = self.watch_content(&dir) {
+                    return Some(code);
+                }
+                if self.args.verbosity != Verbosity::Quiet {
+                    eprintln!("feedsmith: the content folder is back; reading it again");
+                }
+                self.rescan();
+                return self.rebuild("content folder restored", Instant::now());
+            }
+        }
+    }
+}
+
+/// Writes a rebuild that holds every file, comparing each with the disk (as a
+/// one-shot build does), and removes stale files listed in the old manifest.
+fn write_full(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<(Vec<String>, Vec<String>), output::OutputError> {
+    let plan = output::plan(out, files);
+    output::apply(out, files, &plan)?;
+    let mut written = Vec::new();
+    let mut removed = Vec::new();
+    for (path, change) in plan.changes {
+        match change {
+            output::Change::Remove => removed.push(path),
+            _ => written.push(path),
+        }
+    }
+    Ok((written, removed))
+}
+
+/// Writes only what changed since the last rebuild; the manifest goes last.
+fn write_changes(
+    out: &Path,
+    rebuild: &Rebuild,
+) -> Result<(Vec<String>, Vec<String>), output::OutputError> {
+    let mut written = Vec::new();
+    for (path, bytes) in &rebuild.changed {
+        if path != output::MANIFEST {
+            output::write_atomic(&out.join(path), bytes)?;
+            written.push(path.clone());
+        }
+    }
+    for path in &rebuild.removed {
+        output::remove_with_empty_parents(out, &out.join(path))?;
+    }
+    if let Some(manifest) = rebuild.changed.get(output::MANIFEST) {
+        output::write_atomic(&out.join(output::MANIFEST), manifest)?;
+    }
+    Ok((written, rebuild.removed.clone()))
+}
+
+fn print_all(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+fn flags(args: &BuildArgs) -> Flags {
+    Flags {
+        drafts: args.drafts,
+        future: args.future,
+        expired: args.expired,
+    }
+}
+
+/// The path as the user gave it, made absolute (not canonical: symlinks in
+/// it stay, so that event paths, which use it, compare equal).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `content/posts/a.md`, as messages show it.
+fn shown_path(content_dir: &Path, rel: &str) -> String {
+    content_dir.join(rel).display().to_string()
+}
+
+/// "posts/a.md changed", "3 files changed".
+fn describe(paths: &[String]) -> String {
+    match paths {
+        [] => "change".to_owned(),
+        [one] => format!("{one} changed"),
+        [first, rest @ ..] => format!("{first} and {} more changed", rest.len()),
+    }
+}
+
+/// A clear message for a watcher that cannot start.
+fn watch_error(dir: &Path, e: &notify::Error) -> String {
+    match e.kind {
+        notify::ErrorKind::MaxFilesWatch => Diagnostic::error(
+            dir.display().to_string(),
+            None,
+            "too many folders to watch: the system's limit on inotify watches was reached",
+        )
+        .with_help("raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, or run `feedsmith build` after each change instead")
+        .to_string(),
+        _ => Diagnostic::error(dir.display().to_string(), None, format!("cannot watch this folder: {e}"))
+            .with_help("check that it exists and is readable")
+            .to_string(),
+    }
+}

@@ -1,0 +1,468 @@
+//! Integration tests for `feedsmith watch`: each test starts the real binary on
+//! a temporary site, edits files the way people and editors do, and waits (by
+//! polling, with a timeout) until the output folder is byte-identical to what a
+//! one-shot `feedsmith build` of the same files produces.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{run_in, tree, Site};
+
+/// How long any expected state may take to appear.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A running `feedsmith watch`.
+struct Watch {
+    child: Option<Child>,
+    log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Watch {
+    fn start(site: &Site, args: &[&str]) -> Watch {
+        let log_dir = tempfile::tempdir().unwrap();
+        let log = log_dir.path().join("watch.log");
+        let child = Command::new(common::bin())
+            .arg("watch")
+            .args(args)
+            .current_dir(site.path())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start feedsmith watch");
+        let watch = Watch {
+            child: Some(child),
+            log,
+            _log_dir: log_dir,
+        };
+        watch.wait_for_log("full build", 1);
+        watch
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `needle` appears at least `times` times in the log.
+    #[track_caller]
+    fn wait_for_log(&self, needle: &str, times: usize) {
+        let start = Instant::now();
+        while self.log().matches(needle).count() < times {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "no {needle:?} (x{times}) in the log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Rebuild report lines so far.
+    fn rebuilds(&self) -> usize {
+        self.log().lines().filter(|l| l.starts_with('[')).count()
+    }
+
+    /// Sends a signal and waits for the exit code.
+    fn stop_with(mut self, signal: &str) -> (i32, String) {
+        let mut child = self.child.take().unwrap();
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return (status.code().unwrap_or(-1), self.log());
+            }
+            assert!(start.elapsed() < PATIENCE, "watch did not stop on {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// What a one-shot build of the site's current files produces.
+fn fresh_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    run_in(
+        site.path(),
+        &["build", "-q", "--out", out.path().to_str().unwrap()],
+    );
+    tree(out.path())
+}
+
+/// Waits until the watched output equals a fresh one-shot build.
+#[track_caller]
+fn assert_in_sync(site: &Site, watch: &Watch) {
+    let start = Instant::now();
+    loop {
+        let expected = fresh_build(site);
+        let actual = tree(&site.out());
+        if expected == actual {
+            return;
+        }
+        if start.elapsed() > PATIENCE {
+            let differ: Vec<&String> = expected
+                .keys()
+                .chain(actual.keys())
+                .filter(|k| expected.get(*k) != actual.get(*k))
+                .collect();
+            panic!("the watched feeds never matched a fresh build; differing files: {differ:?}\nlog:\n{}", watch.log());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+fn post(title: &str, date: &str, tags: &str) -> String {
+    format!("---\ntitle: \"{title}\"\ndate: {date}\ntags: [{tags}]\n---\nBody of {title}.\n")
+}
+
+fn content(site: &Site, rel: &str) -> PathBuf {
+    site.path().join("content").join(rel)
+}
+
+fn small_site() -> Site {
+    let site = Site::new();
+    site.write("posts/a.md", post("A", "2024-01-03", "rust, cli"))
+        .write("posts/b.md", post("B", "2024-01-02", "rust"))
+        .write("posts/c.md", post("C", "2024-01-01", "go"));
+    site
+}
+
+#[test]
+fn plain_writes_creates_and_deletes_are_followed() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    assert_in_sync(&site, &watch);
+
+    site.write("posts/d.md", post("D", "2024-01-04", "new-tag"));
+    assert_in_sync(&site, &watch);
+    assert!(site.exists("tags/new-tag/rss.xml"));
+
+    site.write("posts/a.md", post("A edited", "2024-01-03", "rust"));
+    assert_in_sync(&site, &watch);
+    assert!(
+        !site.exists("tags/cli/rss.xml"),
+        "a tag with no post left keeps its feed"
+    );
+
+    site.remove("posts/c.md");
+    assert_in_sync(&site, &watch);
+    assert!(!site.exists("tags/go/rss.xml"));
+    assert_eq!(site.titles("rss.xml"), ["D", "A edited", "B"]);
+}
+
+#[test]
+fn an_editor_save_burst_gives_one_rebuild() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    let before = watch.rebuilds();
+    // What vim and many editors do: write a temporary file, rename it over
+    // the article, then restore its permissions.
+    let target = content(&site, "posts/a.md");
+    let temp = content(&site, "posts/.a.md.swp");
+    std::fs::write(&temp, post("A saved", "2024-01-03", "rust")).unwrap();
+    std::fs::rename(&temp, &target).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("rss.xml")[0], "A saved");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(watch.rebuilds(), before + 1, "log:\n{}", watch.log());
+}
+
+#[test]
+fn a_burst_of_100_edits_across_20_files_coalesces_and_misses_nothing() {
+    let site = Site::new();
+    for i in 0..20 {
+        site.write(
+            &format!("posts/p{i:02}.md"),
+            post(&format!("P{i}"), "2024-01-01", "t"),
+        );
+    }
+    let watch = Watch::start(&site, &[]);
+    let before = watch.rebuilds();
+    for round in 0..5 {
+        for i in 0..20 {
+            let tags = format!("t, round-{round}, file-{}", i % 4);
+            site.write(
+                &format!("posts/p{i:02}.md"),
+                post(
+                    &format!("P{i} r{round}"),
+                    &format!("2024-01-{:02}", i + 1),
+                    &tags,
+                ),
+            );
+        }
+    }
+    assert_in_sync(&site, &watch);
+    assert!(site.titles("rss.xml").iter().all(|t| t.ends_with(" r4")));
+    assert!(site.exists("tags/round-4/rss.xml") && !site.exists("tags/round-0/rss.xml"));
+    let rebuilds = watch.rebuilds() - before;
+    assert!(
+        rebuilds < 20,
+        "{rebuilds} rebuilds for one burst; log:\n{}",
+        watch.log()
+    );
+}
+
+#[test]
+fn moves_bundles_and_folder_deletes_are_followed() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+
+    // Renamed within the content folder: a new permalink.
+    std::fs::rename(
+        content(&site, "posts/b.md"),
+        content(&site, "posts/b-renamed.md"),
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+
+    // Moved out of the content folder, then back in elsewhere.
+    std::fs::rename(content(&site, "posts/c.md"), site.path().join("c.md")).unwrap();
+    assert_in_sync(&site, &watch);
+    std::fs::create_dir_all(content(&site, "notes")).unwrap();
+    std::fs::rename(site.path().join("c.md"), content(&site, "notes/c.md")).unwrap();
+    assert_in_sync(&site, &watch);
+
+    // A page bundle: its other Markdown files are resources, not posts.
+    std::fs::create_dir_all(content(&site, "posts/trip")).unwrap();
+    std::fs::write(
+        content(&site, "posts/trip/notes.md"),
+        post("Notes", "2024-02-01", "x"),
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    std::fs::write(
+        content(&site, "posts/trip/index.md"),
+        post("Trip", "2024-02-02", "travel"),
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert!(!site.titles("rss.xml").contains(&"Notes".to_owned()));
+
+    // A bundle moved in as a whole folder, then a whole folder deleted.
+    let outside = site.path().join("staging/walk");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("index.md"),
+        post("Walk", "2024-02-03", "travel"),
+    )
+    .unwrap();
+    std::fs::rename(&outside, content(&site, "posts/walk")).unwrap();
+    assert_in_sync(&site, &watch);
+    std::fs::remove_dir_all(content(&site, "posts")).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("rss.xml"), ["C"]);
+}
+
+#[test]
+fn publication_changes_move_posts_between_feeds() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    site.write(
+        "posts/a.md",
+        "---\ntitle: A\ndate: 2024-01-03\ndraft: true\ntags: [rust, cli]\n---\nx\n",
+    );
+    assert_in_sync(&site, &watch);
+    assert!(!site.exists("tags/cli/rss.xml"));
+    site.write("posts/b.md", post("B", "2999-01-01", "rust"));
+    assert_in_sync(&site, &watch);
+    assert!(!site.exists("tags/rust/rss.xml"));
+    site.write(
+        "posts/c.md",
+        "---\ntitle: C\ndate: 2024-01-01\ncategories: [Fresh]\n---\nx\n",
+    );
+    assert_in_sync(&site, &watch);
+    assert!(site.exists("categories/fresh/feed.json") && !site.exists("tags/go/rss.xml"));
+}
+
+#[test]
+fn a_broken_edit_keeps_the_last_good_version_until_fixed() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    let before = site.read("rss.xml");
+    site.write(
+        "posts/a.md",
+        "---\ntitle: \"A half typed\ndate: 2024-01-03\n---\nx\n",
+    );
+    watch.wait_for_log("content/posts/a.md:", 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        site.read("rss.xml"),
+        before,
+        "the feeds changed while the article was broken"
+    );
+    assert!(
+        watch.log().contains("the feeds keep its last good version"),
+        "{}",
+        watch.log()
+    );
+    // Saving the same broken text again does not repeat the message.
+    site.write(
+        "posts/a.md",
+        "---\ntitle: \"A half typed\ndate: 2024-01-03\n---\nx\n\n",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        watch.log().matches("content/posts/a.md:").count(),
+        1,
+        "{}",
+        watch.log()
+    );
+
+    site.write("posts/a.md", post("A fixed", "2024-01-03", "rust"));
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("rss.xml")[0], "A fixed");
+}
+
+#[test]
+fn config_edits_rebuild_and_a_bad_config_keeps_the_last_good_one() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    let config = site.path().join("feedsmith.yaml");
+    std::fs::write(
+        &config,
+        "title: Renamed site\nbase_url: https://example.org/blog/\nlimit: 2\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.rss("rss.xml").title.unwrap().content, "Renamed site");
+
+    let good = tree(&site.out());
+    std::fs::write(
+        &config,
+        "title: Broken\nbase_url: https://example.org/\nlimti: 2\n",
+    )
+    .unwrap();
+    watch.wait_for_log("still using the last good one", 1);
+    assert!(watch.log().contains("feedsmith.yaml:3"), "{}", watch.log());
+    assert_eq!(tree(&site.out()), good);
+
+    // Still watching, with the last good config.
+    site.write("posts/e.md", post("E", "2024-01-09", "rust"));
+    watch.wait_for_log("posts/e.md changed", 1);
+    assert_eq!(site.titles("rss.xml"), ["E", "A"]);
+
+    std::fs::write(&config, "title: Fixed\nbase_url: https://example.org/\n").unwrap();
+    assert_in_sync(&site, &watch);
+}
+
+#[test]
+fn a_scheduled_post_appears_when_its_time_comes() {
+    let site = small_site();
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    site.write(
+        "posts/soon.md",
+        format!(
+            "---\ntitle: Soon\ndate: {}\ntags: [later]\n---\nx\n",
+            at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        ),
+    );
+    let watch = Watch::start(&site, &[]);
+    assert!(!site.exists("tags/later/rss.xml"));
+    watch.wait_for_log("a scheduled post's time came", 1);
+    assert!(chrono::Utc::now() >= at);
+    assert_eq!(site.titles("tags/later/rss.xml"), ["Soon"]);
+    assert_in_sync(&site, &watch);
+}
+
+#[test]
+fn an_expiring_post_leaves_when_its_time_comes() {
+    let site = small_site();
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    site.write(
+        "posts/short-lived.md",
+        format!(
+            "---\ntitle: Short\ndate: 2024-01-05\nexpiryDate: {}\ntags: [brief]\n---\nx\n",
+            at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        ),
+    );
+    let watch = Watch::start(&site, &[]);
+    assert!(site.exists("tags/brief/rss.xml"));
+    watch.wait_for_log("a scheduled post's time came", 1);
+    assert!(!site.exists("tags/brief/rss.xml"));
+    assert_in_sync(&site, &watch);
+}
+
+#[test]
+fn sigint_and_sigterm_stop_cleanly() {
+    for signal in ["-INT", "-TERM"] {
+        let site = small_site();
+        let watch = Watch::start(&site, &[]);
+        site.write("posts/a.md", post("A2", "2024-01-03", "rust"));
+        assert_in_sync(&site, &watch);
+        let (code, log) = watch.stop_with(signal);
+        assert_eq!(code, 0, "{signal}: {log}");
+        assert!(log.contains("stopped"), "{log}");
+        let leftovers: Vec<String> = tree(&site.out())
+            .into_keys()
+            .filter(|k| k.contains(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[test]
+fn the_content_folder_deleted_and_recreated_is_picked_up_again() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    let content_dir = site.path().join("content");
+    let saved = site.path().join("saved");
+    std::fs::rename(&content_dir, &saved).unwrap();
+    watch.wait_for_log("is gone", 1);
+    std::fs::rename(&saved, &content_dir).unwrap();
+    watch.wait_for_log("is back", 1);
+    site.write("posts/z.md", post("Z", "2024-03-01", "after"));
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("tags/after/rss.xml"), ["Z"]);
+}
+
+#[test]
+fn one_edit_renders_one_post() {
+    let site = Site::with_config("title: T\nbase_url: https://example.org/\nlimit: 0\n");
+    for i in 0..200 {
+        site.write(
+            &format!("posts/p{i:03}.md"),
+            post(&format!("P{i}"), "2024-01-01", &format!("t{}", i % 10)),
+        );
+    }
+    let watch = Watch::start(&site, &["--verbose"]);
+    assert!(
+        watch.log().contains("200 post(s) rendered"),
+        "{}",
+        watch.log()
+    );
+    site.write("posts/p007.md", post("P7 edited", "2024-01-01", "t7"));
+    assert_in_sync(&site, &watch);
+    watch.wait_for_log("posts/p007.md changed", 1);
+    let log = watch.log();
+    let report = log.split("posts/p007.md changed").nth(1).unwrap();
+    assert!(report.contains("1 post(s) rendered"), "{log}");
+    // Only the site feed and the t7 feed (RSS + JSON) are written.
+    assert!(
+        report.lines().next().unwrap().contains(": 4 written"),
+        "{log}"
+    );
+}
+
+#[test]
+fn check_is_refused() {
+    let site = small_site();
+    let run = run_in(site.path(), &["watch", "--check"]);
+    run.assert_code(2);
+}
