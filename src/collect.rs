@@ -1,10 +1,12 @@
 //! The collector: which articles are published, in which order, under which
 //! terms.
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::Article;
 use crate::diagnostic::Diagnostic;
@@ -90,37 +92,60 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
 }
 
 /// Two published articles with one address would give one feed item two
-/// meanings; keep the one whose path sorts first and report both.
+/// meanings; keep the one whose path sorts first and report the others.
+/// A hash map, not a sort: this runs on every rebuild in watch mode.
 fn dedupe_permalinks(
-    mut posts: Vec<Arc<Article>>,
+    posts: Vec<Arc<Article>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Arc<Article>> {
-    posts.sort_by(|a, b| {
-        a.permalink
-            .as_str()
-            .cmp(b.permalink.as_str())
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    let mut kept: Vec<Arc<Article>> = Vec::with_capacity(posts.len());
-    for post in posts {
-        match kept.last() {
-            Some(last) if last.permalink == post.permalink => {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        &post.shown_path,
-                        None,
-                        format!(
-                            "this article has the same address ({}) as {}; only {} is in the feeds",
-                            post.permalink, last.shown_path, last.shown_path
-                        ),
-                    )
-                    .with_help("give one of them a different `slug` or `url`"),
-                );
+    let mut owner: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(posts.len(), Default::default());
+    let mut dropped: Vec<(usize, usize)> = Vec::new();
+    for (i, post) in posts.iter().enumerate() {
+        match owner.entry(post.permalink.as_str()) {
+            Entry::Vacant(slot) => {
+                slot.insert(i);
             }
-            _ => kept.push(post),
+            Entry::Occupied(mut slot) => {
+                let kept = *slot.get();
+                if post.path < posts[kept].path {
+                    slot.insert(i);
+                    dropped.push((kept, i));
+                } else {
+                    dropped.push((i, kept));
+                }
+            }
         }
     }
-    kept
+    if dropped.is_empty() {
+        return posts;
+    }
+    let mut removed = vec![false; posts.len()];
+    let mut notes: Vec<(&str, Diagnostic)> = Vec::new();
+    for (gone, _) in &dropped {
+        let post = &posts[*gone];
+        let kept = &posts[owner[post.permalink.as_str()]];
+        removed[*gone] = true;
+        notes.push((
+            post.path.as_str(),
+            Diagnostic::warning(
+                &post.shown_path,
+                None,
+                format!(
+                    "this article has the same address ({}) as {}; only {} is in the feeds",
+                    post.permalink, kept.shown_path, kept.shown_path
+                ),
+            )
+            .with_help("give one of them a different `slug` or `url`"),
+        ));
+    }
+    notes.sort_by(|a, b| a.0.cmp(b.0));
+    diagnostics.extend(notes.into_iter().map(|(_, d)| d));
+    posts
+        .into_iter()
+        .zip(removed)
+        .filter_map(|(post, gone)| (!gone).then_some(post))
+        .collect()
 }
 
 fn group(
@@ -160,10 +185,15 @@ fn group(
             posts: Vec::new(),
         })
         .collect();
+    // Each distinct spelling's term, computed once: watch mode runs this on
+    // every rebuild, and a few hundred spellings cover thousands of uses.
+    let mut term_of: HashMap<&str, Option<usize>> = HashMap::default();
     for (i, post) in posts.iter().enumerate() {
         for spelling in terms_of(post) {
-            let key = taxonomy::term_key(spelling);
-            if let Some(&t) = index.get(key.as_str()) {
+            let term = *term_of
+                .entry(spelling.as_str())
+                .or_insert_with(|| index.get(taxonomy::term_key(spelling).as_str()).copied());
+            if let Some(t) = term {
                 // An article listing `AI` and `ai` is in that feed once.
                 if grouped[t].posts.last() != Some(&i) {
                     grouped[t].posts.push(i);

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashMap as HashMap;
+
 /// The identity of a term: terms with the same key are one term.
 pub fn term_key(term: &str) -> String {
     let mut key = String::with_capacity(term.len());
@@ -100,17 +102,20 @@ pub struct Collision {
 /// `spellings` holds every use of a term (one entry per article per term).
 /// Terms are processed in key order, so the result is deterministic.
 pub fn merge<'a>(spellings: impl IntoIterator<Item = &'a str>) -> (Vec<Term>, Vec<Collision>) {
-    let mut by_key: BTreeMap<String, BTreeMap<&'a str, usize>> = BTreeMap::new();
+    // Count each spelling first, so each distinct spelling's key is computed
+    // once however many articles use it.
+    let mut uses: HashMap<&'a str, usize> = HashMap::default();
     for spelling in spellings {
+        *uses.entry(spelling).or_default() += 1;
+    }
+    let mut by_key: BTreeMap<String, BTreeMap<&'a str, usize>> = BTreeMap::new();
+    for (spelling, count) in uses {
+        let spelling = spelling.trim();
         let key = term_key(spelling);
         if key.is_empty() {
             continue;
         }
-        *by_key
-            .entry(key)
-            .or_default()
-            .entry(spelling.trim())
-            .or_default() += 1;
+        *by_key.entry(key).or_default().entry(spelling).or_default() += count;
     }
     let mut taken = BTreeSet::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();

@@ -191,12 +191,24 @@ impl<'a> Session<'a> {
             .filter(|rel| !self.is_output(rel))
             .collect();
         let all = self.candidates.clone();
-        self.sync_site(&all);
+        self.sync_site(&all, true);
     }
 
     /// Brings the site in line with `candidates`, re-reading `to_read`.
     /// Returns the articles that changed (added, edited or removed).
-    fn sync_site(&mut self, to_read: &BTreeSet<String>) -> Vec<String> {
+    ///
+    /// When the set of candidates did not change (the common case: a save),
+    /// which files are articles did not either, and only `to_read` is read.
+    fn sync_site(&mut self, to_read: &BTreeSet<String>, candidates_changed: bool) -> Vec<String> {
+        if !candidates_changed {
+            let mut changed = Vec::new();
+            for rel in to_read {
+                if self.site.contains(rel) && self.read_into_site(rel) {
+                    changed.push(rel.clone());
+                }
+            }
+            return changed;
+        }
         let articles = source::articles_among(&self.candidates);
         let gone: Vec<String> = self
             .site
@@ -212,19 +224,20 @@ impl<'a> Session<'a> {
         }
         let known: BTreeSet<String> = self.site.paths().map(str::to_owned).collect();
         for rel in &articles {
-            if to_read.contains(rel) || !known.contains(rel) {
-                let file = self.content_dir.join(rel);
-                let shown = shown_path(&self.site.config().content_dir, rel);
-                let bytes = source::read_file(&file);
-                if self
-                    .site
-                    .update(rel, &shown, bytes.as_deref().map_err(String::as_str))
-                {
-                    changed.push(rel.clone());
-                }
+            if (to_read.contains(rel) || !known.contains(rel)) && self.read_into_site(rel) {
+                changed.push(rel.clone());
             }
         }
         changed
+    }
+
+    /// Reads one article into the site; true if it changed.
+    fn read_into_site(&mut self, rel: &str) -> bool {
+        let file = self.content_dir.join(rel);
+        let shown = shown_path(&self.site.config().content_dir, rel);
+        let bytes = source::read_file(&file);
+        self.site
+            .update(rel, &shown, bytes.as_deref().map_err(String::as_str))
     }
 
     /// Whether a path under the content folder is inside the output folder
@@ -328,6 +341,7 @@ impl<'a> Session<'a> {
             vec!["content folder re-read".to_owned()]
         } else {
             let mut to_read = BTreeSet::new();
+            let mut candidates_changed = false;
             for path in &paths {
                 let Ok(rel) = path.strip_prefix(&self.content_dir) else {
                     continue;
@@ -338,9 +352,9 @@ impl<'a> Session<'a> {
                 if rel.is_empty() || self.is_output(&rel) {
                     continue;
                 }
-                self.refresh(&rel, &mut to_read);
+                candidates_changed |= self.refresh(&rel, &mut to_read);
             }
-            self.sync_site(&to_read)
+            self.sync_site(&to_read, candidates_changed)
         };
         if changed.is_empty() {
             return None;
@@ -349,7 +363,8 @@ impl<'a> Session<'a> {
     }
 
     /// Updates `candidates` for one changed path (a file or a folder).
-    fn refresh(&mut self, rel: &str, to_read: &mut BTreeSet<String>) {
+    /// Returns whether the set of candidates may have changed.
+    fn refresh(&mut self, rel: &str, to_read: &mut BTreeSet<String>) -> bool {
         let prefix = format!("{rel}/");
         match std::fs::metadata(self.content_dir.join(rel)) {
             Ok(meta) if meta.is_dir() => {
@@ -362,16 +377,21 @@ impl<'a> Session<'a> {
                         self.candidates.insert(path);
                     }
                 }
+                true
             }
             Ok(_) => {
                 if source::is_candidate(rel) {
-                    self.candidates.insert(rel.to_owned());
                     to_read.insert(rel.to_owned());
+                    self.candidates.insert(rel.to_owned())
+                } else {
+                    false
                 }
             }
             Err(_) => {
+                let before = self.candidates.len();
                 self.candidates
                     .retain(|c| c != rel && !c.starts_with(&prefix));
+                before != self.candidates.len()
             }
         }
     }
@@ -473,7 +493,16 @@ impl<'a> Session<'a> {
         ));
         eprintln!("{line}");
         if self.args.verbosity == Verbosity::Verbose {
-            eprintln!("  {} post(s) rendered", rebuild.rendered);
+            let stages: Vec<String> = rebuild
+                .timings
+                .iter()
+                .map(|(stage, t)| format!("{stage} {:.1} ms", t.as_secs_f64() * 1000.0))
+                .collect();
+            eprintln!(
+                "  {} post(s) rendered; {}",
+                rebuild.rendered,
+                stages.join(", ")
+            );
             for f in &files {
                 eprintln!("  wrote {}", self.output_dir.join(f).display());
             }

@@ -452,7 +452,7 @@ fn one_edit_renders_one_post() {
     watch.wait_for_log("posts/p007.md changed", 1);
     let log = watch.log();
     let report = log.split("posts/p007.md changed").nth(1).unwrap();
-    assert!(report.contains("1 post(s) rendered"), "{log}");
+    assert!(report.contains("  1 post(s) rendered;"), "{log}");
     // Only the site feed and the t7 feed (RSS + JSON) are written.
     assert!(
         report.lines().next().unwrap().contains(": 4 written"),
