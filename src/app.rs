@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::build::{self, Output};
+use crate::build;
 use crate::collect::{Exclusion, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
@@ -35,6 +35,8 @@ pub struct BuildArgs {
     pub strict: bool,
     pub check: bool,
     pub quiet: bool,
+    /// Print the time each stage took.
+    pub verbose: bool,
 }
 
 /// Loads the config named by `--config`, else `feedsmith.yaml` if present,
@@ -96,23 +98,33 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    let (sources, mut diagnostics) = source::read_dir(&config.content_dir);
+    let read_started = Instant::now();
+    let (found, mut diagnostics) = source::find_articles(&config.content_dir);
+    let files: Vec<(String, String)> = found
+        .iter()
+        .map(|(rel, path)| (rel.clone(), path.display().to_string()))
+        .collect();
+    let find_time = read_started.elapsed();
     let options = Options {
         drafts: args.drafts,
         future: args.future,
         expired: args.expired,
         now: chrono::Utc::now(),
     };
-    let Output {
-        files,
-        diagnostics: build_diagnostics,
-        stats,
-    } = build::build(&config, &sources, &options);
-    diagnostics.extend(build_diagnostics);
+    let out_dir = config.output_dir.clone();
+    let walk_problems = diagnostics.len();
+    // Under --strict, any problem stops the build before a file is written.
+    let mut sink = output::DiskSink::new(&out_dir, args.check, |problems: &[Diagnostic]| {
+        !args.strict || walk_problems + problems.len() == 0
+    });
+    let content_dir = config.content_dir.clone();
+    let load = |rel: &str| source::read_file(&content_dir.join(rel));
+    let built = build::build_into(&config, &files, load, &options, &mut sink);
+    diagnostics.extend(built.diagnostics.iter().cloned());
     for d in &diagnostics {
         let _ = writeln!(stderr, "{d}");
     }
-    if args.strict && !diagnostics.is_empty() {
+    if built.stopped {
         let _ = writeln!(
             stderr,
             "error: --strict: {} problem(s) above; nothing was written",
@@ -120,38 +132,8 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         );
         return ExitCode::from(exit::FAILURE);
     }
-
-    let plan = output::plan(&config.output_dir, &files);
-    let out_shown = config.output_dir.display().to_string();
-    if args.check {
-        for (rel, change) in &plan.changes {
-            let _ = writeln!(
-                stderr,
-                "would {} {}",
-                change.verb(),
-                Path::new(&out_shown).join(rel).display()
-            );
-        }
-        let verdict = if plan.changes.is_empty() {
-            format!("{out_shown} is up to date")
-        } else {
-            format!(
-                "{out_shown} is out of date: {} file(s) would change; run `feedsmith build`",
-                plan.changes.len()
-            )
-        };
-        let _ = writeln!(
-            stderr,
-            "feedsmith: {verdict} ({})",
-            summary(&stats, files.len(), &config, started)
-        );
-        return ExitCode::from(if plan.changes.is_empty() {
-            exit::OK
-        } else {
-            exit::FAILURE
-        });
-    }
-    if let Err(e) = output::apply(&config.output_dir, &files, &plan) {
+    let write_started = Instant::now();
+    if let Err(e) = sink.finish(&[], true, built.manifest.as_deref()) {
         let _ = writeln!(
             stderr,
             "{}",
@@ -160,23 +142,60 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         );
         return ExitCode::from(exit::FAILURE);
     }
-    if !args.quiet {
-        let count = |c: output::Change| plan.changes.iter().filter(|(_, k)| *k == c).count();
+    let out_shown = config.output_dir.display().to_string();
+    let summary = summary(&built.stats, built.feeds, &config, started);
+    if args.check {
+        let mut changes = sink.changes.clone();
+        changes.sort();
+        for (rel, change) in &changes {
+            let _ = writeln!(
+                stderr,
+                "would {} {}",
+                change.verb(),
+                Path::new(&out_shown).join(rel).display()
+            );
+        }
+        let verdict = if changes.is_empty() {
+            format!("{out_shown} is up to date")
+        } else {
+            format!(
+                "{out_shown} is out of date: {} file(s) would change; run `feedsmith build`",
+                changes.len()
+            )
+        };
+        let _ = writeln!(stderr, "feedsmith: {verdict} ({summary})");
+        return ExitCode::from(if changes.is_empty() {
+            exit::OK
+        } else {
+            exit::FAILURE
+        });
+    }
+    if args.verbose {
+        let stages: Vec<String> = std::iter::once(("find", find_time))
+            .chain(built.timings.iter().copied())
+            .chain(std::iter::once(("finish", write_started.elapsed())))
+            .map(|(stage, t)| format!("{stage} {:.1} ms", t.as_secs_f64() * 1000.0))
+            .collect();
         let _ = writeln!(
             stderr,
-            "feedsmith: {} written, {} unchanged, {} removed in {out_shown}/ ({})",
-            count(output::Change::Create) + count(output::Change::Update),
-            plan.unchanged,
-            count(output::Change::Remove),
-            summary(&stats, files.len(), &config, started)
+            "feedsmith: stages: {} (emit includes writing)",
+            stages.join(", ")
+        );
+    }
+    if !args.quiet {
+        let _ = writeln!(
+            stderr,
+            "feedsmith: {} written, {} unchanged, {} removed in {out_shown}/ ({summary})",
+            sink.written(),
+            sink.unchanged,
+            sink.removed(),
         );
     }
     ExitCode::from(exit::OK)
 }
 
 /// The second half of the summary line: feeds, posts used and skipped, time.
-fn summary(stats: &build::Stats, files: usize, config: &Config, started: Instant) -> String {
-    let feeds = files.saturating_sub(1) / 2;
+fn summary(stats: &build::Stats, feeds: usize, config: &Config, started: Instant) -> String {
     let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for (why, n) in &stats.excluded {
         let label = match why {

@@ -76,6 +76,11 @@ pub fn decode(bytes: &[u8], shown_path: &str) -> Result<(String, Vec<Diagnostic>
         text.to_owned()
     };
     let mut warnings = Vec::new();
+    // A fast byte scan first: forbidden characters are rare, and are either
+    // ASCII controls or U+FFFE/U+FFFF (bytes EF BF BE/BF).
+    if !has_forbidden_bytes(text.as_bytes()) {
+        return Ok((text, warnings));
+    }
     if let Some(pos) = text.find(|c| !is_xml_char(c)) {
         let line = 1 + text[..pos].matches('\n').count();
         warnings.push(
@@ -145,6 +150,17 @@ fn decode_percent_escapes(text: String) -> String {
         }
         _ => text,
     }
+}
+
+/// Whether UTF-8 text may hold a character XML forbids: an ASCII control
+/// other than tab, newline and carriage return, or U+FFFE/U+FFFF.
+fn has_forbidden_bytes(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xEF
+                && bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 /// Characters XML 1.0 allows (Rust strings already exclude surrogates).

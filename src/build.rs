@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::collect::{Exclusion, Options};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::site::{Flags, Site};
+use crate::site::{Flags, Sink, Site};
 
 /// One file found under the content folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,28 +36,79 @@ pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Time spent in each stage, for `--verbose`.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
-/// Builds every feed of the site: the one-shot build. The files include the
-/// manifest.
-pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Output {
+/// What a one-shot build reports (its files went to the sink).
+#[derive(Debug, Clone, Default)]
+pub struct Built {
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+    /// Time spent in each stage, for `--verbose`.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// The manifest listing every file produced.
+    pub manifest: Option<Vec<u8>>,
+    /// How many feeds (each an RSS and a JSON file).
+    pub feeds: usize,
+    /// Whether the sink stopped the build before any file was produced.
+    pub stopped: bool,
+}
+
+/// The one-shot build: reads `files` ((path, shown path) pairs) through
+/// `load`, on every core, and hands every output file to `sink` as it is
+/// produced. The caller does the I/O; this stays pure.
+pub fn build_into<L>(
+    config: &Config,
+    files: &[(String, String)],
+    load: L,
+    options: &Options,
+    sink: &mut dyn Sink,
+) -> Built
+where
+    L: Fn(&str) -> Result<Vec<u8>, String> + Sync,
+{
     let flags = Flags {
         drafts: options.drafts,
         future: options.future,
         expired: options.expired,
     };
     let mut site = Site::new(config.clone(), flags, false);
-    for source in sources {
-        site.update(
-            &source.path,
-            &source.shown,
-            source.bytes.as_deref().map_err(String::as_str),
-        );
-    }
-    let rebuild = site.rebuild(options.now);
-    Output {
-        files: rebuild.changed,
+    let started = std::time::Instant::now();
+    site.load_all(files, load);
+    let parse_time = started.elapsed();
+    let rebuild = site.rebuild_into(options.now, sink);
+    Built {
         diagnostics: rebuild.diagnostics,
         stats: rebuild.stats,
+        timings: std::iter::once(("read+parse", parse_time))
+            .chain(rebuild.timings)
+            .collect(),
+        manifest: rebuild.manifest,
+        feeds: rebuild.feeds,
+        stopped: rebuild.stopped,
+    }
+}
+
+/// The one-shot build in memory: every output file by path, the manifest
+/// included.
+pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Output {
+    let files: Vec<(String, String)> = sources
+        .iter()
+        .map(|s| (s.path.clone(), s.shown.clone()))
+        .collect();
+    let by_path: BTreeMap<&str, &SourceFile> =
+        sources.iter().map(|s| (s.path.as_str(), s)).collect();
+    let load = |path: &str| by_path[path].bytes.clone();
+    let mut out = BTreeMap::new();
+    let built = build_into(config, &files, load, options, &mut out);
+    if let Some(manifest) = built.manifest {
+        out.insert(crate::output::MANIFEST.to_owned(), manifest);
+    }
+    Output {
+        files: out,
+        diagnostics: built.diagnostics,
+        stats: built.stats,
+        timings: built.timings,
     }
 }

@@ -29,9 +29,6 @@ enum Command {
 struct WatchFlags {
     #[command(flatten)]
     build: BuildFlags,
-    /// Also list every file written and how many posts were rendered
-    #[arg(short, long, conflicts_with = "quiet")]
-    verbose: bool,
     /// How long a file must be quiet before its change is handled, in ms
     #[arg(long, value_name = "MS", default_value_t = 50)]
     debounce: u64,
@@ -66,6 +63,9 @@ struct BuildFlags {
     /// Print only warnings and errors, not the summary line
     #[arg(short, long)]
     quiet: bool,
+    /// Also print the time each stage took (and, in watch mode, every file written)
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
 }
 
 impl BuildFlags {
@@ -80,6 +80,7 @@ impl BuildFlags {
             strict: self.strict,
             check: self.check,
             quiet: self.quiet,
+            verbose: self.verbose,
         }
     }
 }
@@ -92,7 +93,7 @@ fn main() -> ExitCode {
                 eprintln!("error: --check builds once and compares; use it with `feedsmith build`, not `watch`");
                 return ExitCode::from(app::exit::USAGE);
             }
-            let verbosity = match (f.build.quiet, f.verbose) {
+            let verbosity = match (f.build.quiet, f.build.verbose) {
                 (true, _) => Verbosity::Quiet,
                 (false, true) => Verbosity::Verbose,
                 (false, false) => Verbosity::Normal,

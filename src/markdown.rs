@@ -2,7 +2,7 @@
 //! plain-text summary that go into feeds.
 
 use lol_html::{element, rewrite_str, RewriteStrSettings};
-use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
 
 use crate::shortcode::{self, RefResolver};
@@ -48,22 +48,62 @@ pub fn render(
         .collect();
     let text = expanded.text;
 
-    let mut html_out = String::with_capacity(text.len() * 3 / 2);
-    html::push_html(&mut html_out, Parser::new_ext(&text, options()));
-    let html_out = match absolutize(&html_out, permalink, base) {
-        Ok(html) => html,
-        Err(e) => {
-            notes.push((
-                body_line,
-                format!("could not rewrite links to absolute ones: {e}"),
-                "check the raw HTML in this article".into(),
-            ));
-            html_out
+    // Markdown links and images are made absolute as they stream by. Raw
+    // HTML and footnote references (which pulldown-cmark writes as HTML) need
+    // an HTML rewriter; most articles have neither and skip that pass.
+    let mut needs_rewriter = false;
+    let events = Parser::new_ext(&text, options()).map(|event| match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: absolute(dest_url, permalink, base),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: absolute(dest_url, permalink, base),
+            title,
+            id,
+        }),
+        Event::Html(ref html) | Event::InlineHtml(ref html) => {
+            needs_rewriter |= may_hold_relative_url(html);
+            event
         }
-    };
+        Event::FootnoteReference(_) => {
+            needs_rewriter = true;
+            event
+        }
+        other => other,
+    });
+    let mut html_out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut html_out, events);
+    if needs_rewriter {
+        html_out = match absolutize(&html_out, permalink, base) {
+            Ok(html) => html,
+            Err(e) => {
+                notes.push((
+                    body_line,
+                    format!("could not rewrite links to absolute ones: {e}"),
+                    "check the raw HTML in this article".into(),
+                ));
+                html_out
+            }
+        };
+    }
     let summary = match text.find(MORE) {
-        Some(at) => plain_text(&text[..at]),
-        None => truncate(&plain_text(&text), SUMMARY_CHARS),
+        Some(at) => plain_text(&text[..at], usize::MAX),
+        // Only the start of the text is needed, not all of it.
+        None => truncate(&plain_text(&text, SUMMARY_CHARS + 2), SUMMARY_CHARS),
     };
     Rendered {
         html: html_out,
@@ -77,6 +117,32 @@ fn options() -> Options {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
+}
+
+/// Whether raw HTML may hold a URL that must be made absolute. Errs on the
+/// side of yes: only when every `href`, `src` and `poster` in it is written
+/// as `="http…` (as the shortcodes write them) and there is no `srcset`, can
+/// the HTML rewriter be skipped. `<!--more-->` and plain tags skip it too.
+fn may_hold_relative_url(html: &str) -> bool {
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("srcset") {
+        return true;
+    }
+    ["href", "src", "poster"].iter().any(|attr| {
+        lower.match_indices(attr).any(|(at, _)| {
+            let rest = &lower[at + attr.len()..];
+            !(rest.starts_with("=\"https://") || rest.starts_with("=\"http://"))
+        })
+    })
+}
+
+/// A link target made absolute (kept as it is when it already is, or when it
+/// cannot be resolved).
+fn absolute<'a>(dest: CowStr<'a>, permalink: &Url, base: &Url) -> CowStr<'a> {
+    match urls::resolve_link(&dest, permalink, base) {
+        Some(url) => CowStr::from(url),
+        None => dest,
+    }
 }
 
 /// Makes every link and media source absolute, in Markdown output and raw HTML
@@ -131,10 +197,21 @@ fn absolutize(
 }
 
 /// The readable text of some Markdown: no markup, no raw HTML, white space
-/// folded to single spaces.
-pub fn plain_text(markdown: &str) -> String {
+/// folded to single spaces. Stops once it has at least `enough` characters
+/// (the result is then a prefix of the whole text's).
+pub fn plain_text(markdown: &str, enough: usize) -> String {
     let mut out = String::new();
     for event in Parser::new_ext(markdown, options()) {
+        // Cheap test first: folding can only shrink the text.
+        if out.len() > enough.saturating_mul(4)
+            && out
+                .split_whitespace()
+                .map(|w| w.chars().count() + 1)
+                .sum::<usize>()
+                > enough
+        {
+            break;
+        }
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak | Event::Rule => out.push(' '),
@@ -208,6 +285,23 @@ mod tests {
     }
 
     #[test]
+    fn html_without_relative_urls_skips_the_rewriter() {
+        assert!(!may_hold_relative_url("<!--more-->"));
+        assert!(!may_hold_relative_url(
+            "<figure><a href=\"https://y.com/v\"><img src=\"https://i.com/a.jpg\"></a></figure>"
+        ));
+        assert!(may_hold_relative_url("<img src=\"a.png\">"));
+        assert!(may_hold_relative_url("<A HREF='x'>"));
+        assert!(may_hold_relative_url("<img srcset=\"https://a 1x\">"));
+        assert!(may_hold_relative_url("<a href=/x>"));
+        // A word that merely contains `src` errs on the safe side.
+        assert!(may_hold_relative_url("<p>srcdoc</p>"));
+        // Either way the output is right: relative URLs in raw HTML are fixed.
+        let out = r("<p><a href=\"../b/\">b</a> <!--more--></p>").html;
+        assert!(out.contains("href=\"https://e.com/posts/b/\""), "{out}");
+    }
+
+    #[test]
     fn markdown_extensions_are_on() {
         let out = r("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ text[^1]\n\n[^1]: note\n").html;
         assert!(out.contains("<table>"));
@@ -254,7 +348,10 @@ mod tests {
     #[test]
     fn plain_text_skips_markup_and_html() {
         assert_eq!(
-            plain_text("# Title\n\nSome *text* and <b>html</b>.\n\n- a\n- b"),
+            plain_text(
+                "# Title\n\nSome *text* and <b>html</b>.\n\n- a\n- b",
+                usize::MAX
+            ),
             "Title Some text and html. a b"
         );
     }

@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Component, Path};
 
+use crate::diagnostic::Diagnostic;
+use crate::site::Sink;
+
 /// The list of files feedsmith wrote, kept in the output folder.
 pub const MANIFEST: &str = ".feedsmith-manifest";
 
@@ -138,6 +141,140 @@ pub fn apply(
         write_atomic(&out_dir.join(MANIFEST), &files[MANIFEST])?;
     }
     Ok(())
+}
+
+/// Decides, once every problem is known, whether files may be written.
+type Gate<'a> = Box<dyn FnMut(&[Diagnostic]) -> bool + 'a>;
+
+/// Writes a rebuild's files into the output folder as they are produced, or
+/// with `check` only notes what would change. A file whose bytes are already
+/// on disk is not rewritten.
+pub struct DiskSink<'a> {
+    out_dir: &'a Path,
+    check: bool,
+    /// Whether to go on once every problem is known (`--strict` says no).
+    gate: Gate<'a>,
+    /// What changed (or would), in the order it happened.
+    pub changes: Vec<(String, Change)>,
+    pub unchanged: usize,
+    /// Every file handed over, changed or not.
+    pub produced: BTreeSet<String>,
+    /// The first write that failed; nothing more is written after it.
+    pub error: Option<OutputError>,
+}
+
+impl<'a> DiskSink<'a> {
+    pub fn new(
+        out_dir: &'a Path,
+        check: bool,
+        gate: impl FnMut(&[Diagnostic]) -> bool + 'a,
+    ) -> Self {
+        DiskSink {
+            out_dir,
+            check,
+            gate: Box::new(gate),
+            changes: Vec::new(),
+            unchanged: 0,
+            produced: BTreeSet::new(),
+            error: None,
+        }
+    }
+
+    /// Compares one file with the disk and writes it if it differs.
+    fn put(&mut self, rel: &str, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let path = self.out_dir.join(rel);
+        let change = match std::fs::metadata(&path) {
+            // Same length: compare the bytes. Else it differs for sure.
+            Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+                match std::fs::read(&path) {
+                    Ok(existing) if existing == bytes => {
+                        self.unchanged += 1;
+                        return;
+                    }
+                    _ => Change::Update,
+                }
+            }
+            Ok(_) => Change::Update,
+            Err(_) => Change::Create,
+        };
+        if !self.check {
+            if let Err(e) = std::fs::create_dir_all(self.out_dir)
+                .map_err(err(self.out_dir))
+                .and_then(|()| write_atomic(&path, bytes))
+            {
+                self.error = Some(e);
+                return;
+            }
+        }
+        self.changes.push((rel.to_owned(), change));
+    }
+
+    /// Ends a rebuild: removes the files that are no longer produced —
+    /// `removed`, and after a full build also those the previous manifest
+    /// lists that this build did not produce — then writes the manifest, last,
+    /// so that it lists every file feedsmith wrote if anything fails before.
+    pub fn finish(
+        &mut self,
+        removed: &[String],
+        full: bool,
+        manifest: Option<&[u8]>,
+    ) -> Result<(), OutputError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let mut stale: BTreeSet<String> = removed.iter().cloned().collect();
+        if full {
+            stale.extend(
+                previous_files(self.out_dir)
+                    .into_iter()
+                    .filter(|old| !self.produced.contains(old) && old != MANIFEST),
+            );
+        }
+        for rel in stale {
+            let path = self.out_dir.join(&rel);
+            if !path.is_file() {
+                continue;
+            }
+            if !self.check {
+                remove_with_empty_parents(self.out_dir, &path)?;
+            }
+            self.changes.push((rel, Change::Remove));
+        }
+        if let Some(manifest) = manifest {
+            self.put(MANIFEST, manifest);
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many files were created or updated (or would be).
+    pub fn written(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|(_, c)| *c != Change::Remove)
+            .count()
+    }
+
+    /// How many files were removed (or would be).
+    pub fn removed(&self) -> usize {
+        self.changes.len() - self.written()
+    }
+}
+
+impl Sink for DiskSink<'_> {
+    fn proceed(&mut self, diagnostics: &[Diagnostic]) -> bool {
+        (self.gate)(diagnostics)
+    }
+
+    fn file(&mut self, path: &str, bytes: Vec<u8>) {
+        self.produced.insert(path.to_owned());
+        self.put(path, &bytes);
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a

@@ -13,6 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::{self, Article, ParseContext};
@@ -46,6 +47,12 @@ struct Source {
     error: Option<Diagnostic>,
     /// Warnings about the newest version.
     warnings: Vec<Diagnostic>,
+}
+
+/// A file parsed, ready to be stored.
+struct Prepared {
+    hash: u64,
+    parsed: article::Parsed,
 }
 
 /// A rendered body and what it was rendered from.
@@ -83,9 +90,13 @@ struct Collected {
 /// What a rebuild produced.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuild {
-    /// Files that are new or whose bytes changed since the last rebuild (all
-    /// of them on the first), the manifest included when the list changed.
-    pub changed: BTreeMap<String, Vec<u8>>,
+    /// Files that were new or whose bytes changed since the last rebuild
+    /// (all of them on the first), as handed to the sink.
+    pub written: Vec<String>,
+    /// The new manifest, when the list of files changed. Write it last.
+    pub manifest: Option<Vec<u8>>,
+    /// Whether the sink stopped the rebuild before any file was produced.
+    pub stopped: bool,
     /// Files produced last time and not any more.
     pub removed: Vec<String>,
     /// How many files the site has now, the manifest included.
@@ -172,11 +183,47 @@ impl Site {
     /// Sets the bytes of one article file (`path` under the content folder).
     /// Returns false when nothing changed (an editor touched the file).
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
+        match self.prepare(path, shown, bytes) {
+            Some(prepared) => {
+                self.commit(path, shown, prepared);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads and parses many article files at once, on every core: `load`
+    /// gives the bytes of a path (the caller does the I/O), and each file's
+    /// bytes are dropped as soon as it is parsed. `files` holds (path,
+    /// shown path) pairs. Returns how many changed.
+    pub fn load_all<L>(&mut self, files: &[(String, String)], load: L) -> usize
+    where
+        L: Fn(&str) -> Result<Vec<u8>, String> + Sync,
+    {
+        let prepared: Vec<Option<Prepared>> = files
+            .par_iter()
+            .map(|(path, shown)| {
+                let bytes = load(path);
+                self.prepare(path, shown, bytes.as_deref().map_err(String::as_str))
+            })
+            .collect();
+        let mut changed = 0;
+        for ((path, shown), prepared) in files.iter().zip(prepared) {
+            if let Some(prepared) = prepared {
+                self.commit(path, shown, prepared);
+                changed += 1;
+            }
+        }
+        changed
+    }
+
+    /// Parses one file, unless its bytes are the ones already known.
+    fn prepare(&self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> Option<Prepared> {
         // The path is part of the version: it decides the permalink.
         let hash = hash_of(&(path, &bytes));
         if let Some(old) = self.sources.get(path) {
             if old.hash == hash && old.shown == shown {
-                return false;
+                return None;
             }
         }
         let ctx = ParseContext {
@@ -195,6 +242,12 @@ impl Site {
                 warnings: Vec::new(),
             },
         };
+        Some(Prepared { hash, parsed })
+    }
+
+    /// Stores a parsed file.
+    fn commit(&mut self, path: &str, shown: &str, prepared: Prepared) {
+        let Prepared { hash, parsed } = prepared;
         let previous = self.sources.remove(path).and_then(|s| s.good);
         match (&previous, &parsed.article) {
             (Some((old, _)), Ok(new)) if same_listing(old, new) => {
@@ -222,7 +275,6 @@ impl Site {
             },
         };
         self.sources.insert(path.to_owned(), source);
-        true
     }
 
     /// Forgets an article file that was deleted or moved away. Returns false
@@ -269,9 +321,20 @@ impl Site {
             .min()
     }
 
+    /// [`Site::rebuild_into`], collecting the files in memory, the manifest
+    /// included (under its name) when it changed.
+    pub fn rebuild(&mut self, now: DateTime<Utc>) -> (Rebuild, BTreeMap<String, Vec<u8>>) {
+        let mut files = BTreeMap::new();
+        let rebuild = self.rebuild_into(now, &mut files);
+        if let Some(manifest) = &rebuild.manifest {
+            files.insert(output::MANIFEST.to_owned(), manifest.clone());
+        }
+        (rebuild, files)
+    }
+
     /// Recomputes the feeds at `now`, rendering and emitting only what changed
-    /// since the last rebuild.
-    pub fn rebuild(&mut self, now: DateTime<Utc>) -> Rebuild {
+    /// since the last rebuild; changed files go to `sink`.
+    pub fn rebuild_into(&mut self, now: DateTime<Utc>, sink: &mut dyn Sink) -> Rebuild {
         let mut clock = Stopwatch::start();
         let mut diagnostics = Vec::new();
         let mut broken = 0;
@@ -360,22 +423,58 @@ impl Site {
             },
             ..Rebuild::default()
         };
-        let mut produced = Produced {
-            files: BTreeMap::new(),
-            feeds: HashMap::default(),
-        };
-        let mut added = false;
-        for (scope, posts) in &scopes {
-            added |= self.emit(
-                *scope,
-                posts,
-                &inputs,
-                &mut produced,
-                &mut rebuild,
-                &mut diagnostics,
-            );
+        if !sink.proceed(&diagnostics) {
+            // Nothing is emitted, so nothing counts as produced.
+            self.collected = Some(collected);
+            rebuild.stopped = true;
+            rebuild.timings = clock.laps;
+            rebuild.diagnostics = diagnostics;
+            return rebuild;
         }
-        let Produced { files, feeds } = produced;
+        let mut files = BTreeMap::new();
+        let mut feeds = HashMap::default();
+        let mut added = false;
+        // Feeds are serialised in parallel, a batch at a time, and each file
+        // goes to the sink as soon as its batch is done: the bytes of every
+        // feed of a large site are never all in memory at once.
+        for batch in scopes.chunks(EMIT_BATCH) {
+            let emitted: Vec<Emitted> = batch
+                .par_iter()
+                .map(|(scope, posts)| self.emit(*scope, posts, &inputs))
+                .collect();
+            for e in emitted {
+                feeds.insert(e.rss_path.clone(), e.fingerprint);
+                let outputs = match e.bytes {
+                    None => {
+                        files.insert(e.rss_path.clone(), self.files[&e.rss_path]);
+                        files.insert(e.json_path.clone(), self.files[&e.json_path]);
+                        continue;
+                    }
+                    Some((rss, json)) => [(e.rss_path, rss), (e.json_path, Ok(json))],
+                };
+                for (path, bytes) in outputs {
+                    let bytes = match bytes {
+                        Ok(bytes) => bytes,
+                        Err(why) => {
+                            diagnostics.push(Diagnostic::error(
+                                path,
+                                None,
+                                format!("could not write RSS: {why}"),
+                            ));
+                            continue;
+                        }
+                    };
+                    let hash = hash_of(&bytes);
+                    let previous = self.files.get(&path);
+                    added |= previous.is_none();
+                    if !self.built || previous != Some(&hash) {
+                        rebuild.written.push(path.clone());
+                        sink.file(&path, bytes);
+                    }
+                    files.insert(path, hash);
+                }
+            }
+        }
         rebuild.removed = self
             .files
             .keys()
@@ -386,9 +485,7 @@ impl Site {
         let list_changed = !self.built || added || !rebuild.removed.is_empty();
         if list_changed {
             let names: Vec<&str> = files.keys().map(String::as_str).collect();
-            rebuild
-                .changed
-                .insert(output::MANIFEST.to_owned(), output::manifest(&names));
+            rebuild.manifest = Some(output::manifest(&names));
         }
         rebuild.files = files.len() + 1;
         self.files = files;
@@ -532,18 +629,9 @@ impl Site {
         count
     }
 
-    /// Emits one feed's RSS and JSON files, unless nothing it shows changed.
-    /// Returns whether a file was added to the list of files.
-    fn emit(
-        &self,
-        scope: Scope<'_>,
-        posts: &[usize],
-        inputs: &Inputs<'_>,
-        produced: &mut Produced,
-        rebuild: &mut Rebuild,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> bool {
-        let Produced { files, feeds } = produced;
+    /// Serialises one feed's RSS and JSON files, unless nothing it shows
+    /// changed since they were last produced.
+    fn emit(&self, scope: Scope<'_>, posts: &[usize], inputs: &Inputs<'_>) -> Emitted {
         let c = inputs.collection;
         let folder = scope.folder();
         let rss_path = format!("{folder}{}", feed::RSS_FILE);
@@ -566,11 +654,13 @@ impl Site {
         let unchanged = self.feeds.get(&rss_path) == Some(&fingerprint)
             && self.files.contains_key(&rss_path)
             && self.files.contains_key(&json_path);
-        feeds.insert(rss_path.clone(), fingerprint);
         if unchanged {
-            files.insert(rss_path.clone(), self.files[&rss_path]);
-            files.insert(json_path.clone(), self.files[&json_path]);
-            return false;
+            return Emitted {
+                rss_path,
+                json_path,
+                fingerprint,
+                bytes: None,
+            };
         }
         let entries = posts
             .iter()
@@ -589,30 +679,51 @@ impl Site {
             })
             .collect();
         let feed = Feed::new(&self.config, scope, entries);
-        let rss = match feed::rss::write(&feed, &self.config) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                diagnostics.push(Diagnostic::error(
-                    rss_path.clone(),
-                    None,
-                    format!("could not write RSS: {e}"),
-                ));
-                None
-            }
-        };
+        let rss = feed::rss::write(&feed, &self.config).map_err(|e| e.to_string());
         let json = feed::json::write(&feed, &self.config);
-        let mut added = false;
-        for (path, bytes) in [(rss_path, rss), (json_path, Some(json))] {
-            let Some(bytes) = bytes else { continue };
-            let hash = hash_of(&bytes);
-            let previous = self.files.get(&path);
-            added |= previous.is_none();
-            if !self.built || previous != Some(&hash) {
-                rebuild.changed.insert(path.clone(), bytes);
-            }
-            files.insert(path, hash);
+        Emitted {
+            rss_path,
+            json_path,
+            fingerprint,
+            bytes: Some((rss, json)),
         }
-        added
+    }
+}
+
+/// How many feeds are serialised (in parallel) before their files go to
+/// the sink: bounds memory on large sites.
+const EMIT_BATCH: usize = 64;
+
+/// One feed, serialised (or found unchanged).
+struct Emitted {
+    rss_path: String,
+    json_path: String,
+    fingerprint: u64,
+    /// The RSS (or why it failed) and JSON bytes; `None` when unchanged.
+    bytes: Option<FeedBytes>,
+}
+
+/// A feed's RSS bytes (or why they could not be made) and JSON bytes.
+type FeedBytes = (Result<Vec<u8>, String>, Vec<u8>);
+
+/// Where a rebuild's files go: the output folder (one-shot build, watch), or
+/// memory (tests).
+pub trait Sink {
+    /// Called once every problem is known and before any file is produced;
+    /// returning false stops the rebuild there (`--strict`), and nothing
+    /// counts as produced.
+    fn proceed(&mut self, _diagnostics: &[Diagnostic]) -> bool {
+        true
+    }
+
+    /// A file that is new or whose bytes changed since the last rebuild.
+    fn file(&mut self, path: &str, bytes: Vec<u8>);
+}
+
+/// Collects the files in memory.
+impl Sink for BTreeMap<String, Vec<u8>> {
+    fn file(&mut self, path: &str, bytes: Vec<u8>) {
+        self.insert(path.to_owned(), bytes);
     }
 }
 
@@ -666,13 +777,6 @@ impl Stopwatch {
         self.laps.push((stage, now - self.last));
         self.last = now;
     }
-}
-
-/// What a rebuild's emitters produced: the hash of every file's bytes and
-/// the fingerprint of every feed's inputs.
-struct Produced {
-    files: BTreeMap<String, u64>,
-    feeds: HashMap<String, u64>,
 }
 
 /// What the emitters need to know about this rebuild's posts, by index.
@@ -808,11 +912,11 @@ mod tests {
                         sources.remove(&path);
                     }
                 }
-                let rebuild = site.rebuild(now());
+                let (rebuild, changed) = site.rebuild(now());
                 for path in &rebuild.removed {
                     disk.remove(path);
                 }
-                disk.extend(rebuild.changed);
+                disk.extend(changed);
                 let fresh: Vec<SourceFile> = sources
                     .iter()
                     .map(|(p, b)| SourceFile { path: p.clone(), shown: p.clone(), bytes: Ok(b.clone().into_bytes()) })
@@ -831,9 +935,9 @@ mod tests {
             let path = format!("p{i}.md");
             site.update(&path, &path, Ok(text(i, &[i % 3], false, false).as_bytes()));
         }
-        let first = site.rebuild(now());
+        let (first, files) = site.rebuild(now());
         assert_eq!(first.rendered, 9);
-        assert!(first.changed.contains_key(output::MANIFEST));
+        assert!(files.contains_key(output::MANIFEST));
 
         // An old post outside the site feed's limit of 3, tagged t1.
         site.update(
@@ -843,9 +947,9 @@ mod tests {
                 .replace("text", "words")
                 .as_bytes()),
         );
-        let second = site.rebuild(now());
+        let (second, files) = site.rebuild(now());
         assert_eq!(second.rendered, 1);
-        let changed: Vec<&str> = second.changed.keys().map(String::as_str).collect();
+        let changed: Vec<&str> = files.keys().map(String::as_str).collect();
         assert_eq!(changed, ["tags/t1/feed.json", "tags/t1/rss.xml"]);
 
         // Saving the same bytes again changes nothing.
@@ -856,8 +960,8 @@ mod tests {
                 .replace("text", "words")
                 .as_bytes())
         ));
-        let third = site.rebuild(now());
-        assert!(third.changed.is_empty() && third.removed.is_empty());
+        let (third, files) = site.rebuild(now());
+        assert!(files.is_empty() && third.removed.is_empty());
         assert_eq!(third.rendered, 0);
     }
 
@@ -867,8 +971,8 @@ mod tests {
         site.update("p1.md", "p1.md", Ok(text(1, &[0], false, false).as_bytes()));
         site.rebuild(now());
         site.update("p1.md", "p1.md", Ok(text(1, &[0], false, true).as_bytes()));
-        let rebuild = site.rebuild(now());
-        assert!(rebuild.changed.is_empty() && rebuild.removed.is_empty());
+        let (rebuild, files) = site.rebuild(now());
+        assert!(files.is_empty() && rebuild.removed.is_empty());
         let error = rebuild.diagnostics.iter().find(|d| d.is_error()).unwrap();
         assert!(error.help.as_deref().unwrap().contains("last good version"));
         assert_eq!(rebuild.stats.broken, 1);

@@ -42,12 +42,9 @@ fn is_section_index(name: &str) -> bool {
 /// single files or folders (unreadable, symlink loops) are diagnostics, not
 /// failures: the rest of the site still builds.
 pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let (found, diagnostics) = find_candidates(dir, "");
-    let names: BTreeSet<String> = found.iter().map(|(rel, _)| rel.clone()).collect();
-    let articles = articles_among(&names);
+    let (found, diagnostics) = find_articles(dir);
     let sources = found
         .into_iter()
-        .filter(|(rel, _)| articles.contains(rel))
         .map(|(rel, path)| SourceFile {
             shown: path.display().to_string(),
             bytes: read_file(&path),
@@ -55,6 +52,19 @@ pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         })
         .collect();
     (sources, diagnostics)
+}
+
+/// Finds every article under `dir` without reading it: (path under `dir`,
+/// path on disk), sorted by path.
+pub fn find_articles(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<Diagnostic>) {
+    let (found, diagnostics) = find_candidates(dir, "");
+    let names: BTreeSet<String> = found.iter().map(|(rel, _)| rel.clone()).collect();
+    let articles = articles_among(&names);
+    let found = found
+        .into_iter()
+        .filter(|(rel, _)| articles.contains(rel))
+        .collect();
+    (found, diagnostics)
 }
 
 /// Whether a path under the content folder (`posts/a.md`) may be an article:

@@ -7,7 +7,7 @@
 //! bytes change. Posts scheduled to appear or expire are handled by waking up
 //! at that moment, with no file event at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -401,11 +401,17 @@ impl<'a> Session<'a> {
     /// reported and retried after the next change).
     fn rebuild(&mut self, what: &str, started: Instant) -> Option<ExitCode> {
         // The first rebuild of a site holds every file and is compared with
-        // the disk, as a one-shot build is; later ones hold only changes.
+        // the disk (and the old manifest), as a one-shot build is; later ones
+        // hold only changes.
         let full = !self.site.has_built();
-        let rebuild = self.site.rebuild(Utc::now());
+        let strict = self.args.build.strict;
+        let output_dir = self.output_dir.clone();
+        let mut sink = output::DiskSink::new(&output_dir, false, |d: &[Diagnostic]| {
+            !strict || d.is_empty()
+        });
+        let rebuild = self.site.rebuild_into(Utc::now(), &mut sink);
         self.report(&rebuild.diagnostics);
-        if self.args.build.strict && !rebuild.diagnostics.is_empty() {
+        if rebuild.stopped {
             eprintln!(
                 "error: --strict: {} problem(s); the feeds were not updated",
                 rebuild.diagnostics.len()
@@ -414,13 +420,16 @@ impl<'a> Session<'a> {
             self.site.forget_outputs();
             return None;
         }
-        let result = if full {
-            write_full(&self.output_dir, &rebuild.changed)
-        } else {
-            write_changes(&self.output_dir, &rebuild)
-        };
-        match result {
-            Ok((written, removed)) => {
+        match sink.finish(&rebuild.removed, full, rebuild.manifest.as_deref()) {
+            Ok(()) => {
+                let mut written = Vec::new();
+                let mut removed = Vec::new();
+                for (path, change) in &sink.changes {
+                    match change {
+                        output::Change::Remove => removed.push(path.clone()),
+                        _ => written.push(path.clone()),
+                    }
+                }
                 self.say(what, &rebuild, &written, &removed, started);
                 None
             }
@@ -564,46 +573,6 @@ impl<'a> Session<'a> {
             }
         }
     }
-}
-
-/// Writes a rebuild that holds every file, comparing each with the disk (as a
-/// one-shot build does), and removes stale files listed in the old manifest.
-fn write_full(
-    out: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-) -> Result<(Vec<String>, Vec<String>), output::OutputError> {
-    let plan = output::plan(out, files);
-    output::apply(out, files, &plan)?;
-    let mut written = Vec::new();
-    let mut removed = Vec::new();
-    for (path, change) in plan.changes {
-        match change {
-            output::Change::Remove => removed.push(path),
-            _ => written.push(path),
-        }
-    }
-    Ok((written, removed))
-}
-
-/// Writes only what changed since the last rebuild; the manifest goes last.
-fn write_changes(
-    out: &Path,
-    rebuild: &Rebuild,
-) -> Result<(Vec<String>, Vec<String>), output::OutputError> {
-    let mut written = Vec::new();
-    for (path, bytes) in &rebuild.changed {
-        if path != output::MANIFEST {
-            output::write_atomic(&out.join(path), bytes)?;
-            written.push(path.clone());
-        }
-    }
-    for path in &rebuild.removed {
-        output::remove_with_empty_parents(out, &out.join(path))?;
-    }
-    if let Some(manifest) = rebuild.changed.get(output::MANIFEST) {
-        output::write_atomic(&out.join(output::MANIFEST), manifest)?;
-    }
-    Ok((written, rebuild.removed.clone()))
 }
 
 fn print_all(diagnostics: &[Diagnostic]) {
