@@ -61,20 +61,29 @@ pub struct Parsed {
 /// without a byte order mark, `\n` line endings, and no character that XML 1.0
 /// forbids (those are removed with a warning, since no feed may carry them).
 pub fn decode(bytes: &[u8], shown_path: &str) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
+    decode_owned(bytes.to_vec(), shown_path)
+}
+
+/// [`decode`], in place.
+pub fn decode_owned(
+    bytes: Vec<u8>,
+    shown_path: &str,
+) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..e.utf8_error().valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
         Diagnostic::error(shown_path, Some(line), "the file is not valid UTF-8 text")
             .with_help("save the file as UTF-8 (most editors have an \"encoding\" menu)")
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text.to_owned()
-    };
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n");
+    }
     let mut warnings = Vec::new();
     // A fast byte scan first: forbidden characters are rare, and are either
     // ASCII controls or U+FFFE/U+FFFF (bytes EF BF BE/BF).
@@ -171,10 +180,19 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// Parses one article. `path` is relative to the content folder.
 pub fn parse(path: &str, shown_path: &str, bytes: &[u8], ctx: &ParseContext<'_>) -> Parsed {
+    parse_owned(path, shown_path, bytes.to_vec(), ctx)
+}
+
+/// [`parse`], taking the bytes: the text is decoded in place and becomes the
+/// body without another copy (this runs for every article of a site).
+pub fn parse_owned(path: &str, shown_path: &str, bytes: Vec<u8>, ctx: &ParseContext<'_>) -> Parsed {
     let mut warnings = Vec::new();
-    let article = decode(bytes, shown_path).and_then(|(text, decode_warnings)| {
+    let article = decode_owned(bytes, shown_path).and_then(|(mut text, decode_warnings)| {
         warnings.extend(decode_warnings);
-        parse_text(path, shown_path, &text, ctx, &mut warnings)
+        let (mut article, body_start) = parse_text(path, shown_path, &text, ctx, &mut warnings)?;
+        text.drain(..body_start);
+        article.body = text;
+        Ok(article)
     });
     Parsed { article, warnings }
 }
@@ -185,7 +203,7 @@ fn parse_text(
     text: &str,
     ctx: &ParseContext<'_>,
     warnings: &mut Vec<Diagnostic>,
-) -> Result<Article, Diagnostic> {
+) -> Result<(Article, usize), Diagnostic> {
     let problem = |p: frontmatter::Problem| {
         Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help)
     };
@@ -247,7 +265,9 @@ fn parse_text(
     if authors.is_empty() {
         authors = fields.list("author", warnings);
     }
-    Ok(Article {
+    // The body is the end of the text; the caller moves it in.
+    let body_start = text.len() - split.body.len();
+    let article = Article {
         path: path.to_owned(),
         shown_path: shown.to_owned(),
         title: title.trim().to_owned(),
@@ -272,9 +292,10 @@ fn parse_text(
             .text("source_name", warnings)
             .filter(|s| !s.trim().is_empty()),
         permalink,
-        body: split.body.to_owned(),
+        body: String::new(),
         body_line: split.body_line,
-    })
+    };
+    Ok((article, body_start))
 }
 
 /// Front matter entries with Hugo's lookup rules: keys are case-insensitive,

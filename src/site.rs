@@ -202,10 +202,7 @@ impl Site {
     {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
-            .map(|(path, shown)| {
-                let bytes = load(path);
-                self.prepare(path, shown, bytes.as_deref().map_err(String::as_str))
-            })
+            .map(|(path, shown)| self.prepare_owned(path, shown, load(path)))
             .collect();
         let mut changed = 0;
         for ((path, shown), prepared) in files.iter().zip(prepared) {
@@ -219,8 +216,22 @@ impl Site {
 
     /// Parses one file, unless its bytes are the ones already known.
     fn prepare(&self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> Option<Prepared> {
+        self.prepare_owned(
+            path,
+            shown,
+            bytes.map(<[u8]>::to_vec).map_err(str::to_owned),
+        )
+    }
+
+    /// [`Site::prepare`], taking the bytes (parsed without another copy).
+    fn prepare_owned(
+        &self,
+        path: &str,
+        shown: &str,
+        bytes: Result<Vec<u8>, String>,
+    ) -> Option<Prepared> {
         // The path is part of the version: it decides the permalink.
-        let hash = hash_of(&(path, &bytes));
+        let hash = hash_of(&(path, &bytes.as_deref().map_err(String::as_str)));
         if let Some(old) = self.sources.get(path) {
             if old.hash == hash && old.shown == shown {
                 return None;
@@ -231,7 +242,7 @@ impl Site {
             timezone: self.config.timezone,
         };
         let parsed = match bytes {
-            Ok(bytes) => article::parse(path, shown, bytes, &ctx),
+            Ok(bytes) => article::parse_owned(path, shown, bytes, &ctx),
             Err(why) => article::Parsed {
                 article: Err(Diagnostic::error(
                     shown,
@@ -577,17 +588,23 @@ impl Site {
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
     ) -> usize {
         let resolver = ref_resolver(&c.posts);
-        let mut count = 0;
-        for &i in indices {
-            let a = &c.posts[i];
-            let version = versions[i];
-            let fresh = self.renders.get(&a.path).is_some_and(|cached| {
-                cached.version == version
-                    && cached
-                        .refs
-                        .is_none_or(|generation| generation == refs_generation)
-            });
-            if !fresh {
+        let stale: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&i| {
+                !self.renders.get(&c.posts[i].path).is_some_and(|cached| {
+                    cached.version == versions[i]
+                        && cached
+                            .refs
+                            .is_none_or(|generation| generation == refs_generation)
+                })
+            })
+            .collect();
+        // Rendering is the costly part: on every core.
+        let done: Vec<(usize, Cached)> = stale
+            .par_iter()
+            .map(|&i| {
+                let a = &c.posts[i];
                 let used = Cell::new(false);
                 let tracking = |target: &str| {
                     used.set(true);
@@ -600,16 +617,20 @@ impl Site {
                     &self.config.base_url,
                     &tracking,
                 );
-                count += 1;
-                self.renders.insert(
-                    a.path.clone(),
-                    Cached {
-                        version,
-                        refs: used.get().then_some(refs_generation),
-                        rendered,
-                    },
-                );
-            }
+                let cached = Cached {
+                    version: versions[i],
+                    refs: used.get().then_some(refs_generation),
+                    rendered,
+                };
+                (i, cached)
+            })
+            .collect();
+        let count = done.len();
+        for (i, cached) in done {
+            self.renders.insert(c.posts[i].path.clone(), cached);
+        }
+        for &i in indices {
+            let a = &c.posts[i];
             let cached = &self.renders[&a.path];
             uses_refs[i] = cached.refs.is_some();
             notes.remove(&a.path);
