@@ -74,12 +74,26 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
     }
     let mut diagnostics = Vec::new();
     let posts = dedupe_permalinks(posts, &mut diagnostics);
-    let mut posts = posts;
-    posts.sort_by(|a, b| {
-        b.publish_date
-            .cmp(&a.publish_date)
-            .then_with(|| a.permalink.as_str().cmp(b.permalink.as_str()))
+    // Newest first, ties by permalink. The dates are copied out first so the
+    // sort compares plain numbers, not articles behind pointers.
+    let mut order: Vec<(DateTime<Utc>, usize)> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.publish_date.to_utc(), i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        b.0.cmp(&a.0).then_with(|| {
+            posts[a.1]
+                .permalink
+                .as_str()
+                .cmp(posts[b.1].permalink.as_str())
+        })
     });
+    let mut slots: Vec<Option<Arc<Article>>> = posts.into_iter().map(Some).collect();
+    let posts: Vec<Arc<Article>> = order
+        .into_iter()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect();
     let categories = group(&posts, |a| &a.categories, "category", &mut diagnostics);
     let tags = group(&posts, |a| &a.tags, "tag", &mut diagnostics);
     Collection {

@@ -72,8 +72,6 @@ struct Collected {
     collection: Collection,
     /// Version of each post, by index.
     versions: Vec<u64>,
-    /// Index of each published post, by path.
-    index_of: HashMap<String, usize>,
     refs_generation: u64,
     /// The moment it was collected for, and the next moment a post appears
     /// or expires: it holds for any time in between.
@@ -519,12 +517,24 @@ impl Site {
             if c.from <= now && c.until.is_none_or(|until| now < until) {
                 let mut swapped = Vec::new();
                 for path in edits {
-                    let (Some(&i), Some((article, version))) = (
-                        c.index_of.get(&path),
-                        self.sources.get(&path).and_then(|s| s.good.as_ref()),
-                    ) else {
+                    let Some((article, version)) =
+                        self.sources.get(&path).and_then(|s| s.good.as_ref())
+                    else {
                         continue;
                     };
+                    // Same date and permalink as before: same place in the
+                    // order, found by binary search.
+                    let Ok(i) = c.collection.posts.binary_search_by(|p| {
+                        article
+                            .publish_date
+                            .cmp(&p.publish_date)
+                            .then_with(|| p.permalink.as_str().cmp(article.permalink.as_str()))
+                    }) else {
+                        continue;
+                    };
+                    if c.collection.posts[i].path != path {
+                        continue;
+                    }
                     c.collection.posts[i] = Arc::clone(article);
                     c.versions[i] = *version;
                     swapped.push(i);
@@ -551,19 +561,12 @@ impl Site {
             .iter()
             .map(|a| version_of[a.path.as_str()])
             .collect();
-        let index_of = collection
-            .posts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.path.clone(), i))
-            .collect();
         let refs_generation = refs_generation(&collection);
         drop(version_of);
         let until = self.next_scheduled_slow(now);
         let collected = Collected {
             collection,
             versions,
-            index_of,
             refs_generation,
             from: now,
             until,
@@ -813,7 +816,9 @@ struct Inputs<'a> {
 /// per-post hashes: independent of order, so nothing needs sorting.
 fn refs_generation(c: &Collection) -> u64 {
     c.posts.iter().fold(0u64, |sum, a| {
-        sum.wrapping_add(hash_of(&(a.path.as_str(), a.permalink.as_str())))
+        let mut h = rustc_hash::FxHasher::default();
+        (a.path.as_str(), a.permalink.as_str()).hash(&mut h);
+        sum.wrapping_add(h.finish())
     })
 }
 
