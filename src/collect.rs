@@ -1,8 +1,8 @@
 //! The collector: which articles are published, in which order, under which
 //! terms.
 
-use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -56,48 +56,164 @@ pub struct TermPosts {
 pub struct Collection {
     /// Published articles, newest first (ties: by permalink).
     pub posts: Vec<Arc<Article>>,
+    /// Each post's version (from its listing), by index.
+    pub versions: Vec<u64>,
+    /// A number that changes whenever the set of published paths and
+    /// permalinks does, which is all `ref`/`relref` resolution depends on (a
+    /// wrapping sum of per-post hashes: independent of order).
+    pub refs_generation: u64,
     pub excluded: BTreeMap<Exclusion, usize>,
     pub categories: Vec<TermPosts>,
     pub tags: Vec<TermPosts>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Every tag and category spelling seen, numbered, so that collecting works
+/// on small integers instead of strings behind pointers (it runs on every
+/// rebuild in watch mode). Grows only.
+#[derive(Debug, Clone, Default)]
+pub struct Spellings {
+    ids: HashMap<String, u32>,
+    /// Each spelling, trimmed.
+    text: Vec<String>,
+    /// Each spelling's term key, or `None` when it has none (blank).
+    key: Vec<Option<u32>>,
+    key_ids: HashMap<String, u32>,
+}
+
+impl Spellings {
+    /// The number of a spelling, giving it one if it is new.
+    pub fn intern(&mut self, spelling: &str) -> u32 {
+        let spelling = spelling.trim();
+        if let Some(&id) = self.ids.get(spelling) {
+            return id;
+        }
+        let id = self.text.len() as u32;
+        let key = taxonomy::term_key(spelling);
+        let key = (!key.is_empty()).then(|| {
+            let next = self.key_ids.len() as u32;
+            *self.key_ids.entry(key).or_insert(next)
+        });
+        self.ids.insert(spelling.to_owned(), id);
+        self.text.push(spelling.to_owned());
+        self.key.push(key);
+        id
+    }
+
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// What the collector needs to know of an article, computed once per version
+/// (see [`Listing::of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// The version of the article (see the site), carried to the collection.
+    version: u64,
+    /// Hash of path and permalink: what `ref`/`relref` resolution sees.
+    ref_hash: u64,
+    draft: bool,
+    publish: DateTime<Utc>,
+    expiry: Option<DateTime<Utc>>,
+    permalink_hash: u64,
+    tags: Box<[u32]>,
+    categories: Box<[u32]>,
+}
+
+impl Listing {
+    pub fn of(article: &Article, version: u64, spellings: &mut Spellings) -> Listing {
+        let mut h = rustc_hash::FxHasher::default();
+        article.permalink.as_str().hash(&mut h);
+        let mut r = rustc_hash::FxHasher::default();
+        (article.path.as_str(), article.permalink.as_str()).hash(&mut r);
+        Listing {
+            version,
+            ref_hash: r.finish(),
+            draft: article.draft,
+            publish: article.publish_date.to_utc(),
+            expiry: article.expiry_date.map(|d| d.to_utc()),
+            permalink_hash: h.finish(),
+            tags: article.tags.iter().map(|t| spellings.intern(t)).collect(),
+            categories: article
+                .categories
+                .iter()
+                .map(|t| spellings.intern(t))
+                .collect(),
+        }
+    }
+
+    /// When the article is published.
+    pub fn publish(&self) -> DateTime<Utc> {
+        self.publish
+    }
+
+    /// When the article expires, if it does.
+    pub fn expiry(&self) -> Option<DateTime<Utc>> {
+        self.expiry
+    }
+
+    fn exclusion(&self, options: &Options) -> Option<Exclusion> {
+        if self.draft && !options.drafts {
+            Some(Exclusion::Draft)
+        } else if self.publish > options.now && !options.future {
+            Some(Exclusion::Future)
+        } else if self.expiry.is_some_and(|e| e <= options.now) && !options.expired {
+            Some(Exclusion::Expired)
+        } else {
+            None
+        }
+    }
+}
+
 /// Sorts and groups the articles.
 pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
+    let mut spellings = Spellings::default();
+    let listings: Vec<Listing> = articles
+        .iter()
+        .map(|a| Listing::of(a, 0, &mut spellings))
+        .collect();
+    let items = articles.into_iter().zip(listings.iter()).collect();
+    collect_listed(items, &spellings, options)
+}
+
+/// [`collect`], from articles with their listings.
+pub fn collect_listed(
+    items: Vec<(Arc<Article>, &Listing)>,
+    spellings: &Spellings,
+    options: &Options,
+) -> Collection {
     let mut excluded = BTreeMap::new();
-    let mut posts: Vec<Arc<Article>> = Vec::with_capacity(articles.len());
-    for article in articles {
-        match exclusion(&article, options) {
+    let mut posts: Vec<(Arc<Article>, &Listing)> = Vec::with_capacity(items.len());
+    for (article, listing) in items {
+        match listing.exclusion(options) {
             Some(why) => *excluded.entry(why).or_insert(0) += 1,
-            None => posts.push(article),
+            None => posts.push((article, listing)),
         }
     }
     let mut diagnostics = Vec::new();
-    let posts = dedupe_permalinks(posts, &mut diagnostics);
-    // Newest first, ties by permalink. The dates are copied out first so the
-    // sort compares plain numbers, not articles behind pointers.
-    let mut order: Vec<(DateTime<Utc>, usize)> = posts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.publish_date.to_utc(), i))
-        .collect();
-    order.sort_unstable_by(|a, b| {
-        b.0.cmp(&a.0).then_with(|| {
-            posts[a.1]
-                .permalink
-                .as_str()
-                .cmp(posts[b.1].permalink.as_str())
-        })
+    let mut posts = dedupe_permalinks(posts, &mut diagnostics);
+    // Newest first, ties by permalink; the listings hold the dates, so the
+    // articles themselves are only looked at for ties.
+    posts.sort_unstable_by(|a, b| {
+        b.1.publish
+            .cmp(&a.1.publish)
+            .then_with(|| a.0.permalink.as_str().cmp(b.0.permalink.as_str()))
     });
-    let mut slots: Vec<Option<Arc<Article>>> = posts.into_iter().map(Some).collect();
-    let posts: Vec<Arc<Article>> = order
-        .into_iter()
-        .filter_map(|(_, i)| slots[i].take())
-        .collect();
-    let categories = group(&posts, |a| &a.categories, "category", &mut diagnostics);
-    let tags = group(&posts, |a| &a.tags, "tag", &mut diagnostics);
+    let categories = group(
+        &posts,
+        |l| &l.categories,
+        spellings,
+        "category",
+        &mut diagnostics,
+    );
+    let tags = group(&posts, |l| &l.tags, spellings, "tag", &mut diagnostics);
     Collection {
-        posts,
+        versions: posts.iter().map(|(_, l)| l.version).collect(),
+        refs_generation: posts
+            .iter()
+            .fold(0u64, |sum, (_, l)| sum.wrapping_add(l.ref_hash)),
+        posts: posts.into_iter().map(|(a, _)| a).collect(),
         excluded,
         categories,
         tags,
@@ -107,39 +223,47 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
 
 /// Two published articles with one address would give one feed item two
 /// meanings; keep the one whose path sorts first and report the others.
-/// A hash map, not a sort: this runs on every rebuild in watch mode.
-fn dedupe_permalinks(
-    posts: Vec<Arc<Article>>,
+fn dedupe_permalinks<'a>(
+    posts: Vec<(Arc<Article>, &'a Listing)>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Arc<Article>> {
-    let mut owner: HashMap<&str, usize> =
+) -> Vec<(Arc<Article>, &'a Listing)> {
+    // Permalinks are compared by hash first; the strings only on a match.
+    let mut owner: HashMap<u64, Vec<usize>> =
         HashMap::with_capacity_and_hasher(posts.len(), Default::default());
-    let mut dropped: Vec<(usize, usize)> = Vec::new();
-    for (i, post) in posts.iter().enumerate() {
-        match owner.entry(post.permalink.as_str()) {
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-            Entry::Occupied(mut slot) => {
-                let kept = *slot.get();
-                if post.path < posts[kept].path {
-                    slot.insert(i);
-                    dropped.push((kept, i));
+    let mut dropped = vec![false; posts.len()];
+    let mut notes: Vec<(&str, Diagnostic)> = Vec::new();
+    for (i, (post, listing)) in posts.iter().enumerate() {
+        let same = owner.entry(listing.permalink_hash).or_default();
+        let rival = same
+            .iter()
+            .copied()
+            .find(|&j| posts[j].0.permalink == post.permalink);
+        match rival {
+            None => same.push(i),
+            Some(j) => {
+                let (kept, gone) = if post.path < posts[j].0.path {
+                    (i, j)
                 } else {
-                    dropped.push((i, kept));
+                    (j, i)
+                };
+                if kept == i {
+                    same.retain(|&k| k != j);
+                    same.push(i);
                 }
+                dropped[gone] = true;
             }
         }
     }
-    if dropped.is_empty() {
+    if !dropped.contains(&true) {
         return posts;
     }
-    let mut removed = vec![false; posts.len()];
-    let mut notes: Vec<(&str, Diagnostic)> = Vec::new();
-    for (gone, _) in &dropped {
-        let post = &posts[*gone];
-        let kept = &posts[owner[post.permalink.as_str()]];
-        removed[*gone] = true;
+    for (gone, (post, listing)) in posts.iter().enumerate().filter(|(i, _)| dropped[*i]) {
+        let kept = owner[&listing.permalink_hash]
+            .iter()
+            .map(|&k| &posts[k].0)
+            .find(|k| k.permalink == post.permalink)
+            .unwrap_or(post);
+        let _ = gone;
         notes.push((
             post.path.as_str(),
             Diagnostic::warning(
@@ -157,21 +281,29 @@ fn dedupe_permalinks(
     diagnostics.extend(notes.into_iter().map(|(_, d)| d));
     posts
         .into_iter()
-        .zip(removed)
+        .zip(dropped)
         .filter_map(|(post, gone)| (!gone).then_some(post))
         .collect()
 }
 
 fn group(
-    posts: &[Arc<Article>],
-    terms_of: impl Fn(&Article) -> &Vec<String>,
+    posts: &[(Arc<Article>, &Listing)],
+    terms_of: impl Fn(&Listing) -> &[u32],
+    spellings: &Spellings,
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<TermPosts> {
-    let (terms, collisions) = taxonomy::merge(
-        posts
-            .iter()
-            .flat_map(|a| terms_of(a).iter().map(String::as_str)),
+    let mut uses = vec![0usize; spellings.len()];
+    for (_, listing) in posts {
+        for &id in terms_of(listing) {
+            uses[id as usize] += 1;
+        }
+    }
+    let (terms, collisions) = taxonomy::merge_counted(
+        uses.iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(id, &n)| (spellings.text[id].as_str(), n)),
     );
     for c in collisions {
         diagnostics.push(
@@ -186,27 +318,23 @@ fn group(
             .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
         );
     }
-    let index: BTreeMap<&str, usize> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
+    // Term index by key number.
+    let mut term_of_key: Vec<Option<usize>> = vec![None; spellings.key_ids.len()];
+    for (i, term) in terms.iter().enumerate() {
+        if let Some(&k) = spellings.key_ids.get(&term.key) {
+            term_of_key[k as usize] = Some(i);
+        }
+    }
     let mut grouped: Vec<TermPosts> = terms
-        .iter()
-        .cloned()
+        .into_iter()
         .map(|term| TermPosts {
             term,
             posts: Vec::new(),
         })
         .collect();
-    // Each distinct spelling's term, computed once: watch mode runs this on
-    // every rebuild, and a few hundred spellings cover thousands of uses.
-    let mut term_of: HashMap<&str, Option<usize>> = HashMap::default();
-    for (i, post) in posts.iter().enumerate() {
-        for spelling in terms_of(post) {
-            let term = *term_of
-                .entry(spelling.as_str())
-                .or_insert_with(|| index.get(taxonomy::term_key(spelling).as_str()).copied());
+    for (i, (_, listing)) in posts.iter().enumerate() {
+        for &id in terms_of(listing) {
+            let term = spellings.key[id as usize].and_then(|k| term_of_key[k as usize]);
             if let Some(t) = term {
                 // An article listing `AI` and `ai` is in that feed once.
                 if grouped[t].posts.last() != Some(&i) {

@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::{self, Article, ParseContext};
 use crate::build::Stats;
-use crate::collect::{self, Collection, Options};
+use crate::collect::{self, Collection, Listing, Options, Spellings};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::{self, Entry, Feed, Scope};
@@ -43,6 +43,8 @@ struct Source {
     /// path and bytes). Kept while a later edit is broken, so that in watch mode the
     /// feeds do not flap while someone types.
     good: Option<(Arc<Article>, u64)>,
+    /// What the collector needs of `good`, computed once.
+    listing: Option<Listing>,
     /// Why the newest version does not parse, if it does not.
     error: Option<Diagnostic>,
     /// Warnings about the newest version.
@@ -125,6 +127,8 @@ pub struct Site {
     files: BTreeMap<String, u64>,
     /// Whether `files` reflects an earlier rebuild.
     built: bool,
+    /// Every tag and category spelling seen, numbered.
+    spellings: Spellings,
     /// The last collection, while it is still right.
     collected: Option<Collected>,
     /// Articles edited since the last rebuild without any change to what
@@ -147,6 +151,7 @@ impl Site {
             built: false,
             collected: None,
             body_edits: Vec::new(),
+            spellings: Spellings::default(),
         }
     }
 
@@ -257,7 +262,10 @@ impl Site {
     /// Stores a parsed file.
     fn commit(&mut self, path: &str, shown: &str, prepared: Prepared) {
         let Prepared { hash, parsed } = prepared;
-        let previous = self.sources.remove(path).and_then(|s| s.good);
+        let (previous, previous_listing) = match self.sources.remove(path) {
+            Some(old) => (old.good, old.listing),
+            None => (None, None),
+        };
         match (&previous, &parsed.article) {
             (Some((old, _)), Ok(new)) if same_listing(old, new) => {
                 self.body_edits.push(path.to_owned());
@@ -271,17 +279,22 @@ impl Site {
             Ok(article) => Source {
                 shown: shown.to_owned(),
                 hash,
+                listing: Some(Listing::of(&article, hash, &mut self.spellings)),
                 good: Some((Arc::new(article), hash)),
                 error: None,
                 warnings: parsed.warnings,
             },
-            Err(error) => Source {
-                shown: shown.to_owned(),
-                hash,
-                good: previous.filter(|_| self.keep_last_good),
-                error: Some(error),
-                warnings: parsed.warnings,
-            },
+            Err(error) => {
+                let keep = self.keep_last_good;
+                Source {
+                    shown: shown.to_owned(),
+                    hash,
+                    good: previous.filter(|_| keep),
+                    listing: previous_listing.filter(|_| keep),
+                    error: Some(error),
+                    warnings: parsed.warnings,
+                }
+            }
         };
         self.sources.insert(path.to_owned(), source);
     }
@@ -316,14 +329,10 @@ impl Site {
     fn next_scheduled_slow(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.sources
             .values()
-            .filter_map(|s| s.good.as_ref())
-            .flat_map(|(a, _)| {
-                let publish = (!self.flags.future).then(|| a.publish_date.to_utc());
-                let expiry = if self.flags.expired {
-                    None
-                } else {
-                    a.expiry_date.map(|d| d.to_utc())
-                };
+            .filter_map(|s| s.listing.as_ref())
+            .flat_map(|l| {
+                let publish = (!self.flags.future).then(|| l.publish());
+                let expiry = if self.flags.expired { None } else { l.expiry() };
                 publish.into_iter().chain(expiry)
             })
             .filter(|&t| t > now)
@@ -543,11 +552,10 @@ impl Site {
             }
         }
         let mut articles = Vec::with_capacity(self.sources.len());
-        let mut version_of: HashMap<&str, u64> =
-            HashMap::with_capacity_and_hasher(self.sources.len(), Default::default());
-        for (article, version) in self.sources.values().filter_map(|s| s.good.as_ref()) {
-            version_of.insert(article.path.as_str(), *version);
-            articles.push(Arc::clone(article));
+        for source in self.sources.values() {
+            if let (Some((article, _)), Some(listing)) = (&source.good, &source.listing) {
+                articles.push((Arc::clone(article), listing));
+            }
         }
         let options = Options {
             drafts: self.flags.drafts,
@@ -555,14 +563,9 @@ impl Site {
             expired: self.flags.expired,
             now,
         };
-        let collection = collect::collect(articles, &options);
-        let versions = collection
-            .posts
-            .iter()
-            .map(|a| version_of[a.path.as_str()])
-            .collect();
-        let refs_generation = refs_generation(&collection);
-        drop(version_of);
+        let collection = collect::collect_listed(articles, &self.spellings, &options);
+        let versions = collection.versions.clone();
+        let refs_generation = collection.refs_generation;
         let until = self.next_scheduled_slow(now);
         let collected = Collected {
             collection,
@@ -809,17 +812,6 @@ struct Inputs<'a> {
     versions: &'a [u64],
     uses_refs: &'a [bool],
     refs_generation: u64,
-}
-
-/// A number that changes whenever the set of published paths and permalinks
-/// does, which is all `ref`/`relref` resolution depends on. A wrapping sum of
-/// per-post hashes: independent of order, so nothing needs sorting.
-fn refs_generation(c: &Collection) -> u64 {
-    c.posts.iter().fold(0u64, |sum, a| {
-        let mut h = rustc_hash::FxHasher::default();
-        (a.path.as_str(), a.permalink.as_str()).hash(&mut h);
-        sum.wrapping_add(h.finish())
-    })
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

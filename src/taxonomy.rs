@@ -108,6 +108,13 @@ pub fn merge<'a>(spellings: impl IntoIterator<Item = &'a str>) -> (Vec<Term>, Ve
     for spelling in spellings {
         *uses.entry(spelling).or_default() += 1;
     }
+    merge_counted(uses)
+}
+
+/// [`merge`], given how many times each spelling is used.
+pub fn merge_counted<'a>(
+    uses: impl IntoIterator<Item = (&'a str, usize)>,
+) -> (Vec<Term>, Vec<Collision>) {
     let mut by_key: BTreeMap<String, BTreeMap<&'a str, usize>> = BTreeMap::new();
     for (spelling, count) in uses {
         let spelling = spelling.trim();
