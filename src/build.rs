@@ -73,7 +73,7 @@ where
         future: options.future,
         expired: options.expired,
     };
-    let mut site = Site::new(config.clone(), flags, false);
+    let mut site = Site::once(config.clone(), flags);
     let started = std::time::Instant::now();
     site.load_all(files, load);
     let parse_time = started.elapsed();

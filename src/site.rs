@@ -119,6 +119,9 @@ pub struct Site {
     flags: Flags,
     /// Whether a broken edit keeps the article's last good version.
     keep_last_good: bool,
+    /// Whether this site is built once and dropped (a one-shot build): it
+    /// then need not remember what it produced.
+    once: bool,
     sources: BTreeMap<String, Source>,
     renders: HashMap<String, Cached>,
     /// Fingerprint of the inputs of each feed file last emitted.
@@ -144,6 +147,7 @@ impl Site {
             config,
             flags,
             keep_last_good,
+            once: false,
             sources: BTreeMap::new(),
             renders: HashMap::default(),
             feeds: HashMap::default(),
@@ -152,6 +156,15 @@ impl Site {
             collected: None,
             body_edits: Vec::new(),
             spellings: Spellings::default(),
+        }
+    }
+
+    /// A site for a one-shot build: it will be rebuilt once, so it skips the
+    /// bookkeeping that only later rebuilds need.
+    pub fn once(config: Config, flags: Flags) -> Site {
+        Site {
+            once: true,
+            ..Site::new(config, flags, false)
         }
     }
 
@@ -471,8 +484,8 @@ impl Site {
                     Some((rss, json)) => [(e.rss_path, rss), (e.json_path, Ok(json))],
                 };
                 for (path, bytes) in outputs {
-                    let bytes = match bytes {
-                        Ok(bytes) => bytes,
+                    let (bytes, hash) = match bytes {
+                        Ok(pair) => pair,
                         Err(why) => {
                             diagnostics.push(Diagnostic::error(
                                 path,
@@ -482,7 +495,6 @@ impl Site {
                             continue;
                         }
                     };
-                    let hash = hash_of(&bytes);
                     let previous = self.files.get(&path);
                     added |= previous.is_none();
                     if !self.built || previous != Some(&hash) {
@@ -706,8 +718,17 @@ impl Site {
             })
             .collect();
         let feed = Feed::new(&self.config, scope, entries);
-        let rss = feed::rss::write(&feed, &self.config).map_err(|e| e.to_string());
-        let json = feed::json::write(&feed, &self.config);
+        // The hashes tell the next rebuild whether bytes changed; a one-shot
+        // build has no next rebuild and skips them (they cost a pass over
+        // every byte of every feed).
+        let hashed = |bytes: Vec<u8>| {
+            let hash = if self.once { 0 } else { hash_of(&bytes) };
+            (bytes, hash)
+        };
+        let rss = feed::rss::write(&feed, &self.config)
+            .map(hashed)
+            .map_err(|e| e.to_string());
+        let json = hashed(feed::json::write(&feed, &self.config));
         Emitted {
             rss_path,
             json_path,
@@ -730,8 +751,9 @@ struct Emitted {
     bytes: Option<FeedBytes>,
 }
 
-/// A feed's RSS bytes (or why they could not be made) and JSON bytes.
-type FeedBytes = (Result<Vec<u8>, String>, Vec<u8>);
+/// A feed's RSS bytes (or why they could not be made) and JSON bytes, each
+/// with its hash.
+type FeedBytes = (Result<(Vec<u8>, u64), String>, (Vec<u8>, u64));
 
 /// Where a rebuild's files go: the output folder (one-shot build, watch), or
 /// memory (tests).

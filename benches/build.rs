@@ -1,0 +1,190 @@
+//! Whole-process timing of `feedsmith build` on generated blogs of several
+//! sizes, and of Hugo on the same content when Debian's `hugo` is installed.
+//! Run with `cargo bench --bench build` (options after `--`:
+//! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`).
+//!
+//! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
+//! between feedsmith and Hugo after one warm-up run each, and report median
+//! wall time, CPU time (user + system) and peak memory (max RSS).
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+struct Options {
+    sizes: Vec<usize>,
+    runs: usize,
+    seed: u64,
+    limit: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        sizes: vec![1_000, 10_000],
+        runs: 5,
+        seed: 42,
+        limit: 20,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--sizes" => {
+                o.sizes = value
+                    .split(',')
+                    .map(|s| s.trim().parse().expect("--sizes 1000,10000"))
+                    .collect()
+            }
+            "--runs" => o.runs = value.parse().expect("--runs N"),
+            "--seed" => o.seed = value.parse().expect("--seed N"),
+            "--limit" => o.limit = value.parse().expect("--limit N"),
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+/// One finished run: wall time, CPU time, peak memory.
+#[derive(Clone, Copy)]
+struct Measure {
+    wall_ms: f64,
+    cpu_ms: f64,
+    max_rss_mib: f64,
+}
+
+/// Runs a command to completion and measures it with `wait4`, which reports
+/// the child's own CPU time and peak memory.
+fn measure(command: &mut Command) -> Measure {
+    let started = Instant::now();
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: plain FFI call with valid out-pointers; the child is ours and
+    // has not been waited for, so wait4 reaps exactly this process.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(reaped, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed"
+    );
+    std::mem::forget(child);
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    Measure {
+        wall_ms,
+        cpu_ms: ms(usage.ru_utime) + ms(usage.ru_stime),
+        max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn summary(runs: &[Measure]) -> Measure {
+    Measure {
+        wall_ms: median(runs.iter().map(|m| m.wall_ms)),
+        cpu_ms: median(runs.iter().map(|m| m.cpu_ms)),
+        max_rss_mib: median(runs.iter().map(|m| m.max_rss_mib)),
+    }
+}
+
+/// A Hugo site on the same content that only writes RSS feeds (home,
+/// sections, taxonomies, terms) with the same item limit.
+fn hugo_config(dir: &Path, limit: usize) {
+    std::fs::write(
+        dir.join("hugo.toml"),
+        format!(
+            "baseURL = \"https://bench.example.com/\"\ntitle = \"Benchmark\"\ntimeZone = \"Asia/Taipei\"\ndisableKinds = [\"sitemap\", \"robotsTXT\", \"404\"]\n[outputs]\nhome = [\"RSS\"]\nsection = [\"RSS\"]\ntaxonomy = [\"RSS\"]\nterm = [\"RSS\"]\npage = []\n[services.rss]\nlimit = {}\n",
+            if limit == 0 { -1 } else { limit as i64 }
+        ),
+    )
+    .expect("hugo.toml");
+    // The corpus's YouTube shortcode is built into Hugo; nothing else needed.
+}
+
+fn have_hugo() -> bool {
+    Command::new("hugo")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn main() {
+    let o = options();
+    let bin = env!("CARGO_BIN_EXE_feedsmith");
+    let hugo = have_hugo();
+    println!(
+        "feedsmith build vs {}; {} runs each after a warm-up, limit {}, seed {}",
+        if hugo {
+            "hugo (feeds only)"
+        } else {
+            "nothing (hugo not installed)"
+        },
+        o.runs,
+        o.limit,
+        o.seed
+    );
+    println!("| posts | Markdown | feedsmith wall | CPU | peak RSS | hugo wall | CPU | peak RSS | hugo / feedsmith |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &size in &o.sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bytes = corpus::generate(dir.path(), o.seed, size, o.limit).expect("generate");
+        hugo_config(dir.path(), o.limit);
+        let feedsmith = || {
+            let mut c = Command::new(bin);
+            c.args(["build", "-q"]).current_dir(dir.path());
+            measure(&mut c)
+        };
+        let hugo_run = || {
+            let mut c = Command::new("hugo");
+            c.args(["--quiet", "-d", "public"]).current_dir(dir.path());
+            measure(&mut c)
+        };
+        feedsmith();
+        if hugo {
+            hugo_run();
+        }
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..o.runs {
+            ours.push(feedsmith());
+            if hugo {
+                theirs.push(hugo_run());
+            }
+        }
+        let f = summary(&ours);
+        let cell = |m: Option<Measure>| match m {
+            Some(m) => format!(
+                "{:.0} ms | {:.0} ms | {:.0} MiB",
+                m.wall_ms, m.cpu_ms, m.max_rss_mib
+            ),
+            None => "– | – | –".to_owned(),
+        };
+        let h = (!theirs.is_empty()).then(|| summary(&theirs));
+        let ratio = h.map_or("–".to_owned(), |h| {
+            format!("{:.1}×", h.wall_ms / f.wall_ms)
+        });
+        println!(
+            "| {size} | {:.0} MB | {} | {} | {ratio} |",
+            bytes as f64 / 1e6,
+            cell(Some(f)),
+            cell(h)
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Micro-benchmarks of the hot stages, so a regression in one of them shows:
+//! front matter parsing, Markdown rendering, feed serialisation, collecting.
+//! Run with `cargo bench --bench stages`.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::sync::Arc;
+
+use feedsmith::article::{self, Article, ParseContext};
+use feedsmith::collect::{self, Options};
+use feedsmith::config::Config;
+use feedsmith::feed::{self, Entry, Feed, Scope};
+use feedsmith::markdown;
+
+fn main() {
+    divan::main();
+}
+
+fn config() -> Config {
+    Config::parse(
+        "title: Bench\nbase_url: https://bench.example.com/\nlanguage: zh-TW\nauthor:\n  name: 林\n  email: a@b.c\n",
+        std::path::Path::new(""),
+        None,
+    )
+    .expect("config")
+}
+
+/// `n` generated posts (seed 7), as file texts.
+fn posts(n: usize) -> Vec<String> {
+    let tags = corpus::tag_pool();
+    let mut rng = corpus::Rng::new(7);
+    (0..n)
+        .map(|i| corpus::post(&mut rng, i, n, &tags))
+        .collect()
+}
+
+fn parsed(n: usize) -> Vec<Arc<Article>> {
+    let config = config();
+    let ctx = ParseContext {
+        base_url: &config.base_url,
+        timezone: config.timezone,
+    };
+    posts(n)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, text)| {
+            let path = format!("posts/p{i}.md");
+            article::parse(&path, &path, text.as_bytes(), &ctx)
+                .article
+                .ok()
+        })
+        .map(Arc::new)
+        .collect()
+}
+
+/// Parsing one article: decoding, front matter (YAML), dates, permalink.
+#[divan::bench]
+fn parse_article(bencher: divan::Bencher) {
+    let config = config();
+    let texts = posts(64);
+    bencher.bench(|| {
+        let ctx = ParseContext {
+            base_url: &config.base_url,
+            timezone: config.timezone,
+        };
+        for (i, text) in texts.iter().enumerate() {
+            let path = format!("posts/p{i}.md");
+            divan::black_box(article::parse(&path, &path, text.as_bytes(), &ctx));
+        }
+    });
+}
+
+/// Rendering one body: shortcodes, Markdown, absolute links, summary.
+#[divan::bench]
+fn render_body(bencher: divan::Bencher) {
+    let articles = parsed(64);
+    let config = config();
+    let no_refs = |_: &str| None;
+    bencher.bench(|| {
+        for a in &articles {
+            divan::black_box(markdown::render(
+                &a.body,
+                a.body_line,
+                &a.permalink,
+                &config.base_url,
+                &no_refs,
+            ));
+        }
+    });
+}
+
+/// Serialising a 20-item feed with full content, as RSS and as JSON Feed.
+#[divan::bench(args = ["rss", "json"])]
+fn serialise_feed(bencher: divan::Bencher, format: &str) {
+    let config = config();
+    let articles = parsed(20);
+    let no_refs = |_: &str| None;
+    let rendered: Vec<markdown::Rendered> = articles
+        .iter()
+        .map(|a| {
+            markdown::render(
+                &a.body,
+                a.body_line,
+                &a.permalink,
+                &config.base_url,
+                &no_refs,
+            )
+        })
+        .collect();
+    let entries: Vec<Entry<'_>> = articles
+        .iter()
+        .zip(&rendered)
+        .map(|(a, r)| Entry {
+            article: a,
+            html: Some(r.html.as_str()),
+            summary: &r.summary,
+        })
+        .collect();
+    let feed = Feed::new(&config, Scope::Site, entries);
+    bencher.bench(|| match format {
+        "rss" => divan::black_box(
+            feed::rss::write(&feed, &config)
+                .map(|b| b.len())
+                .unwrap_or(0),
+        ),
+        _ => divan::black_box(feed::json::write(&feed, &config).len()),
+    });
+}
+
+/// Sorting and grouping 10,000 articles by date and term.
+#[divan::bench(sample_count = 20)]
+fn collect_10k(bencher: divan::Bencher) {
+    let articles = parsed(10_000);
+    let options = Options {
+        drafts: false,
+        future: false,
+        expired: false,
+        now: "2026-01-01T00:00:00Z".parse().expect("date"),
+    };
+    bencher.bench(|| divan::black_box(collect::collect(articles.clone(), &options).posts.len()));
+}
