@@ -1,7 +1,8 @@
 //! Whole-process timing of `feedsmith build` on generated blogs of several
 //! sizes, and of Hugo on the same content when Debian's `hugo` is installed.
 //! Run with `cargo bench --bench build` (options after `--`:
-//! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`).
+//! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
+//! `--no-hugo`).
 //!
 //! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
 //! between feedsmith and Hugo after one warm-up run each, and report median
@@ -19,6 +20,7 @@ struct Options {
     runs: usize,
     seed: u64,
     limit: usize,
+    hugo: bool,
 }
 
 fn options() -> Options {
@@ -27,6 +29,7 @@ fn options() -> Options {
         runs: 5,
         seed: 42,
         limit: 20,
+        hugo: true,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -42,6 +45,11 @@ fn options() -> Options {
             "--runs" => o.runs = value.parse().expect("--runs N"),
             "--seed" => o.seed = value.parse().expect("--seed N"),
             "--limit" => o.limit = value.parse().expect("--limit N"),
+            "--no-hugo" => {
+                o.hugo = false;
+                i += 1;
+                continue;
+            }
             _ => {
                 i += 1;
                 continue;
@@ -128,7 +136,7 @@ fn have_hugo() -> bool {
 fn main() {
     let o = options();
     let bin = env!("CARGO_BIN_EXE_feedsmith");
-    let hugo = have_hugo();
+    let hugo = o.hugo && have_hugo();
     println!(
         "feedsmith build vs {}; {} runs each after a warm-up, limit {}, seed {}",
         if hugo {

@@ -69,15 +69,20 @@ pub fn decode_owned(
     bytes: Vec<u8>,
     shown_path: &str,
 ) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let line = 1 + bytes[..e.utf8_error().valid_up_to()]
+    // simdutf8 validates several times faster than the standard library on
+    // CJK text, and every byte of every article goes through here.
+    if let Err(e) = simdutf8::compat::from_utf8(&bytes) {
+        let line = 1 + bytes[..e.valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        Diagnostic::error(shown_path, Some(line), "the file is not valid UTF-8 text")
-            .with_help("save the file as UTF-8 (most editors have an \"encoding\" menu)")
-    })?;
+        return Err(
+            Diagnostic::error(shown_path, Some(line), "the file is not valid UTF-8 text")
+                .with_help("save the file as UTF-8 (most editors have an \"encoding\" menu)"),
+        );
+    }
+    // SAFETY: the bytes were just validated as UTF-8.
+    let mut text = unsafe { String::from_utf8_unchecked(bytes) };
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
@@ -164,12 +169,15 @@ fn decode_percent_escapes(text: String) -> String {
 /// Whether UTF-8 text may hold a character XML forbids: an ASCII control
 /// other than tab, newline and carriage return, or U+FFFE/U+FFFF.
 fn has_forbidden_bytes(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || (b == 0xEF
-                && bytes.get(i + 1) == Some(&0xBF)
-                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
-    })
+    // Branch-free over fixed-size chunks, so the compiler can vectorise it.
+    let control = bytes.chunks(256).any(|chunk| {
+        chunk.iter().fold(false, |found, &b| {
+            found | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
+        })
+    });
+    control
+        || memchr::memmem::find(bytes, "\u{FFFE}".as_bytes()).is_some()
+        || memchr::memmem::find(bytes, "\u{FFFF}".as_bytes()).is_some()
 }
 
 /// Characters XML 1.0 allows (Rust strings already exclude surrogates).
