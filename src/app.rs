@@ -112,6 +112,7 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         now: chrono::Utc::now(),
     };
     let out_dir = config.output_dir.clone();
+    let out_shown = config.output_dir.display().to_string();
     let walk_problems = diagnostics.len();
     // Under --strict, any problem stops the build before a file is written.
     let mut sink = output::DiskSink::new(&out_dir, args.check, |problems: &[Diagnostic]| {
@@ -142,7 +143,6 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         );
         return ExitCode::from(exit::FAILURE);
     }
-    let out_shown = config.output_dir.display().to_string();
     let summary = summary(&built.stats, built.feeds, &config, started);
     if args.check {
         let mut changes = sink.changes.clone();

@@ -143,6 +143,46 @@ pub fn apply(
     Ok(())
 }
 
+/// An exclusive lock on the output folder, held while a run writes to it, so
+/// that two runs (two builds, or a build and a watch) never mix their files:
+/// the folder always holds one run's complete output. It is an advisory lock
+/// (`flock`) on the folder itself, so no lock file appears among the feeds,
+/// and the system releases it when the process ends, however it ends.
+#[derive(Debug)]
+pub struct OutputLock {
+    _folder: std::fs::File,
+}
+
+/// Takes the output folder's lock, creating the folder if needed. If another
+/// run holds it, calls `waiting` (to say so) and waits. Then removes the
+/// temporary files a killed run may have left (none can be in use now).
+pub fn lock(out_dir: &Path, waiting: impl FnOnce()) -> Result<OutputLock, OutputError> {
+    std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
+    let folder = std::fs::File::open(out_dir).map_err(err(out_dir))?;
+    match folder.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            folder.lock().map_err(err(out_dir))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(err(out_dir)(e)),
+    }
+    remove_stale_temp_files(out_dir);
+    Ok(OutputLock { _folder: folder })
+}
+
+/// Removes `.feedsmith-*.tmp` files: temporary files of a run that was killed
+/// before it could rename them into place.
+fn remove_stale_temp_files(out_dir: &Path) {
+    for entry in walkdir::WalkDir::new(out_dir).into_iter().flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.starts_with(".feedsmith-") && name.ends_with(".tmp")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Decides, once every problem is known, whether files may be written.
 type Gate<'a> = Box<dyn FnMut(&[Diagnostic]) -> bool + 'a>;
 
@@ -161,6 +201,9 @@ pub struct DiskSink<'a> {
     pub produced: BTreeSet<String>,
     /// The first write that failed; nothing more is written after it.
     pub error: Option<OutputError>,
+    /// The output folder's lock, taken once the gate lets the run write and
+    /// held until the sink is dropped (after [`DiskSink::finish`]).
+    lock: Option<OutputLock>,
 }
 
 impl<'a> DiskSink<'a> {
@@ -177,6 +220,22 @@ impl<'a> DiskSink<'a> {
             unchanged: 0,
             produced: BTreeSet::new(),
             error: None,
+            lock: None,
+        }
+    }
+
+    /// Takes the output folder's lock (saying so if another run holds it).
+    /// `--check` writes nothing and only locks a folder that exists.
+    fn take_lock(&mut self) {
+        if self.lock.is_some() || (self.check && !self.out_dir.is_dir()) {
+            return;
+        }
+        let shown = self.out_dir.display().to_string();
+        match lock(self.out_dir, || {
+            eprintln!("feedsmith: waiting for another feedsmith run that is writing to {shown}/ …")
+        }) {
+            Ok(lock) => self.lock = Some(lock),
+            Err(e) => self.error = Some(e),
         }
     }
 
@@ -268,7 +327,11 @@ impl<'a> DiskSink<'a> {
 
 impl Sink for DiskSink<'_> {
     fn proceed(&mut self, diagnostics: &[Diagnostic]) -> bool {
-        (self.gate)(diagnostics)
+        let go = (self.gate)(diagnostics);
+        if go {
+            self.take_lock();
+        }
+        go
     }
 
     fn file(&mut self, path: &str, bytes: Vec<u8>) {
