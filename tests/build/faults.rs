@@ -218,3 +218,113 @@ fn concurrent_builds_leave_one_runs_complete_output() {
         );
     }
 }
+
+/// A small tmpfs mounted on `dir` for the life of the value (needs root;
+/// `None` where mounting is not allowed).
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn remount_read_only(&self) {
+        let status = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn skip_without_mount() {
+    eprintln!("skipped: mounting a tmpfs needs root (run the tests as root to include this one)");
+}
+
+#[test]
+fn a_full_disk_fails_clearly_and_leaves_whole_feeds() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-01\ntags: [x]", "short");
+    let Some(_disk) = Tmpfs::mount(&site.out(), "96k") else {
+        return skip_without_mount();
+    };
+    site.build(&["-q"]).assert_code(0);
+    let before = tree(&site.out());
+    // Now the feeds need far more than 96 KiB.
+    for i in 0..40 {
+        site.post(
+            &format!("p{i}.md"),
+            &format!("title: P{i}\ndate: 2024-02-01\ntags: [x, t{i}]"),
+            &"Text that takes room. ".repeat(400),
+        );
+    }
+    let run = site.build(&[]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("cannot write the feeds"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("No space left on device"),
+        "{}",
+        run.stderr
+    );
+    let after = tree(&site.out());
+    assert!(
+        !after.keys().any(|k| k.ends_with(".tmp")),
+        "{:?}",
+        after.keys()
+    );
+    // Every file that was there is still a whole feed (old or new).
+    for rel in before
+        .keys()
+        .filter(|k| k.ends_with("rss.xml") || k.ends_with("feed.json"))
+    {
+        let bytes = &after[rel];
+        assert!(
+            feed_rs::parser::parse(bytes.as_slice()).is_ok(),
+            "{rel} is broken"
+        );
+    }
+}
+
+#[test]
+fn a_read_only_output_folder_fails_clearly_and_changes_nothing() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-01\ntags: [x]", "x");
+    let Some(disk) = Tmpfs::mount(&site.out(), "1m") else {
+        return skip_without_mount();
+    };
+    site.build(&["-q"]).assert_code(0);
+    let before = tree(&site.out());
+    disk.remount_read_only();
+    site.post("a.md", "title: A edited\ndate: 2024-01-01\ntags: [y]", "x");
+    let run = site.build(&[]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("cannot write the feeds"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Read-only file system"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(&site.out()), before);
+}
