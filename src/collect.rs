@@ -264,9 +264,10 @@ fn dedupe_permalinks<'a>(
             .find(|k| k.permalink == post.permalink)
             .unwrap_or(post);
         let _ = gone;
+        // An error, not a warning: this article is left out of every feed.
         notes.push((
             post.path.as_str(),
-            Diagnostic::warning(
+            Diagnostic::error(
                 &post.shown_path,
                 None,
                 format!(

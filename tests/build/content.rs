@@ -566,14 +566,14 @@ fn source_and_lastmod_are_carried() {
 }
 
 #[test]
-fn two_posts_with_one_permalink_keep_one_and_warn() {
+fn two_posts_with_one_permalink_keep_one_and_report_both() {
     let site = Site::new();
     site.post("a.md", "title: First\ndate: 2024-01-01\nurl: /same/", "x")
         .post("b.md", "title: Second\ndate: 2024-01-02\nurl: /same/", "x");
     let run = site.build(&[]);
     run.assert_code(0);
     assert!(
-        run.stderr.contains("content/a.md") && run.stderr.contains("content/b.md"),
+        run.stderr.contains("error: content/b.md: this article has the same address (https://example.org/same/) as content/a.md; only content/a.md is in the feeds"),
         "{}",
         run.stderr
     );
