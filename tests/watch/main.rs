@@ -466,3 +466,22 @@ fn check_is_refused() {
     let run = run_in(site.path(), &["watch", "--check"]);
     run.assert_code(2);
 }
+
+#[test]
+fn a_rebuild_waits_while_another_run_writes_the_folder() {
+    let site = small_site();
+    let watch = Watch::start(&site, &[]);
+    // Hold the output folder's lock, as a running `feedsmith build` does.
+    let folder = std::fs::File::open(site.out()).unwrap();
+    folder.lock().unwrap();
+    site.write("posts/a.md", post("A while locked", "2024-01-03", "rust"));
+    watch.wait_for_log("waiting for another feedsmith run that is writing to", 1);
+    assert_ne!(
+        site.titles("rss.xml")[0],
+        "A while locked",
+        "wrote through the lock"
+    );
+    folder.unlock().unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("rss.xml")[0], "A while locked");
+}
