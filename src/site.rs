@@ -21,6 +21,7 @@ use crate::build::Stats;
 use crate::collect::{self, Collection, Listing, Options, Spellings};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::feed::discovery::{self, Listed};
 use crate::feed::{self, Entry, Feed, Scope};
 use crate::markdown::{self, Rendered};
 use crate::output;
@@ -464,6 +465,7 @@ impl Site {
         }
         let mut files = BTreeMap::new();
         let mut feeds = HashMap::default();
+        let mut listed = Vec::with_capacity(scopes.len());
         let mut added = false;
         // Feeds are serialised in parallel, a batch at a time, and each file
         // goes to the sink as soon as its batch is done: the bytes of every
@@ -474,36 +476,38 @@ impl Site {
                 .map(|(scope, posts)| self.emit(*scope, posts, &inputs))
                 .collect();
             for e in emitted {
-                feeds.insert(e.rss_path.clone(), e.fingerprint);
-                let outputs = match e.bytes {
-                    None => {
-                        files.insert(e.rss_path.clone(), self.files[&e.rss_path]);
-                        files.insert(e.json_path.clone(), self.files[&e.json_path]);
-                        continue;
+                feeds.insert(e.paths[0].clone(), e.fingerprint);
+                listed.push(e.listed);
+                let Some(outputs) = e.outputs else {
+                    for path in e.paths {
+                        let hash = self.files[&path];
+                        files.insert(path, hash);
                     }
-                    Some((rss, json)) => [(e.rss_path, rss), (e.json_path, Ok(json))],
+                    continue;
                 };
                 for (path, bytes) in outputs {
-                    let (bytes, hash) = match bytes {
-                        Ok(pair) => pair,
-                        Err(why) => {
-                            diagnostics.push(Diagnostic::error(
-                                path,
-                                None,
-                                format!("could not write RSS: {why}"),
-                            ));
-                            continue;
+                    match bytes {
+                        Ok((bytes, hash)) => {
+                            added |=
+                                self.hand_over(path, bytes, hash, &mut files, &mut rebuild, sink)
                         }
-                    };
-                    let previous = self.files.get(&path);
-                    added |= previous.is_none();
-                    if !self.built || previous != Some(&hash) {
-                        rebuild.written.push(path.clone());
-                        sink.file(&path, bytes);
+                        Err(why) => diagnostics.push(Diagnostic::error(
+                            path,
+                            None,
+                            format!("could not write RSS: {why}"),
+                        )),
                     }
-                    files.insert(path, hash);
                 }
             }
+        }
+        // The directory of every feed: the top page and the OPML file.
+        let directory = [
+            (feed::PAGE_FILE, discovery::index(&self.config, &listed)),
+            (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
+        ];
+        for (path, bytes) in directory {
+            let hash = if self.once { 0 } else { hash_of(&bytes) };
+            added |= self.hand_over(path.to_owned(), bytes, hash, &mut files, &mut rebuild, sink);
         }
         rebuild.removed = self
             .files
@@ -668,13 +672,43 @@ impl Site {
         count
     }
 
-    /// Serialises one feed's RSS and JSON files, unless nothing it shows
-    /// changed since they were last produced.
+    /// Records a produced file and gives it to the sink if it is new or its
+    /// bytes changed. Returns whether it is new to the list of files.
+    fn hand_over(
+        &self,
+        path: String,
+        bytes: Vec<u8>,
+        hash: u64,
+        files: &mut BTreeMap<String, u64>,
+        rebuild: &mut Rebuild,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let previous = self.files.get(&path);
+        let added = previous.is_none();
+        if !self.built || previous != Some(&hash) {
+            rebuild.written.push(path.clone());
+            sink.file(&path, bytes);
+        }
+        files.insert(path, hash);
+        added
+    }
+
+    /// Serialises one feed's RSS and JSON files (and, for a term, its page),
+    /// unless nothing it shows changed since they were last produced.
     fn emit(&self, scope: Scope<'_>, posts: &[usize], inputs: &Inputs<'_>) -> Emitted {
         let c = inputs.collection;
         let folder = scope.folder();
         let rss_path = format!("{folder}{}", feed::RSS_FILE);
         let json_path = format!("{folder}{}", feed::JSON_FILE);
+        let mut paths = vec![rss_path.clone(), json_path.clone()];
+        let (kind, name) = match scope {
+            Scope::Site => ("site", ""),
+            Scope::Category(t) => ("category", t.name.as_str()),
+            Scope::Tag(t) => ("tag", t.name.as_str()),
+        };
+        if kind != "site" {
+            paths.push(format!("{folder}{}", feed::PAGE_FILE));
+        }
         let fingerprint = {
             let mut h = DefaultHasher::new();
             match scope {
@@ -691,16 +725,7 @@ impl Site {
             h.finish()
         };
         let unchanged = self.feeds.get(&rss_path) == Some(&fingerprint)
-            && self.files.contains_key(&rss_path)
-            && self.files.contains_key(&json_path);
-        if unchanged {
-            return Emitted {
-                rss_path,
-                json_path,
-                fingerprint,
-                bytes: None,
-            };
-        }
+            && paths.iter().all(|p| self.files.contains_key(p));
         let entries = posts
             .iter()
             .map(|&i| {
@@ -718,6 +743,15 @@ impl Site {
             })
             .collect();
         let feed = Feed::new(&self.config, scope, entries);
+        let listed = Listed::of(&feed, kind, name, &folder);
+        if unchanged {
+            return Emitted {
+                paths,
+                fingerprint,
+                listed,
+                outputs: None,
+            };
+        }
         // The hashes tell the next rebuild whether bytes changed; a one-shot
         // build has no next rebuild and skips them (they cost a pass over
         // every byte of every feed).
@@ -729,11 +763,16 @@ impl Site {
             .map(hashed)
             .map_err(|e| e.to_string());
         let json = hashed(feed::json::write(&feed, &self.config));
+        let mut outputs = vec![(rss_path, rss), (json_path, Ok(json))];
+        if kind != "site" {
+            let page = hashed(discovery::page(&self.config, &feed, &listed));
+            outputs.push((paths[2].clone(), Ok(page)));
+        }
         Emitted {
-            rss_path,
-            json_path,
+            paths,
             fingerprint,
-            bytes: Some((rss, json)),
+            listed,
+            outputs: Some(outputs),
         }
     }
 }
@@ -744,16 +783,18 @@ const EMIT_BATCH: usize = 64;
 
 /// One feed, serialised (or found unchanged).
 struct Emitted {
-    rss_path: String,
-    json_path: String,
+    /// Its files: RSS, JSON and (for a term) the page.
+    paths: Vec<String>,
     fingerprint: u64,
-    /// The RSS (or why it failed) and JSON bytes; `None` when unchanged.
-    bytes: Option<FeedBytes>,
+    /// What the directory pages show of it.
+    listed: Listed,
+    /// Each file's bytes and hash (or why the RSS could not be made); `None`
+    /// when unchanged.
+    outputs: Option<Vec<(String, FileBytes)>>,
 }
 
-/// A feed's RSS bytes (or why they could not be made) and JSON bytes, each
-/// with its hash.
-type FeedBytes = (Result<(Vec<u8>, u64), String>, (Vec<u8>, u64));
+/// A file's bytes and hash, or why it could not be made.
+type FileBytes = Result<(Vec<u8>, u64), String>;
 
 /// Where a rebuild's files go: the output folder (one-shot build, watch), or
 /// memory (tests).
@@ -990,7 +1031,10 @@ mod tests {
         let (second, files) = site.rebuild(now());
         assert_eq!(second.rendered, 1);
         let changed: Vec<&str> = files.keys().map(String::as_str).collect();
-        assert_eq!(changed, ["tags/t1/feed.json", "tags/t1/rss.xml"]);
+        assert_eq!(
+            changed,
+            ["tags/t1/feed.json", "tags/t1/index.html", "tags/t1/rss.xml"]
+        );
 
         // Saving the same bytes again changes nothing.
         assert!(!site.update(

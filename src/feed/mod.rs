@@ -1,6 +1,7 @@
 //! The feeds a site gets, and what each one holds. The emitters in [`rss`]
 //! and [`json`] turn a [`Feed`] into bytes.
 
+pub mod discovery;
 pub mod json;
 pub mod rss;
 
@@ -88,6 +89,8 @@ pub struct Feed<'a> {
 /// The file names, under a scope's folder.
 pub const RSS_FILE: &str = "rss.xml";
 pub const JSON_FILE: &str = "feed.json";
+pub const PAGE_FILE: &str = "index.html";
+pub const OPML_FILE: &str = "feeds.opml";
 
 impl<'a> Feed<'a> {
     /// Describes the feed of `scope`.

@@ -6,6 +6,7 @@ mod common;
 
 mod cli;
 mod content;
+mod discovery;
 mod faults;
 mod feeds;
 mod hostile;

@@ -453,9 +453,10 @@ fn one_edit_renders_one_post() {
     let log = watch.log();
     let report = log.split("posts/p007.md changed").nth(1).unwrap();
     assert!(report.contains("  1 post(s) rendered;"), "{log}");
-    // Only the site feed and the t7 feed (RSS + JSON) are written.
+    // Only the site feed (RSS + JSON) and the t7 feed (RSS + JSON + page)
+    // are written.
     assert!(
-        report.lines().next().unwrap().contains(": 4 written"),
+        report.lines().next().unwrap().contains(": 5 written"),
         "{log}"
     );
 }

@@ -1,0 +1,294 @@
+//! What helps people find and subscribe to the feeds: `feeds.opml` (every
+//! feed, for a reader's one-click import), `index.html` (every feed, with
+//! autodiscovery links) and a page beside each term's feed, so that a person
+//! who clicks a feed link reads a page, not raw XML. Static files only: they
+//! work on any host. No XSL stylesheet: browsers are removing XSLT.
+
+use std::fmt::Write as _;
+
+use pulldown_cmark_escape::{escape_href, escape_html};
+
+use super::Feed;
+use crate::config::Config;
+
+/// What the directory pages need to know about one feed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Listed {
+    /// `site`, `category` or `tag`.
+    pub kind: &'static str,
+    /// The term as readers see it (empty for the site feed).
+    pub name: String,
+    pub title: String,
+    pub home_url: String,
+    pub rss_url: String,
+    pub json_url: String,
+    /// The folder of its files under the output folder (`tags/x/`).
+    pub folder: String,
+    pub items: usize,
+    /// RFC 3339, or empty.
+    pub updated: String,
+}
+
+impl Listed {
+    pub fn of(feed: &Feed<'_>, kind: &'static str, name: &str, folder: &str) -> Listed {
+        Listed {
+            kind,
+            name: name.to_owned(),
+            title: feed.title.clone(),
+            home_url: feed.home_url.clone(),
+            rss_url: feed.rss_url.clone(),
+            json_url: feed.json_url.clone(),
+            folder: folder.to_owned(),
+            items: feed.entries.len(),
+            updated: feed
+                .updated()
+                .map(|d| d.format("%Y-%m-%d %H:%M %:z").to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Labels in the site's language: Traditional Chinese for `zh*`, else English.
+struct Words {
+    lang: &'static str,
+    feeds: &'static str,
+    categories: &'static str,
+    tags: &'static str,
+    items: &'static str,
+    updated: &'static str,
+    subscribe: &'static str,
+    hint: &'static str,
+    copy: &'static str,
+    copied: &'static str,
+    all_feeds: &'static str,
+    latest: &'static str,
+}
+
+fn words(config: &Config) -> Words {
+    let zh = config
+        .language
+        .as_deref()
+        .is_some_and(|l| l.to_lowercase().starts_with("zh"));
+    if zh {
+        Words {
+            lang: "zh-Hant",
+            feeds: "訂閱來源",
+            categories: "分類",
+            tags: "標籤",
+            items: "篇",
+            updated: "更新於",
+            subscribe: "訂閱",
+            hint:
+                "把下面的網址貼到你的 RSS 閱讀器（例如 Feedly、Inoreader、NetNewsWire）即可訂閱。",
+            copy: "複製",
+            copied: "已複製",
+            all_feeds: "所有訂閱來源",
+            latest: "最新文章",
+        }
+    } else {
+        Words {
+            lang: "en",
+            feeds: "Feeds",
+            categories: "Categories",
+            tags: "Tags",
+            items: "items",
+            updated: "updated",
+            subscribe: "Subscribe",
+            hint: "Paste an address below into your feed reader (Feedly, Inoreader, NetNewsWire, …) to subscribe.",
+            copy: "Copy",
+            copied: "Copied",
+            all_feeds: "All feeds",
+            latest: "Latest posts",
+        }
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let _ = escape_html(&mut out, s);
+    out
+}
+
+/// A URL for an HTML attribute: `escape_href` percent-encodes what URLs may
+/// not hold and writes `&` and `'` as entities.
+fn esc_url(s: &str) -> String {
+    let mut href = String::with_capacity(s.len());
+    let _ = escape_href(&mut href, s);
+    href
+}
+
+const STYLE: &str = "body{font:16px/1.6 system-ui,-apple-system,\"Noto Sans TC\",\"PingFang TC\",\"Microsoft JhengHei\",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222;background:#fff}\
+h1{font-size:1.5rem;line-height:1.3}h2{font-size:1.15rem;margin-top:2rem}a{color:#0b57d0}\
+.box{border:1px solid #ccd;border-radius:.5rem;padding:.75rem 1rem;background:#f6f8fb}\
+.url{display:flex;gap:.5rem;align-items:center;margin:.4rem 0}.url code{flex:1;overflow-wrap:anywhere;font-size:.9rem}\
+button{font:inherit;padding:.2rem .7rem;border-radius:.3rem;border:1px solid #99a;background:#fff;cursor:pointer}\
+ul{padding-left:1.2rem}li{margin:.3rem 0}.meta{color:#666;font-size:.9rem}\
+@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}.box{background:#1b1f27;border-color:#334}a{color:#8ab4f8}button{background:#222;color:#ddd}.meta{color:#999}}";
+
+const SCRIPT: &str = "document.querySelectorAll('button[data-copy]').forEach(function(b){b.addEventListener('click',function(){var t=b.getAttribute('data-copy');var done=function(){var old=b.textContent;b.textContent=b.getAttribute('data-copied');setTimeout(function(){b.textContent=old},1500)};if(navigator.clipboard){navigator.clipboard.writeText(t).then(done)}else{done()}})});";
+
+fn head(out: &mut String, w: &Words, title: &str, alternates: &[&Listed]) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n",
+        w.lang,
+        esc(title)
+    );
+    for feed in alternates {
+        let _ = writeln!(
+            out,
+            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"{}\" href=\"{}\">\n<link rel=\"alternate\" type=\"application/feed+json\" title=\"{}\" href=\"{}\">",
+            esc(&feed.title),
+            esc_url(&feed.rss_url),
+            esc(&feed.title),
+            esc_url(&feed.json_url)
+        );
+    }
+    let _ = write!(out, "<style>{STYLE}</style>\n</head>\n<body>\n");
+}
+
+fn subscribe_box(out: &mut String, w: &Words, feed: &Listed) {
+    let _ = write!(
+        out,
+        "<section class=\"box\">\n<h2>{}</h2>\n<p>{}</p>\n",
+        w.subscribe,
+        esc(w.hint)
+    );
+    for (label, url) in [("RSS", &feed.rss_url), ("JSON Feed", &feed.json_url)] {
+        let _ = writeln!(
+            out,
+            "<div class=\"url\"><strong>{label}</strong> <code>{}</code> <button type=\"button\" data-copy=\"{}\" data-copied=\"{}\">{}</button></div>",
+            esc(url),
+            esc_url(url),
+            w.copied,
+            w.copy
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+fn feed_line(out: &mut String, w: &Words, feed: &Listed, page: &str) {
+    let label = if feed.name.is_empty() {
+        &feed.title
+    } else {
+        &feed.name
+    };
+    let _ = writeln!(
+        out,
+        "<li><a href=\"{}\">{}</a> <span class=\"meta\">{} {} · {} {}</span> · <a href=\"{}\">RSS</a> · <a href=\"{}\">JSON</a></li>",
+        esc_url(page),
+        esc(label),
+        feed.items,
+        w.items,
+        w.updated,
+        esc(&feed.updated),
+        esc_url(&feed.rss_url),
+        esc_url(&feed.json_url)
+    );
+}
+
+/// The top `index.html`: the site feed's subscribe box and every feed.
+pub fn index(config: &Config, feeds: &[Listed]) -> Vec<u8> {
+    let w = words(config);
+    let mut out = String::new();
+    let site: Vec<&Listed> = feeds.iter().filter(|f| f.kind == "site").collect();
+    head(
+        &mut out,
+        &w,
+        &format!("{} · {}", config.title, w.feeds),
+        &site,
+    );
+    let _ = writeln!(out, "<h1>{} · {}</h1>", esc(&config.title), w.feeds);
+    if let Some(feed) = site.first() {
+        if !config.description.is_empty() {
+            let _ = writeln!(out, "<p>{}</p>", esc(&config.description));
+        }
+        subscribe_box(&mut out, &w, feed);
+        out.push_str("<ul>\n");
+        feed_line(&mut out, &w, feed, "feeds.opml");
+        out.push_str("</ul>\n");
+    }
+    for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
+        let list: Vec<&Listed> = feeds.iter().filter(|f| f.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "<h2>{heading}</h2>\n<ul>\n");
+        for feed in list {
+            feed_line(&mut out, &w, feed, &feed.folder);
+        }
+        out.push_str("</ul>\n");
+    }
+    let _ = write!(
+        out,
+        "<p class=\"meta\"><a href=\"feeds.opml\">OPML</a></p>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    );
+    out.into_bytes()
+}
+
+/// The page beside one term's feed: its title, a subscribe box, its items.
+pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
+    let w = words(config);
+    let mut out = String::new();
+    head(&mut out, &w, &listed.title, &[listed]);
+    let _ = writeln!(out, "<h1>{}</h1>", esc(&listed.title));
+    let _ = writeln!(out, "<p>{}</p>", esc(&feed.description));
+    subscribe_box(&mut out, &w, listed);
+    let _ = write!(out, "<h2>{}</h2>\n<ul>\n", w.latest);
+    for entry in &feed.entries {
+        let a = entry.article;
+        let _ = writeln!(
+            out,
+            "<li><a href=\"{}\">{}</a> <span class=\"meta\">{}</span><br>{}</li>",
+            esc_url(a.permalink.as_str()),
+            esc(&a.title),
+            a.publish_date.format("%Y-%m-%d"),
+            esc(entry.summary)
+        );
+    }
+    let _ = write!(
+        out,
+        "</ul>\n<p class=\"meta\"><a href=\"../../\">{}</a></p>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        w.all_feeds
+    );
+    out.into_bytes()
+}
+
+/// `feeds.opml`: OPML 2.0 with every feed, grouped, for one import.
+pub fn opml(config: &Config, feeds: &[Listed]) -> Vec<u8> {
+    let w = words(config);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n  <head>\n",
+    );
+    let _ = writeln!(
+        out,
+        "    <title>{} · {}</title>\n    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>",
+        esc(&config.title),
+        w.feeds
+    );
+    let outline = |out: &mut String, feed: &Listed, indent: &str| {
+        let _ = writeln!(
+            out,
+            "{indent}<outline type=\"rss\" text=\"{0}\" title=\"{0}\" xmlUrl=\"{1}\" htmlUrl=\"{2}\"/>",
+            esc(&feed.title),
+            esc(&feed.rss_url),
+            esc(&feed.home_url)
+        );
+    };
+    for feed in feeds.iter().filter(|f| f.kind == "site") {
+        outline(&mut out, feed, "    ");
+    }
+    for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
+        let list: Vec<&Listed> = feeds.iter().filter(|f| f.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "    <outline text=\"{heading}\">");
+        for feed in list {
+            outline(&mut out, feed, "      ");
+        }
+        out.push_str("    </outline>\n");
+    }
+    out.push_str("  </body>\n</opml>\n");
+    out.into_bytes()
+}
