@@ -205,7 +205,7 @@ pub fn index(config: &Config, feeds: &[Listed]) -> Vec<u8> {
         }
         subscribe_box(&mut out, &w, feed);
         out.push_str("<ul>\n");
-        feed_line(&mut out, &w, feed, "feeds.opml");
+        feed_line(&mut out, &w, feed, &feed.home_url);
         out.push_str("</ul>\n");
     }
     for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
