@@ -17,6 +17,7 @@ pub mod feed;
 pub mod frontmatter;
 pub mod markdown;
 pub mod output;
+pub mod serve;
 pub mod shortcode;
 pub mod site;
 pub mod source;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use feedsmith::app::{self, BuildArgs};
+use feedsmith::serve::{self, ServeArgs};
 use feedsmith::watch::{self, Verbosity, WatchArgs};
 
 /// Turns a folder of Markdown articles into RSS 2.0 and JSON Feed 1.1 files.
@@ -23,6 +24,20 @@ enum Command {
     Build(BuildFlags),
     /// Build, then rebuild the feeds after every change until Ctrl-C.
     Watch(WatchFlags),
+    /// Watch, and serve the output folder over HTTP to feed readers and browsers.
+    Serve(ServeFlags),
+}
+
+#[derive(Args)]
+struct ServeFlags {
+    #[command(flatten)]
+    watch: WatchFlags,
+    /// Address to listen on
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    bind: String,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
 }
 
 #[derive(Args)]
@@ -85,24 +100,39 @@ impl BuildFlags {
     }
 }
 
+impl WatchFlags {
+    fn into_args(self) -> Result<WatchArgs, ExitCode> {
+        if self.build.check {
+            eprintln!("error: --check builds once and compares; use it with `feedsmith build`, not `watch` or `serve`");
+            return Err(ExitCode::from(app::exit::USAGE));
+        }
+        let verbosity = match (self.build.quiet, self.build.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
+        };
+        Ok(WatchArgs {
+            build: self.build.into_args(),
+            verbosity,
+            debounce: Duration::from_millis(self.debounce.max(1)),
+        })
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Build(f) => app::run_build(&f.into_args()),
-        Command::Watch(f) => {
-            if f.build.check {
-                eprintln!("error: --check builds once and compares; use it with `feedsmith build`, not `watch`");
-                return ExitCode::from(app::exit::USAGE);
-            }
-            let verbosity = match (f.build.quiet, f.build.verbose) {
-                (true, _) => Verbosity::Quiet,
-                (false, true) => Verbosity::Verbose,
-                (false, false) => Verbosity::Normal,
-            };
-            watch::run_watch(&WatchArgs {
-                build: f.build.into_args(),
-                verbosity,
-                debounce: Duration::from_millis(f.debounce.max(1)),
-            })
-        }
+        Command::Watch(f) => match f.into_args() {
+            Ok(args) => watch::run_watch(&args),
+            Err(code) => code,
+        },
+        Command::Serve(f) => match f.watch.into_args() {
+            Ok(watch) => serve::run_serve(&ServeArgs {
+                watch,
+                bind: f.bind,
+                port: f.port,
+            }),
+            Err(code) => code,
+        },
     }
 }

@@ -64,10 +64,25 @@ pub fn run_watch(args: &WatchArgs) -> ExitCode {
         }
     };
     drop(err);
+    run_watch_ready(args, config, |_| {})
+}
+
+/// Builds with `config`, calls `ready` (with the exit code if the first build
+/// could not even start), then watches until Ctrl-C or SIGTERM. `feedsmith
+/// serve` starts its server from `ready`.
+pub fn run_watch_ready(
+    args: &WatchArgs,
+    config: Config,
+    ready: impl FnOnce(Option<ExitCode>),
+) -> ExitCode {
     let mut session = match Session::start(args, config) {
         Ok(session) => session,
-        Err(code) => return code,
+        Err(code) => {
+            ready(Some(code));
+            return code;
+        }
     };
+    ready(None);
     session.run()
 }
 

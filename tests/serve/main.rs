@@ -1,0 +1,373 @@
+//! Integration tests for `feedsmith serve`: a real HTTP client against the
+//! running server on loopback.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Site;
+
+/// A running `feedsmith serve` on a free port.
+struct Server {
+    child: Child,
+    base: String,
+    log: std::path::PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(site: &Site) -> Server {
+        let log_dir = tempfile::tempdir().unwrap();
+        let log = log_dir.path().join("serve.log");
+        let child = Command::new(common::bin())
+            .args(["serve", "--port", "0", "--debounce", "20"])
+            .current_dir(site.path())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let base = loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(at) = text.find(" at http://") {
+                let rest = &text[at + 4..];
+                break rest[..rest.find(' ').unwrap()]
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no address: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Server {
+            child,
+            base,
+            log,
+            _log_dir: log_dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status, headers and body of a request.
+fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let mut response = agent().run(request.body(()).unwrap()).unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.body_mut().read_to_vec().unwrap_or_default();
+    (status, headers, body)
+}
+
+fn get(url: &str) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+    fetch("GET", url, &[])
+}
+
+fn header<'a>(h: &'a ureq::http::HeaderMap, name: &str) -> &'a str {
+    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn site() -> Site {
+    let site = Site::new();
+    for i in 0..30 {
+        site.post(
+            &format!("posts/p{i:02}.md"),
+            &format!(
+                "title: Post {i}\ndate: 2024-01-{:02}\ntags: [rust, t{}]\ncategories: [技術]",
+                i % 28 + 1,
+                i % 3
+            ),
+            &"Body text. ".repeat(60),
+        );
+    }
+    site
+}
+
+#[test]
+fn feeds_and_pages_have_the_right_content_types() {
+    let site = site();
+    let server = Server::start(&site);
+    for (path, kind) in [
+        ("/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/feed.json", "application/feed+json; charset=utf-8"),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+        ("/", "text/html; charset=utf-8"),
+        ("/tags/rust/", "text/html; charset=utf-8"),
+        ("/tags/rust", "text/html; charset=utf-8"),
+        (
+            "/categories/%E6%8A%80%E8%A1%93/rss.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+    ] {
+        let (status, headers, body) = get(&server.url(path));
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(header(&headers, "content-type"), kind, "{path}");
+        assert!(
+            header(&headers, "etag").starts_with('"'),
+            "{path}: strong ETag"
+        );
+        assert!(!header(&headers, "last-modified").is_empty(), "{path}");
+        assert!(
+            header(&headers, "cache-control").contains("max-age"),
+            "{path}"
+        );
+        assert!(!body.is_empty());
+        if path.ends_with("rss.xml") || path.ends_with("feed.json") {
+            assert_eq!(
+                body,
+                site.read(
+                    path.trim_start_matches('/')
+                        .replace("%E6%8A%80%E8%A1%93", "技術")
+                        .as_str()
+                )
+            );
+            common::parse_feed(&body, path);
+        }
+    }
+}
+
+#[test]
+fn conditional_requests_get_304_and_head_gets_no_body() {
+    let site = site();
+    let server = Server::start(&site);
+    let (_, headers, _) = get(&server.url("/rss.xml"));
+    let etag = header(&headers, "etag").to_owned();
+    let modified = header(&headers, "last-modified").to_owned();
+
+    let (status, h, body) = fetch("GET", &server.url("/rss.xml"), &[("If-None-Match", &etag)]);
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    assert_eq!(header(&h, "etag"), etag);
+    let (status, _, _) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("If-None-Match", "\"other\", W/".to_owned().as_str())],
+    );
+    assert_eq!(status, 200);
+    let (status, _, body) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("If-Modified-Since", &modified)],
+    );
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, _, _) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")],
+    );
+    assert_eq!(status, 200);
+
+    let (status, h, body) = fetch("HEAD", &server.url("/rss.xml"), &[]);
+    assert_eq!(status, 200);
+    assert!(body.is_empty());
+    assert_eq!(header(&h, "etag"), etag);
+    assert_eq!(
+        header(&h, "content-length"),
+        site.read("rss.xml").len().to_string()
+    );
+
+    let (status, _, _) = fetch("POST", &server.url("/rss.xml"), &[]);
+    assert_eq!(status, 405);
+}
+
+#[test]
+fn gzip_when_accepted_with_its_own_etag() {
+    let site = site();
+    let server = Server::start(&site);
+    let (_, plain, _) = get(&server.url("/feed.json"));
+    let (status, h, body) = fetch(
+        "GET",
+        &server.url("/feed.json"),
+        &[("Accept-Encoding", "gzip, br")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "content-encoding"), "gzip");
+    assert_eq!(header(&h, "vary"), "Accept-Encoding");
+    assert_ne!(header(&h, "etag"), header(&plain, "etag"));
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(body.as_slice())
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, site.read("feed.json"));
+    let etag = header(&h, "etag").to_owned();
+    let (status, _, _) = fetch(
+        "GET",
+        &server.url("/feed.json"),
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &etag)],
+    );
+    assert_eq!(status, 304);
+}
+
+#[test]
+fn nothing_outside_the_output_folder_is_reachable() {
+    let site = site();
+    std::fs::write(site.path().join("secret.txt"), "secret").unwrap();
+    let server = Server::start(&site);
+    std::os::unix::fs::symlink(site.path().join("secret.txt"), site.out().join("link.txt"))
+        .unwrap();
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/tags/..%2F..%2Fsecret.txt",
+        "/..%5Csecret.txt",
+        "/.feedsmith-manifest",
+        "/link.txt",
+        "/%00",
+        "/nope.xml",
+    ] {
+        // A raw request line, so no client normalises the path first.
+        let status = raw_status(&server.base, path);
+        assert!(status == 400 || status == 404, "{path}: {status}");
+    }
+    // The server is still up.
+    assert_eq!(get(&server.url("/rss.xml")).0, 200);
+}
+
+/// Sends `GET <path>` exactly as written and returns the status code.
+fn raw_status(base: &str, path: &str) -> u16 {
+    use std::io::Write;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_edited_feed_changes_etag_and_body() {
+    let site = site();
+    let server = Server::start(&site);
+    let (_, before, _) = get(&server.url("/rss.xml"));
+    site.post(
+        "posts/p05.md",
+        "title: Edited while served\ndate: 2024-02-01\ntags: [rust]",
+        "new",
+    );
+    let started = Instant::now();
+    loop {
+        let (status, h, body) = get(&server.url("/rss.xml"));
+        assert_eq!(status, 200);
+        let feed = common::parse_feed(&body, "rss.xml");
+        if feed.entries[0].title.as_ref().unwrap().content == "Edited while served" {
+            assert_ne!(header(&h, "etag"), header(&before, "etag"));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the edit never showed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn clients_polling_during_50_rebuilds_always_get_whole_feeds() {
+    let site = site();
+    let server = Server::start(&site);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|n| {
+            let url = server.url(if n % 2 == 0 {
+                "/rss.xml"
+            } else {
+                "/tags/rust/feed.json"
+            });
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut polls = 0;
+                let mut etags = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (status, h, body) = get(&url);
+                    assert_eq!(status, 200);
+                    common::parse_feed(&body, &url);
+                    etags.insert(header(&h, "etag").to_owned());
+                    polls += 1;
+                }
+                (polls, etags.len())
+            })
+        })
+        .collect();
+    for i in 0..50 {
+        site.post(
+            "posts/p07.md",
+            &format!("title: Rebuild {i}\ndate: 2024-03-01\ntags: [rust]"),
+            &"x ".repeat(i + 1),
+        );
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        let (polls, versions) = client.join().unwrap();
+        assert!(polls > 20, "{polls} polls");
+        assert!(versions > 5, "only {versions} versions seen");
+    }
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.matches("posts/p07.md changed").count() >= 40, "{log}");
+}
+
+#[test]
+fn sigterm_stops_the_server_and_the_watch_cleanly() {
+    let site = site();
+    let mut server = Server::start(&site);
+    assert_eq!(get(&server.url("/rss.xml")).0, 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "serve did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(0));
+    assert!(std::fs::read_to_string(&server.log)
+        .unwrap()
+        .contains("stopped"));
+}
