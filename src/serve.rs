@@ -7,12 +7,13 @@
 //! exactly when those bytes do. Conditional requests (`If-None-Match`,
 //! `If-Modified-Since`) are answered with 304 and no body.
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use axum::body::Body;
@@ -94,8 +95,11 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         );
         let _ = std::io::stderr().flush();
     }
-    let root = Arc::new(out_dir);
-    let app = axum::Router::new().fallback(handle).with_state(root);
+    let state = Arc::new(Served {
+        root: out_dir,
+        gzipped: Mutex::new(HashMap::new()),
+    });
+    let app = axum::Router::new().fallback(handle).with_state(state);
     let served = runtime.block_on(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -111,8 +115,19 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     code
 }
 
+/// What the handlers share: the folder, and the last gzip of each file (by
+/// path, with the hash of the bytes it compresses), so that a popular feed is
+/// compressed once per version rather than once per request.
+struct Served {
+    root: PathBuf,
+    gzipped: Mutex<HashMap<PathBuf, Gzipped>>,
+}
+
+/// A file's gzip, and the hash of the bytes it compresses.
+type Gzipped = (u64, Arc<Vec<u8>>);
+
 /// Answers one request.
-async fn handle(State(root): State<Arc<PathBuf>>, request: Request<Body>) -> Response<Body> {
+async fn handle(State(served): State<Arc<Served>>, request: Request<Body>) -> Response<Body> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
         response
@@ -125,9 +140,8 @@ async fn handle(State(root): State<Arc<PathBuf>>, request: Request<Body>) -> Res
     };
     let headers = request.headers().clone();
     let head = request.method() == Method::HEAD;
-    let root = Arc::clone(&root);
     // File reads are blocking; keep them off the async workers.
-    tokio::task::spawn_blocking(move || respond(&root, &relative, &headers, head))
+    tokio::task::spawn_blocking(move || respond(&served, &relative, &headers, head))
         .await
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))
 }
@@ -158,7 +172,8 @@ pub fn safe_path(url_path: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-fn respond(root: &Path, relative: &Path, headers: &HeaderMap, head: bool) -> Response<Body> {
+fn respond(served: &Served, relative: &Path, headers: &HeaderMap, head: bool) -> Response<Body> {
+    let root = served.root.as_path();
     let mut path = root.join(relative);
     // A folder without the trailing slash: its page.
     if path.is_dir() {
@@ -177,15 +192,16 @@ fn respond(root: &Path, relative: &Path, headers: &HeaderMap, head: bool) -> Res
     };
     let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
     let gzip = accepts_gzip(headers) && bytes.len() >= MIN_GZIP;
-    let etag = {
+    let hash = {
         let mut h = DefaultHasher::new();
         bytes.hash(&mut h);
-        // A strong validator names one representation: gzip is another.
-        if gzip {
-            format!("\"{:016x}-gzip\"", h.finish())
-        } else {
-            format!("\"{:016x}\"", h.finish())
-        }
+        h.finish()
+    };
+    // A strong validator names one representation: gzip is another.
+    let etag = if gzip {
+        format!("\"{hash:016x}-gzip\"")
+    } else {
+        format!("\"{hash:016x}\"")
     };
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, content_type(&real))
@@ -202,10 +218,9 @@ fn respond(root: &Path, relative: &Path, headers: &HeaderMap, head: bool) -> Res
     }
     let body = if gzip {
         response = response.header(header::CONTENT_ENCODING, "gzip");
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        match encoder.write_all(&bytes).and_then(|()| encoder.finish()) {
-            Ok(compressed) => compressed,
-            Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
+        match gzipped(served, &real, hash, &bytes) {
+            Some(compressed) => compressed.as_ref().clone(),
+            None => return plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
         }
     } else {
         bytes
@@ -220,6 +235,28 @@ fn respond(root: &Path, relative: &Path, headers: &HeaderMap, head: bool) -> Res
         .status(StatusCode::OK)
         .body(body)
         .unwrap_or_default()
+}
+
+/// The gzip of a file's bytes, from the cache when it holds this version.
+fn gzipped(served: &Served, path: &Path, hash: u64, bytes: &[u8]) -> Option<Arc<Vec<u8>>> {
+    if let Ok(cache) = served.gzipped.lock() {
+        if let Some((cached, zipped)) = cache.get(path) {
+            if *cached == hash {
+                return Some(Arc::clone(zipped));
+            }
+        }
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let zipped = Arc::new(
+        encoder
+            .write_all(bytes)
+            .and_then(|()| encoder.finish())
+            .ok()?,
+    );
+    if let Ok(mut cache) = served.gzipped.lock() {
+        cache.insert(path.to_path_buf(), (hash, Arc::clone(&zipped)));
+    }
+    Some(zipped)
 }
 
 /// Whether the client's validators match: `If-None-Match` wins over

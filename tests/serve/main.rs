@@ -371,3 +371,83 @@ fn sigterm_stops_the_server_and_the_watch_cleanly() {
         .unwrap()
         .contains("stopped"));
 }
+
+/// Headless Chromium opens the index and a tag page served by feedsmith; the
+/// rendered DOM must show the feed names and the item titles. Screenshots
+/// are kept in `target/test-artifacts/`. Needs Debian's `chromium`, which
+/// `.ci/run` installs; required on CI, skipped with a notice elsewhere.
+#[test]
+fn a_browser_renders_the_index_and_a_tag_page() {
+    if !Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is required on CI: apt-get install chromium"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    let site = site();
+    let server = Server::start(&site);
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let chromium = |args: &[String]| {
+        let profile = tempfile::tempdir().unwrap();
+        let output = Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--window-size=412,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    for (path, name, expected) in [
+        (
+            "/",
+            "index",
+            vec!["Test site", "Tags", "rust", "RSS", "JSON"],
+        ),
+        (
+            "/tags/rust/",
+            "tag-rust",
+            vec!["Test site | Tag: rust", "Subscribe", "Post 27", "Post 26"],
+        ),
+    ] {
+        let url = server.url(path);
+        let dom = chromium(&["--dump-dom".to_owned(), url.clone()]);
+        for text in expected {
+            assert!(
+                dom.contains(text),
+                "{path}: {text:?} not in the rendered page:\n{dom}"
+            );
+        }
+        let shot = artifacts.join(format!("serve-{name}.png"));
+        chromium(&[format!("--screenshot={}", shot.display()), url]);
+        assert!(
+            std::fs::metadata(&shot)
+                .map(|m| m.len() > 1000)
+                .unwrap_or(false),
+            "no screenshot {}",
+            shot.display()
+        );
+    }
+}
