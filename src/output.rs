@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Component, Path};
 
 use crate::diagnostic::Diagnostic;
-use crate::site::Sink;
+use crate::site::{OnDisk, Sink};
 
 /// The list of files feedsmith wrote, kept in the output folder.
 pub const MANIFEST: &str = ".feedsmith-manifest";
@@ -325,7 +325,31 @@ impl<'a> DiskSink<'a> {
     }
 }
 
+/// Whether `out_dir/rel` holds exactly `bytes` (a different length settles it
+/// without reading).
+fn holds(out_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
+    let path = out_dir.join(rel);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            std::fs::read(&path).is_ok_and(|existing| existing == bytes)
+        }
+        _ => false,
+    }
+}
+
 impl Sink for DiskSink<'_> {
+    fn on_disk(&self) -> Option<OnDisk> {
+        let out_dir = self.out_dir.to_path_buf();
+        Some(std::sync::Arc::new(move |rel: &str, bytes: &[u8]| {
+            holds(&out_dir, rel, bytes)
+        }))
+    }
+
+    fn same(&mut self, path: &str) {
+        self.produced.insert(path.to_owned());
+        self.unchanged += 1;
+    }
+
     fn proceed(&mut self, diagnostics: &[Diagnostic]) -> bool {
         let go = (self.gate)(diagnostics);
         if go {

@@ -470,10 +470,27 @@ impl Site {
         // Feeds are serialised in parallel, a batch at a time, and each file
         // goes to the sink as soon as its batch is done: the bytes of every
         // feed of a large site are never all in memory at once.
+        // On a full build, files already on disk with these bytes are found
+        // in parallel too, rather than one by one in the sink.
+        let on_disk = if self.built { None } else { sink.on_disk() };
         for batch in scopes.chunks(EMIT_BATCH) {
             let emitted: Vec<Emitted> = batch
                 .par_iter()
-                .map(|(scope, posts)| self.emit(*scope, posts, &inputs))
+                .map(|(scope, posts)| {
+                    let mut e = self.emit(*scope, posts, &inputs);
+                    if let (Some(check), Some(outputs)) = (&on_disk, &mut e.outputs) {
+                        for (path, output) in outputs.iter_mut() {
+                            if let Ok((bytes, _)) = output {
+                                if check(path, bytes) {
+                                    // Keep the hash, drop the bytes: nothing to write.
+                                    *bytes = Vec::new();
+                                    e.on_disk.push(path.clone());
+                                }
+                            }
+                        }
+                    }
+                    e
+                })
                 .collect();
             for e in emitted {
                 feeds.insert(e.paths[0].clone(), e.fingerprint);
@@ -487,6 +504,11 @@ impl Site {
                 };
                 for (path, bytes) in outputs {
                     match bytes {
+                        Ok((_, hash)) if e.on_disk.contains(&path) => {
+                            added |= !self.files.contains_key(&path);
+                            sink.same(&path);
+                            files.insert(path, hash);
+                        }
                         Ok((bytes, hash)) => {
                             added |=
                                 self.hand_over(path, bytes, hash, &mut files, &mut rebuild, sink)
@@ -750,6 +772,7 @@ impl Site {
                 fingerprint,
                 listed,
                 outputs: None,
+                on_disk: Vec::new(),
             };
         }
         // The hashes tell the next rebuild whether bytes changed; a one-shot
@@ -773,6 +796,7 @@ impl Site {
             fingerprint,
             listed,
             outputs: Some(outputs),
+            on_disk: Vec::new(),
         }
     }
 }
@@ -791,6 +815,8 @@ struct Emitted {
     /// Each file's bytes and hash (or why the RSS could not be made); `None`
     /// when unchanged.
     outputs: Option<Vec<(String, FileBytes)>>,
+    /// Outputs found already on disk with these bytes (their bytes dropped).
+    on_disk: Vec<String>,
 }
 
 /// A file's bytes and hash, or why it could not be made.
@@ -808,7 +834,20 @@ pub trait Sink {
 
     /// A file that is new or whose bytes changed since the last rebuild.
     fn file(&mut self, path: &str, bytes: Vec<u8>);
+
+    /// A check, callable from several threads, of whether a file already
+    /// holds these bytes where the sink puts it. Files it finds are passed
+    /// to [`Sink::same`] instead of [`Sink::file`].
+    fn on_disk(&self) -> Option<OnDisk> {
+        None
+    }
+
+    /// A file produced with the bytes it already has.
+    fn same(&mut self, _path: &str) {}
 }
+
+/// See [`Sink::on_disk`].
+pub type OnDisk = Arc<dyn Fn(&str, &[u8]) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {
