@@ -228,42 +228,55 @@ fn dedupe_permalinks<'a>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(Arc<Article>, &'a Listing)> {
     // Permalinks are compared by hash first; the strings only on a match.
-    let mut owner: HashMap<u64, Vec<usize>> =
+    // One owner per hash; the rare posts whose hash is taken by a different
+    // permalink go to `spill`, compared by string.
+    let mut owner: HashMap<u64, usize> =
         HashMap::with_capacity_and_hasher(posts.len(), Default::default());
+    let mut spill: HashMap<&str, usize> = HashMap::default();
     let mut dropped = vec![false; posts.len()];
     let mut notes: Vec<(&str, Diagnostic)> = Vec::new();
+    let mut kept_for: Vec<usize> = (0..posts.len()).collect();
     for (i, (post, listing)) in posts.iter().enumerate() {
-        let same = owner.entry(listing.permalink_hash).or_default();
-        let rival = same
-            .iter()
-            .copied()
-            .find(|&j| posts[j].0.permalink == post.permalink);
-        match rival {
-            None => same.push(i),
-            Some(j) => {
-                let (kept, gone) = if post.path < posts[j].0.path {
-                    (i, j)
-                } else {
-                    (j, i)
-                };
-                if kept == i {
-                    same.retain(|&k| k != j);
-                    same.push(i);
+        let slot = match owner.get(&listing.permalink_hash) {
+            None => {
+                owner.insert(listing.permalink_hash, i);
+                continue;
+            }
+            Some(&j) if posts[j].0.permalink == post.permalink => Some(j),
+            Some(_) => match spill.get(post.permalink.as_str()) {
+                Some(&j) => Some(j),
+                None => {
+                    spill.insert(post.permalink.as_str(), i);
+                    None
                 }
-                dropped[gone] = true;
+            },
+        };
+        let Some(j) = slot else { continue };
+        let (kept, gone) = if post.path < posts[j].0.path {
+            (i, j)
+        } else {
+            (j, i)
+        };
+        if kept == i {
+            if owner.get(&listing.permalink_hash) == Some(&j) {
+                owner.insert(listing.permalink_hash, i);
+            } else {
+                spill.insert(post.permalink.as_str(), i);
             }
         }
+        dropped[gone] = true;
+        kept_for[gone] = kept;
     }
     if !dropped.contains(&true) {
         return posts;
     }
-    for (gone, (post, listing)) in posts.iter().enumerate().filter(|(i, _)| dropped[*i]) {
-        let kept = owner[&listing.permalink_hash]
-            .iter()
-            .map(|&k| &posts[k].0)
-            .find(|k| k.permalink == post.permalink)
-            .unwrap_or(post);
-        let _ = gone;
+    for (gone, (post, _)) in posts.iter().enumerate().filter(|(i, _)| dropped[*i]) {
+        // Follow the chain to the post that finally kept the permalink.
+        let mut k = kept_for[gone];
+        while dropped[k] {
+            k = kept_for[k];
+        }
+        let kept = &posts[k].0;
         // An error, not a warning: this article is left out of every feed.
         notes.push((
             post.path.as_str(),
@@ -446,6 +459,25 @@ mod tests {
         assert_eq!(c.tags[0].posts, [0, 1]);
         assert_eq!(c.categories.len(), 1);
         assert_eq!(c.categories[0].posts, [0, 1]);
+    }
+
+    #[test]
+    fn three_posts_with_one_permalink_keep_the_first_path() {
+        let c = collect(
+            vec![
+                article("m.md", "title: M\ndate: 2024-01-01\nurl: /same/"),
+                article("z.md", "title: Z\ndate: 2024-01-01\nurl: /same/"),
+                article("a.md", "title: A\ndate: 2024-01-01\nurl: /same/"),
+            ],
+            &opts(),
+        );
+        let titles: Vec<&str> = c.posts.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["A"]);
+        assert_eq!(c.diagnostics.len(), 2);
+        assert!(c
+            .diagnostics
+            .iter()
+            .all(|d| d.is_error() && d.message.contains("only a.md is in the feeds")));
     }
 
     #[test]

@@ -131,6 +131,11 @@ pub struct Site {
     files: BTreeMap<String, u64>,
     /// Whether `files` reflects an earlier rebuild.
     built: bool,
+    /// What the directory pages showed of each feed (by RSS path), and a
+    /// hash of the whole list, so unchanged feeds and an unchanged directory
+    /// cost nothing.
+    listed: HashMap<String, Listed>,
+    directory_hash: u64,
     /// Every tag and category spelling seen, numbered.
     spellings: Spellings,
     /// The last collection, while it is still right.
@@ -154,6 +159,8 @@ impl Site {
             feeds: HashMap::default(),
             files: BTreeMap::new(),
             built: false,
+            listed: HashMap::default(),
+            directory_hash: 0,
             collected: None,
             body_edits: Vec::new(),
             spellings: Spellings::default(),
@@ -466,6 +473,7 @@ impl Site {
         let mut files = BTreeMap::new();
         let mut feeds = HashMap::default();
         let mut listed = Vec::with_capacity(scopes.len());
+        let mut listed_by_feed = HashMap::default();
         let mut added = false;
         // Feeds are serialised in parallel, a batch at a time, and each file
         // goes to the sink as soon as its batch is done: the bytes of every
@@ -494,6 +502,7 @@ impl Site {
                 .collect();
             for e in emitted {
                 feeds.insert(e.paths[0].clone(), e.fingerprint);
+                listed_by_feed.insert(e.paths[0].clone(), e.listed.clone());
                 listed.push(e.listed);
                 let Some(outputs) = e.outputs else {
                     for path in e.paths {
@@ -522,15 +531,30 @@ impl Site {
                 }
             }
         }
-        // The directory of every feed: the top page and the OPML file.
-        let directory = [
-            (feed::PAGE_FILE, discovery::index(&self.config, &listed)),
-            (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
-        ];
-        for (path, bytes) in directory {
-            let hash = if self.once { 0 } else { hash_of(&bytes) };
-            added |= self.hand_over(path.to_owned(), bytes, hash, &mut files, &mut rebuild, sink);
+        // The directory of every feed: the top page and the OPML file, made
+        // again only when what they list changed.
+        let directory_hash = hash_of(&listed);
+        let directory_paths = [feed::PAGE_FILE, feed::OPML_FILE];
+        if self.built
+            && directory_hash == self.directory_hash
+            && directory_paths.iter().all(|p| self.files.contains_key(*p))
+        {
+            for path in directory_paths {
+                files.insert(path.to_owned(), self.files[path]);
+            }
+        } else {
+            let directory = [
+                (feed::PAGE_FILE, discovery::index(&self.config, &listed)),
+                (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
+            ];
+            for (path, bytes) in directory {
+                let hash = if self.once { 0 } else { hash_of(&bytes) };
+                added |=
+                    self.hand_over(path.to_owned(), bytes, hash, &mut files, &mut rebuild, sink);
+            }
         }
+        self.directory_hash = directory_hash;
+        self.listed = listed_by_feed;
         rebuild.removed = self
             .files
             .keys()
@@ -748,6 +772,17 @@ impl Site {
         };
         let unchanged = self.feeds.get(&rss_path) == Some(&fingerprint)
             && paths.iter().all(|p| self.files.contains_key(p));
+        if unchanged {
+            if let Some(listed) = self.listed.get(&rss_path) {
+                return Emitted {
+                    paths,
+                    fingerprint,
+                    listed: listed.clone(),
+                    outputs: None,
+                    on_disk: Vec::new(),
+                };
+            }
+        }
         let entries = posts
             .iter()
             .map(|&i| {
