@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Component, Path};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::Diagnostic;
 use crate::site::{OnDisk, Sink};
 
@@ -204,6 +206,39 @@ pub struct DiskSink<'a> {
     /// The output folder's lock, taken once the gate lets the run write and
     /// held until the sink is dropped (after [`DiskSink::finish`]).
     lock: Option<OutputLock>,
+    /// Files handed over but not written yet, and their size.
+    pending: Vec<(String, Vec<u8>)>,
+    pending_bytes: usize,
+}
+
+/// How many bytes of files the sink holds back before writing them all.
+const PENDING_BYTES: usize = 16 * 1024 * 1024;
+
+/// Compares one file with the disk and, unless `check`, writes it if it
+/// differs. `None` means it was already there.
+fn put_one(
+    out_dir: &Path,
+    rel: &str,
+    bytes: &[u8],
+    check: bool,
+) -> Result<Option<Change>, OutputError> {
+    let path = out_dir.join(rel);
+    let change = match std::fs::metadata(&path) {
+        // Same length: compare the bytes. Else it differs for sure.
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            match std::fs::read(&path) {
+                Ok(existing) if existing == bytes => return Ok(None),
+                _ => Change::Update,
+            }
+        }
+        Ok(_) => Change::Update,
+        Err(_) => Change::Create,
+    };
+    if !check {
+        std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
+        write_atomic(&path, bytes)?;
+    }
+    Ok(Some(change))
 }
 
 impl<'a> DiskSink<'a> {
@@ -221,6 +256,8 @@ impl<'a> DiskSink<'a> {
             produced: BTreeSet::new(),
             error: None,
             lock: None,
+            pending: Vec::new(),
+            pending_bytes: 0,
         }
     }
 
@@ -244,31 +281,37 @@ impl<'a> DiskSink<'a> {
         if self.error.is_some() {
             return;
         }
-        let path = self.out_dir.join(rel);
-        let change = match std::fs::metadata(&path) {
-            // Same length: compare the bytes. Else it differs for sure.
-            Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-                match std::fs::read(&path) {
-                    Ok(existing) if existing == bytes => {
-                        self.unchanged += 1;
-                        return;
+        match put_one(self.out_dir, rel, bytes, self.check) {
+            Ok(None) => self.unchanged += 1,
+            Ok(Some(change)) => self.changes.push((rel.to_owned(), change)),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Writes the files held back so far, on every core: a rebuild's files
+    /// are independent, and writing them is mostly waiting on the system.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        if self.error.is_some() || pending.is_empty() {
+            return;
+        }
+        let (out_dir, check) = (self.out_dir, self.check);
+        let results: Vec<Result<Option<Change>, OutputError>> = pending
+            .par_iter()
+            .map(|(rel, bytes)| put_one(out_dir, rel, bytes, check))
+            .collect();
+        for ((rel, _), result) in pending.into_iter().zip(results) {
+            match result {
+                Ok(None) => self.unchanged += 1,
+                Ok(Some(change)) => self.changes.push((rel, change)),
+                Err(e) => {
+                    if self.error.is_none() {
+                        self.error = Some(e);
                     }
-                    _ => Change::Update,
                 }
             }
-            Ok(_) => Change::Update,
-            Err(_) => Change::Create,
-        };
-        if !self.check {
-            if let Err(e) = std::fs::create_dir_all(self.out_dir)
-                .map_err(err(self.out_dir))
-                .and_then(|()| write_atomic(&path, bytes))
-            {
-                self.error = Some(e);
-                return;
-            }
         }
-        self.changes.push((rel.to_owned(), change));
     }
 
     /// Ends a rebuild: removes the files that are no longer produced —
@@ -281,6 +324,7 @@ impl<'a> DiskSink<'a> {
         full: bool,
         manifest: Option<&[u8]>,
     ) -> Result<(), OutputError> {
+        self.flush();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -360,7 +404,11 @@ impl Sink for DiskSink<'_> {
 
     fn file(&mut self, path: &str, bytes: Vec<u8>) {
         self.produced.insert(path.to_owned());
-        self.put(path, &bytes);
+        self.pending_bytes += bytes.len();
+        self.pending.push((path.to_owned(), bytes));
+        if self.pending_bytes > PENDING_BYTES {
+            self.flush();
+        }
     }
 }
 
