@@ -307,10 +307,20 @@ fn group(
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<TermPosts> {
+    // One pass over the posts: count each spelling's uses and list each
+    // term key's posts (newest first, as the posts are sorted).
     let mut uses = vec![0usize; spellings.len()];
-    for (_, listing) in posts {
+    let mut by_key: Vec<Vec<usize>> = vec![Vec::new(); spellings.key_ids.len()];
+    for (i, (_, listing)) in posts.iter().enumerate() {
         for &id in terms_of(listing) {
             uses[id as usize] += 1;
+            if let Some(k) = spellings.key[id as usize] {
+                let list = &mut by_key[k as usize];
+                // An article listing `AI` and `ai` is in that feed once.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
         }
     }
     let (terms, collisions) = taxonomy::merge_counted(
@@ -332,32 +342,17 @@ fn group(
             .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
         );
     }
-    // Term index by key number.
-    let mut term_of_key: Vec<Option<usize>> = vec![None; spellings.key_ids.len()];
-    for (i, term) in terms.iter().enumerate() {
-        if let Some(&k) = spellings.key_ids.get(&term.key) {
-            term_of_key[k as usize] = Some(i);
-        }
-    }
-    let mut grouped: Vec<TermPosts> = terms
+    terms
         .into_iter()
-        .map(|term| TermPosts {
-            term,
-            posts: Vec::new(),
+        .map(|term| {
+            let posts = spellings
+                .key_ids
+                .get(&term.key)
+                .map(|&k| std::mem::take(&mut by_key[k as usize]))
+                .unwrap_or_default();
+            TermPosts { term, posts }
         })
-        .collect();
-    for (i, (_, listing)) in posts.iter().enumerate() {
-        for &id in terms_of(listing) {
-            let term = spellings.key[id as usize].and_then(|k| term_of_key[k as usize]);
-            if let Some(t) = term {
-                // An article listing `AI` and `ai` is in that feed once.
-                if grouped[t].posts.last() != Some(&i) {
-                    grouped[t].posts.push(i);
-                }
-            }
-        }
-    }
-    grouped
+        .collect()
 }
 
 #[cfg(test)]
