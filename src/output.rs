@@ -6,7 +6,7 @@
 //! deleted — but only files feedsmith itself wrote, which it lists in a
 //! manifest; nothing else in the output folder is ever touched.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path};
 
@@ -39,14 +39,6 @@ impl Change {
     }
 }
 
-/// The difference between the files a build produces and the output folder.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
-    /// Changed paths (relative to the output folder) in path order.
-    pub changes: Vec<(String, Change)>,
-    pub unchanged: usize,
-}
-
 /// An I/O failure, with the path it happened on.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {source}")]
@@ -73,14 +65,6 @@ pub fn manifest(paths: &[&str]) -> Vec<u8> {
     manifest.into_bytes()
 }
 
-/// Adds the manifest listing `files` to them.
-pub fn with_manifest(mut files: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
-    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
-    let manifest = manifest(&paths);
-    files.insert(MANIFEST.to_owned(), manifest);
-    files
-}
-
 /// Reads the previous manifest. Only plain relative paths are trusted, so an
 /// edited manifest can never make feedsmith delete outside the output folder.
 fn previous_files(out_dir: &Path) -> BTreeSet<String> {
@@ -96,53 +80,6 @@ fn previous_files(out_dir: &Path) -> BTreeSet<String> {
         })
         .map(str::to_owned)
         .collect()
-}
-
-/// Compares the files to the output folder.
-pub fn plan(out_dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Plan {
-    let mut plan = Plan::default();
-    for (rel, bytes) in files {
-        let path = out_dir.join(rel);
-        match std::fs::read(&path) {
-            Ok(existing) if existing == *bytes => plan.unchanged += 1,
-            Ok(_) => plan.changes.push((rel.clone(), Change::Update)),
-            Err(_) if path.exists() => plan.changes.push((rel.clone(), Change::Update)),
-            Err(_) => plan.changes.push((rel.clone(), Change::Create)),
-        }
-    }
-    for old in previous_files(out_dir) {
-        if !files.contains_key(&old) && out_dir.join(&old).is_file() {
-            plan.changes.push((old, Change::Remove));
-        }
-    }
-    plan.changes.sort();
-    plan
-}
-
-/// Carries out a plan. The manifest is written last, so that if anything
-/// fails before, the old manifest still lists every file feedsmith wrote.
-pub fn apply(
-    out_dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    plan: &Plan,
-) -> Result<(), OutputError> {
-    std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
-    let mut manifest_change = false;
-    for (rel, change) in &plan.changes {
-        if rel == MANIFEST {
-            manifest_change = true;
-            continue;
-        }
-        let path = out_dir.join(rel);
-        match change {
-            Change::Create | Change::Update => write_atomic(&path, &files[rel])?,
-            Change::Remove => remove_with_empty_parents(out_dir, &path)?,
-        }
-    }
-    if manifest_change {
-        write_atomic(&out_dir.join(MANIFEST), &files[MANIFEST])?;
-    }
-    Ok(())
 }
 
 /// An exclusive lock on the output folder, held while a run writes to it, so
@@ -222,17 +159,14 @@ fn put_one(
     bytes: &[u8],
     check: bool,
 ) -> Result<Option<Change>, OutputError> {
+    if holds(out_dir, rel, bytes) {
+        return Ok(None);
+    }
     let path = out_dir.join(rel);
-    let change = match std::fs::metadata(&path) {
-        // Same length: compare the bytes. Else it differs for sure.
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            match std::fs::read(&path) {
-                Ok(existing) if existing == bytes => return Ok(None),
-                _ => Change::Update,
-            }
-        }
-        Ok(_) => Change::Update,
-        Err(_) => Change::Create,
+    let change = if path.exists() {
+        Change::Update
+    } else {
+        Change::Create
     };
     if !check {
         std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
@@ -461,55 +395,53 @@ pub fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputE
 mod tests {
     use super::*;
 
-    fn files(entries: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        with_manifest(
-            entries
-                .iter()
-                .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
-                .collect(),
-        )
+    /// A full build of `entries` into `dir` (with their manifest) through a
+    /// `DiskSink`: its changes, in path order, and how many were unchanged.
+    fn build(dir: &Path, entries: &[(&str, &str)]) -> (Vec<(String, Change)>, usize) {
+        let mut sink = DiskSink::new(dir, false, |_: &[Diagnostic]| true);
+        assert!(sink.proceed(&[]));
+        for (path, bytes) in entries {
+            sink.file(path, bytes.as_bytes().to_vec());
+        }
+        let mut names: Vec<&str> = entries.iter().map(|(p, _)| *p).collect();
+        names.sort();
+        sink.finish(&[], true, Some(&manifest(&names))).unwrap();
+        let mut changes = sink.changes.clone();
+        changes.sort();
+        (changes, sink.unchanged)
     }
 
     #[test]
-    fn writes_then_plans_nothing() {
+    fn writes_then_finds_nothing_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let f = files(&[("rss.xml", "a"), ("tags/x/rss.xml", "b")]);
-        let p = plan(dir.path(), &f);
-        assert_eq!(p.changes.len(), 3);
-        assert!(p.changes.iter().all(|(_, c)| *c == Change::Create));
-        apply(dir.path(), &f, &p).unwrap();
+        let f = [("rss.xml", "a"), ("tags/x/rss.xml", "b")];
+        let (changes, _) = build(dir.path(), &f);
+        assert_eq!(changes.len(), 3);
+        assert!(changes.iter().all(|(_, c)| *c == Change::Create));
         assert_eq!(
             std::fs::read_to_string(dir.path().join("tags/x/rss.xml")).unwrap(),
             "b"
         );
-        assert_eq!(
-            plan(dir.path(), &f),
-            Plan {
-                changes: vec![],
-                unchanged: 3
-            }
-        );
+        assert_eq!(build(dir.path(), &f), (vec![], 3));
     }
 
     #[test]
     fn removes_only_its_own_stale_files_and_emptied_folders() {
         let dir = tempfile::tempdir().unwrap();
-        let first = files(&[
-            ("rss.xml", "a"),
-            ("tags/x/rss.xml", "b"),
-            ("tags/y/rss.xml", "c"),
-        ]);
-        apply(dir.path(), &first, &plan(dir.path(), &first)).unwrap();
+        build(
+            dir.path(),
+            &[
+                ("rss.xml", "a"),
+                ("tags/x/rss.xml", "b"),
+                ("tags/y/rss.xml", "c"),
+            ],
+        );
         std::fs::write(dir.path().join("tags/y/mine.txt"), "user file").unwrap();
         std::fs::write(dir.path().join("CNAME"), "user file").unwrap();
 
-        let second = files(&[("rss.xml", "a2")]);
-        let p = plan(dir.path(), &second);
-        assert!(p
-            .changes
-            .contains(&("tags/x/rss.xml".into(), Change::Remove)));
-        assert!(p.changes.contains(&("rss.xml".into(), Change::Update)));
-        apply(dir.path(), &second, &p).unwrap();
+        let (changes, _) = build(dir.path(), &[("rss.xml", "a2")]);
+        assert!(changes.contains(&("tags/x/rss.xml".into(), Change::Remove)));
+        assert!(changes.contains(&("rss.xml".into(), Change::Update)));
         assert!(
             !dir.path().join("tags/x").exists(),
             "emptied folder removed"
@@ -529,10 +461,8 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(parent.path().join("precious"), "x").unwrap();
         std::fs::write(out.join(MANIFEST), "../precious\n/etc/passwd\n").unwrap();
-        let f = files(&[("rss.xml", "a")]);
-        let p = plan(&out, &f);
-        assert!(p.changes.iter().all(|(_, c)| *c != Change::Remove));
-        apply(&out, &f, &p).unwrap();
+        let (changes, _) = build(&out, &[("rss.xml", "a")]);
+        assert!(changes.iter().all(|(_, c)| *c != Change::Remove));
         assert!(parent.path().join("precious").exists());
     }
 
