@@ -57,14 +57,10 @@ pub struct Parsed {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Decodes a file's bytes as text the way every later stage wants it: UTF-8
-/// without a byte order mark, `\n` line endings, and no character that XML 1.0
-/// forbids (those are removed with a warning, since no feed may carry them).
-pub fn decode(bytes: &[u8], shown_path: &str) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
-    decode_owned(bytes.to_vec(), shown_path)
-}
-
-/// [`decode`], in place.
+/// Decodes a file's bytes, in place, as text the way every later stage wants
+/// it: UTF-8 without a byte order mark, `\n` line endings, and no character
+/// that XML 1.0 forbids (those are removed with a warning, since no feed may
+/// carry them).
 pub fn decode_owned(
     bytes: Vec<u8>,
     shown_path: &str,

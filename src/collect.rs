@@ -30,19 +30,6 @@ pub enum Exclusion {
     Expired,
 }
 
-/// Whether an article is published at `options.now`, and if not, why.
-pub fn exclusion(article: &Article, options: &Options) -> Option<Exclusion> {
-    if article.draft && !options.drafts {
-        Some(Exclusion::Draft)
-    } else if article.publish_date > options.now && !options.future {
-        Some(Exclusion::Future)
-    } else if article.expiry_date.is_some_and(|e| e <= options.now) && !options.expired {
-        Some(Exclusion::Expired)
-    } else {
-        None
-    }
-}
-
 /// The articles of one term, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermPosts {
@@ -153,6 +140,7 @@ impl Listing {
         self.expiry
     }
 
+    /// Whether the article is published at `options.now`, and if not, why.
     fn exclusion(&self, options: &Options) -> Option<Exclusion> {
         if self.draft && !options.drafts {
             Some(Exclusion::Draft)

@@ -73,9 +73,6 @@ struct Cached {
 #[derive(Debug)]
 struct Collected {
     collection: Collection,
-    /// Version of each post, by index.
-    versions: Vec<u64>,
-    refs_generation: u64,
     /// The moment it was collected for, and the next moment a post appears
     /// or expires: it holds for any time in between.
     from: DateTime<Utc>,
@@ -91,9 +88,6 @@ struct Collected {
 /// What a rebuild produced.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuild {
-    /// Files that were new or whose bytes changed since the last rebuild
-    /// (all of them on the first), as handed to the sink.
-    pub written: Vec<String>,
     /// The new manifest, when the list of files changed. Write it last.
     pub manifest: Option<Vec<u8>>,
     /// Whether the sink stopped the rebuild before any file was produced.
@@ -400,27 +394,18 @@ impl Site {
 
         let Collected {
             collection,
-            versions,
-            refs_generation,
             needed,
             uses_refs,
             notes,
             ..
         } = &mut collected;
-        let refs_generation = *refs_generation;
+        let collection = &*collection;
         let scopes = scopes(collection, self.config.limit);
         let rendered = match edited {
             // Only bodies changed: only they can need rendering.
             Some(edited) => {
                 let edited: Vec<usize> = edited.into_iter().filter(|&i| needed[i]).collect();
-                self.render(
-                    collection,
-                    versions,
-                    &edited,
-                    refs_generation,
-                    uses_refs,
-                    notes,
-                )
+                self.render(collection, &edited, uses_refs, notes)
             }
             None => {
                 *needed = vec![false; collection.posts.len()];
@@ -432,23 +417,14 @@ impl Site {
                 *uses_refs = vec![false; collection.posts.len()];
                 notes.clear();
                 let all: Vec<usize> = (0..collection.posts.len()).filter(|&i| needed[i]).collect();
-                self.render(
-                    collection,
-                    versions,
-                    &all,
-                    refs_generation,
-                    uses_refs,
-                    notes,
-                )
+                self.render(collection, &all, uses_refs, notes)
             }
         };
         diagnostics.extend(notes.values().flatten().cloned());
         clock.lap("render");
         let inputs = Inputs {
             collection,
-            versions,
             uses_refs,
-            refs_generation,
         };
 
         let mut rebuild = Rebuild {
@@ -519,8 +495,7 @@ impl Site {
                             files.insert(path, hash);
                         }
                         Ok((bytes, hash)) => {
-                            added |=
-                                self.hand_over(path, bytes, hash, &mut files, &mut rebuild, sink)
+                            added |= self.hand_over(path, bytes, hash, &mut files, sink)
                         }
                         Err(why) => diagnostics.push(Diagnostic::error(
                             path,
@@ -549,8 +524,7 @@ impl Site {
             ];
             for (path, bytes) in directory {
                 let hash = if self.once { 0 } else { hash_of(&bytes) };
-                added |=
-                    self.hand_over(path.to_owned(), bytes, hash, &mut files, &mut rebuild, sink);
+                added |= self.hand_over(path.to_owned(), bytes, hash, &mut files, sink);
             }
         }
         self.directory_hash = directory_hash;
@@ -607,7 +581,7 @@ impl Site {
                         continue;
                     }
                     c.collection.posts[i] = Arc::clone(article);
-                    c.versions[i] = *version;
+                    c.collection.versions[i] = *version;
                     swapped.push(i);
                 }
                 return (c, Some(swapped));
@@ -626,13 +600,9 @@ impl Site {
             now,
         };
         let collection = collect::collect_listed(articles, &self.spellings, &options);
-        let versions = collection.versions.clone();
-        let refs_generation = collection.refs_generation;
         let until = self.next_scheduled_slow(now);
         let collected = Collected {
             collection,
-            versions,
-            refs_generation,
             from: now,
             until,
             needed: Vec::new(),
@@ -649,12 +619,11 @@ impl Site {
     fn render(
         &mut self,
         c: &Collection,
-        versions: &[u64],
         indices: &[usize],
-        refs_generation: u64,
         uses_refs: &mut [bool],
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
     ) -> usize {
+        let (versions, refs_generation) = (&c.versions, c.refs_generation);
         let resolver = ref_resolver(&c.posts);
         let stale: Vec<usize> = indices
             .iter()
@@ -726,13 +695,11 @@ impl Site {
         bytes: Vec<u8>,
         hash: u64,
         files: &mut BTreeMap<String, u64>,
-        rebuild: &mut Rebuild,
         sink: &mut dyn Sink,
     ) -> bool {
         let previous = self.files.get(&path);
         let added = previous.is_none();
         if !self.built || previous != Some(&hash) {
-            rebuild.written.push(path.clone());
             sink.file(&path, bytes);
         }
         files.insert(path, hash);
@@ -763,9 +730,9 @@ impl Site {
                 Scope::Tag(t) => (2u8, &t.name, &t.slug).hash(&mut h),
             }
             for &i in posts {
-                inputs.versions[i].hash(&mut h);
+                inputs.collection.versions[i].hash(&mut h);
                 if inputs.uses_refs[i] {
-                    inputs.refs_generation.hash(&mut h);
+                    inputs.collection.refs_generation.hash(&mut h);
                 }
             }
             h.finish()
@@ -946,9 +913,7 @@ impl Stopwatch {
 /// What the emitters need to know about this rebuild's posts, by index.
 struct Inputs<'a> {
     collection: &'a Collection,
-    versions: &'a [u64],
     uses_refs: &'a [bool],
-    refs_generation: u64,
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

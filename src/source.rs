@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::build::SourceFile;
 use crate::diagnostic::Diagnostic;
 
 /// The largest article feedsmith reads; anything bigger is not an article.
@@ -36,22 +35,6 @@ fn is_bundle_index(name: &str) -> bool {
 
 fn is_section_index(name: &str) -> bool {
     name == "_index.md" || name == "_index.markdown"
-}
-
-/// Finds and reads every article under `dir`, sorted by path. Problems with
-/// single files or folders (unreadable, symlink loops) are diagnostics, not
-/// failures: the rest of the site still builds.
-pub fn read_dir(dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let (found, diagnostics) = find_articles(dir);
-    let sources = found
-        .into_iter()
-        .map(|(rel, path)| SourceFile {
-            shown: path.display().to_string(),
-            bytes: read_file(&path),
-            path: rel,
-        })
-        .collect();
-    (sources, diagnostics)
 }
 
 /// Finds every article under `dir` without reading it: (path under `dir`,
