@@ -96,7 +96,9 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         let _ = std::io::stderr().flush();
     }
     let state = Arc::new(Served {
-        root: out_dir,
+        // Resolved once: requests compare their resolved paths against it. The
+        // first build has run, so the folder exists.
+        root: out_dir.canonicalize().unwrap_or(out_dir),
         gzipped: Mutex::new(HashMap::new()),
     });
     let app = axum::Router::new().fallback(handle).with_state(state);
@@ -119,6 +121,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
 /// path, with the hash of the bytes it compresses), so that a popular feed is
 /// compressed once per version rather than once per request.
 struct Served {
+    /// The output folder, with symbolic links resolved.
     root: PathBuf,
     gzipped: Mutex<HashMap<PathBuf, Gzipped>>,
 }
@@ -180,10 +183,10 @@ fn respond(served: &Served, relative: &Path, headers: &HeaderMap, head: bool) ->
         path.push(crate::feed::PAGE_FILE);
     }
     // Symbolic links must not lead outside the output folder.
-    let (Ok(real), Ok(real_root)) = (path.canonicalize(), root.canonicalize()) else {
+    let Ok(real) = path.canonicalize() else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     };
-    if !real.starts_with(&real_root) {
+    if !real.starts_with(root) {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     }
     // Read the whole file, then take its time: renames replace it whole.
