@@ -160,3 +160,79 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     files
 }
+
+/// How long any expected state of a running process may take to appear.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A running `feedsmith` (watch, serve) with its stderr in a log file; killed
+/// when dropped.
+pub struct Running {
+    child: Option<std::process::Child>,
+    log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Running {
+    pub fn spawn(dir: &Path, args: &[&str]) -> Running {
+        let log_dir = tempfile::tempdir().expect("temp dir");
+        let log = log_dir.path().join("stderr.log");
+        let child = Command::new(bin())
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start feedsmith");
+        Running {
+            child: Some(child),
+            log,
+            _log_dir: log_dir,
+        }
+    }
+
+    /// Everything it printed on stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `needle` appears at least `times` times in the log.
+    #[track_caller]
+    pub fn wait_for_log(&self, needle: &str, times: usize) {
+        let start = std::time::Instant::now();
+        while self.log().matches(needle).count() < times {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "no {needle:?} (x{times}) in the log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal and waits for the exit code; returns it with the log.
+    pub fn stop_with(mut self, signal: &str) -> (i32, String) {
+        let mut child = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return (status.code().unwrap_or(-1), self.log());
+            }
+            assert!(start.elapsed() < PATIENCE, "it did not stop on {signal}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

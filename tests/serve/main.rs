@@ -5,62 +5,31 @@
 mod common;
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Site;
+use common::{Running, Site};
 
 /// A running `feedsmith serve` on a free port.
 struct Server {
-    child: Child,
+    run: Running,
     base: String,
-    log: std::path::PathBuf,
-    _log_dir: tempfile::TempDir,
 }
 
 impl Server {
     fn start(site: &Site) -> Server {
-        let log_dir = tempfile::tempdir().unwrap();
-        let log = log_dir.path().join("serve.log");
-        let child = Command::new(common::bin())
-            .args(["serve", "--port", "0", "--debounce", "20"])
-            .current_dir(site.path())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        let base = loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(at) = text.find(" at http://") {
-                let rest = &text[at + 4..];
-                break rest[..rest.find(' ').unwrap()]
-                    .trim_end_matches('/')
-                    .to_owned();
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "no address: {text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Server {
-            child,
-            base,
-            log,
-            _log_dir: log_dir,
-        }
+        let run = Running::spawn(site.path(), &["serve", "--port", "0", "--debounce", "20"]);
+        run.wait_for_log(" at http://", 1);
+        let text = run.log();
+        let rest = &text[text.find(" at http://").unwrap() + 4..];
+        let base = rest[..rest.find(' ').unwrap()]
+            .trim_end_matches('/')
+            .to_owned();
+        Server { run, base }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -341,35 +310,18 @@ fn clients_polling_during_50_rebuilds_always_get_whole_feeds() {
         assert!(polls > 20, "{polls} polls");
         assert!(versions > 5, "only {versions} versions seen");
     }
-    let log = std::fs::read_to_string(&server.log).unwrap();
+    let log = server.run.log();
     assert!(log.matches("posts/p07.md changed").count() >= 40, "{log}");
 }
 
 #[test]
 fn sigterm_stops_the_server_and_the_watch_cleanly() {
     let site = site();
-    let mut server = Server::start(&site);
+    let server = Server::start(&site);
     assert_eq!(get(&server.url("/rss.xml")).0, 200);
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let started = Instant::now();
-    let code = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "serve did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(0));
-    assert!(std::fs::read_to_string(&server.log)
-        .unwrap()
-        .contains("stopped"));
+    let (code, log) = server.run.stop_with("-TERM");
+    assert_eq!(code, 0);
+    assert!(log.contains("stopped"));
 }
 
 /// Headless Chromium opens the index and a tag page served by feedsmith; the

@@ -7,91 +7,20 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{run_in, tree, Site};
+use common::{run_in, tree, Running, Site, PATIENCE};
 
-/// How long any expected state may take to appear.
-const PATIENCE: Duration = Duration::from_secs(15);
-
-/// A running `feedsmith watch`.
-struct Watch {
-    child: Option<Child>,
-    log: PathBuf,
-    _log_dir: tempfile::TempDir,
+/// Starts `feedsmith watch` and waits for its first build.
+fn start_watch(site: &Site, args: &[&str]) -> Running {
+    let watch = Running::spawn(site.path(), &[&["watch"], args].concat());
+    watch.wait_for_log("full build", 1);
+    watch
 }
 
-impl Watch {
-    fn start(site: &Site, args: &[&str]) -> Watch {
-        let log_dir = tempfile::tempdir().unwrap();
-        let log = log_dir.path().join("watch.log");
-        let child = Command::new(common::bin())
-            .arg("watch")
-            .args(args)
-            .current_dir(site.path())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start feedsmith watch");
-        let watch = Watch {
-            child: Some(child),
-            log,
-            _log_dir: log_dir,
-        };
-        watch.wait_for_log("full build", 1);
-        watch
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `needle` appears at least `times` times in the log.
-    #[track_caller]
-    fn wait_for_log(&self, needle: &str, times: usize) {
-        let start = Instant::now();
-        while self.log().matches(needle).count() < times {
-            assert!(
-                start.elapsed() < PATIENCE,
-                "no {needle:?} (x{times}) in the log:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Rebuild report lines so far.
-    fn rebuilds(&self) -> usize {
-        self.log().lines().filter(|l| l.starts_with('[')).count()
-    }
-
-    /// Sends a signal and waits for the exit code.
-    fn stop_with(mut self, signal: &str) -> (i32, String) {
-        let mut child = self.child.take().unwrap();
-        let status = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let start = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return (status.code().unwrap_or(-1), self.log());
-            }
-            assert!(start.elapsed() < PATIENCE, "watch did not stop on {signal}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// Rebuild report lines so far.
+fn rebuilds(watch: &Running) -> usize {
+    watch.log().lines().filter(|l| l.starts_with('[')).count()
 }
 
 /// What a one-shot build of the site's current files produces.
@@ -106,7 +35,7 @@ fn fresh_build(site: &Site) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 /// Waits until the watched output equals a fresh one-shot build.
 #[track_caller]
-fn assert_in_sync(site: &Site, watch: &Watch) {
+fn assert_in_sync(site: &Site, watch: &Running) {
     let start = Instant::now();
     loop {
         let expected = fresh_build(site);
@@ -145,7 +74,7 @@ fn small_site() -> Site {
 #[test]
 fn plain_writes_creates_and_deletes_are_followed() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     assert_in_sync(&site, &watch);
 
     site.write("posts/d.md", post("D", "2024-01-04", "new-tag"));
@@ -168,8 +97,8 @@ fn plain_writes_creates_and_deletes_are_followed() {
 #[test]
 fn an_editor_save_burst_gives_one_rebuild() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
-    let before = watch.rebuilds();
+    let watch = start_watch(&site, &[]);
+    let before = rebuilds(&watch);
     // What vim and many editors do: write a temporary file, rename it over
     // the article, then restore its permissions.
     let target = content(&site, "posts/a.md");
@@ -181,7 +110,7 @@ fn an_editor_save_burst_gives_one_rebuild() {
     assert_in_sync(&site, &watch);
     assert_eq!(site.titles("rss.xml")[0], "A saved");
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(watch.rebuilds(), before + 1, "log:\n{}", watch.log());
+    assert_eq!(rebuilds(&watch), before + 1, "log:\n{}", watch.log());
 }
 
 #[test]
@@ -193,8 +122,8 @@ fn a_burst_of_100_edits_across_20_files_coalesces_and_misses_nothing() {
             post(&format!("P{i}"), "2024-01-01", "t"),
         );
     }
-    let watch = Watch::start(&site, &[]);
-    let before = watch.rebuilds();
+    let watch = start_watch(&site, &[]);
+    let before = rebuilds(&watch);
     for round in 0..5 {
         for i in 0..20 {
             let tags = format!("t, round-{round}, file-{}", i % 4);
@@ -211,7 +140,7 @@ fn a_burst_of_100_edits_across_20_files_coalesces_and_misses_nothing() {
     assert_in_sync(&site, &watch);
     assert!(site.titles("rss.xml").iter().all(|t| t.ends_with(" r4")));
     assert!(site.exists("tags/round-4/rss.xml") && !site.exists("tags/round-0/rss.xml"));
-    let rebuilds = watch.rebuilds() - before;
+    let rebuilds = rebuilds(&watch) - before;
     assert!(
         rebuilds < 20,
         "{rebuilds} rebuilds for one burst; log:\n{}",
@@ -222,7 +151,7 @@ fn a_burst_of_100_edits_across_20_files_coalesces_and_misses_nothing() {
 #[test]
 fn moves_bundles_and_folder_deletes_are_followed() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
 
     // Renamed within the content folder: a new permalink.
     std::fs::rename(
@@ -273,7 +202,7 @@ fn moves_bundles_and_folder_deletes_are_followed() {
 #[test]
 fn publication_changes_move_posts_between_feeds() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     site.write(
         "posts/a.md",
         "---\ntitle: A\ndate: 2024-01-03\ndraft: true\ntags: [rust, cli]\n---\nx\n",
@@ -294,7 +223,7 @@ fn publication_changes_move_posts_between_feeds() {
 #[test]
 fn a_broken_edit_keeps_the_last_good_version_until_fixed() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     let before = site.read("rss.xml");
     site.write(
         "posts/a.md",
@@ -333,7 +262,7 @@ fn a_broken_edit_keeps_the_last_good_version_until_fixed() {
 #[test]
 fn config_edits_rebuild_and_a_bad_config_keeps_the_last_good_one() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     let config = site.path().join("feedsmith.yaml");
     std::fs::write(
         &config,
@@ -373,7 +302,7 @@ fn a_scheduled_post_appears_when_its_time_comes() {
             at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
         ),
     );
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     assert!(!site.exists("tags/later/rss.xml"));
     watch.wait_for_log("a scheduled post's time came", 1);
     assert!(chrono::Utc::now() >= at);
@@ -392,7 +321,7 @@ fn an_expiring_post_leaves_when_its_time_comes() {
             at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
         ),
     );
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     assert!(site.exists("tags/brief/rss.xml"));
     watch.wait_for_log("a scheduled post's time came", 1);
     assert!(!site.exists("tags/brief/rss.xml"));
@@ -403,7 +332,7 @@ fn an_expiring_post_leaves_when_its_time_comes() {
 fn sigint_and_sigterm_stop_cleanly() {
     for signal in ["-INT", "-TERM"] {
         let site = small_site();
-        let watch = Watch::start(&site, &[]);
+        let watch = start_watch(&site, &[]);
         site.write("posts/a.md", post("A2", "2024-01-03", "rust"));
         assert_in_sync(&site, &watch);
         let (code, log) = watch.stop_with(signal);
@@ -420,7 +349,7 @@ fn sigint_and_sigterm_stop_cleanly() {
 #[test]
 fn the_content_folder_deleted_and_recreated_is_picked_up_again() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     let content_dir = site.path().join("content");
     let saved = site.path().join("saved");
     std::fs::rename(&content_dir, &saved).unwrap();
@@ -441,7 +370,7 @@ fn one_edit_renders_one_post() {
             post(&format!("P{i}"), "2024-01-01", &format!("t{}", i % 10)),
         );
     }
-    let watch = Watch::start(&site, &["--verbose"]);
+    let watch = start_watch(&site, &["--verbose"]);
     assert!(
         watch.log().contains("200 post(s) rendered"),
         "{}",
@@ -471,7 +400,7 @@ fn check_is_refused() {
 #[test]
 fn a_rebuild_waits_while_another_run_writes_the_folder() {
     let site = small_site();
-    let watch = Watch::start(&site, &[]);
+    let watch = start_watch(&site, &[]);
     // Hold the output folder's lock, as a running `feedsmith build` does.
     let folder = std::fs::File::open(site.out()).unwrap();
     folder.lock().unwrap();
