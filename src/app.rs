@@ -71,6 +71,19 @@ pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
     Ok(config)
 }
 
+/// The content folder must exist before anything is built or watched.
+pub fn check_content_dir(config: &Config) -> Result<(), Diagnostic> {
+    if config.content_dir.is_dir() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        config.content_dir.display().to_string(),
+        None,
+        "the content folder does not exist",
+    )
+    .with_help("create it, or point to it with --content DIR or `content_dir` in feedsmith.yaml"))
+}
+
 /// Runs `feedsmith build` and returns the process exit code.
 pub fn run_build(args: &BuildArgs) -> ExitCode {
     let started = Instant::now();
@@ -82,19 +95,8 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    if !config.content_dir.is_dir() {
-        let _ = writeln!(
-            stderr,
-            "{}",
-            Diagnostic::error(
-                config.content_dir.display().to_string(),
-                None,
-                "the content folder does not exist"
-            )
-            .with_help(
-                "create it, or point to it with --content DIR or `content_dir` in feedsmith.yaml"
-            )
-        );
+    if let Err(d) = check_content_dir(&config) {
+        let _ = writeln!(stderr, "{d}");
         return ExitCode::from(exit::USAGE);
     }
 

@@ -155,18 +155,8 @@ impl<'a> Session<'a> {
     /// Switches to `config`: watches its content folder, reads everything and
     /// does a full build against what is on disk.
     fn adopt(&mut self, config: Config) -> Result<(), ExitCode> {
-        if !config.content_dir.is_dir() {
-            eprintln!(
-                "{}",
-                Diagnostic::error(
-                    config.content_dir.display().to_string(),
-                    None,
-                    "the content folder does not exist"
-                )
-                .with_help(
-                    "create it, or point to it with --content DIR or `content_dir` in feedsmith.yaml"
-                )
-            );
+        if let Err(d) = app::check_content_dir(&config) {
+            eprintln!("{d}");
             return Err(ExitCode::from(exit::USAGE));
         }
         let content_dir = absolute(&config.content_dir);
