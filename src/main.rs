@@ -10,6 +10,11 @@ use feedsmith::app::{self, BuildArgs};
 use feedsmith::serve::{self, ServeArgs};
 use feedsmith::watch::{self, Verbosity, WatchArgs};
 
+/// A build allocates and frees hundreds of thousands of small strings on two
+/// threads; mimalloc does that markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Turns a folder of Markdown articles into RSS 2.0 and JSON Feed 1.1 files.
 #[derive(Parser)]
 #[command(name = "feedsmith", version, about)]
