@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+mod simple;
+
 /// The syntax of a front matter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -232,14 +234,10 @@ fn split_json(text: &str) -> Result<Split<'_>, Problem> {
 /// duplicates kept).
 pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
     let parsed = match split.format {
-        Format::Yaml => serde_yaml::from_str::<Value>(split.text).map_err(|e| {
-            let line = e.location().map_or(0, |l| l.line().saturating_sub(1));
-            Problem::new(
-                split.first_line + line,
-                format!("invalid YAML front matter: {}", strip_yaml_location(&e.to_string())),
-                "check the quoting and indentation around this line; values with `: ` or a leading `[`, `{`, `*` or `&` need quotes",
-            )
-        }),
+        Format::Yaml => match simple::parse(split.text) {
+            Some(entries) => return Ok(entries),
+            None => parse_yaml(split),
+        },
         Format::Toml => toml::from_str::<Value>(split.text).map_err(|e| {
             let line = e
                 .span()
@@ -270,6 +268,18 @@ pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
             "write one `key: value` per line",
         )),
     }
+}
+
+/// The general YAML reader, for front matter [`simple`] does not take.
+fn parse_yaml(split: &Split<'_>) -> Result<Value, Problem> {
+    serde_yaml::from_str::<Value>(split.text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line().saturating_sub(1));
+        Problem::new(
+            split.first_line + line,
+            format!("invalid YAML front matter: {}", strip_yaml_location(&e.to_string())),
+            "check the quoting and indentation around this line; values with `: ` or a leading `[`, `{`, `*` or `&` need quotes",
+        )
+    })
 }
 
 /// serde_yaml appends " at line L column C"; feedsmith prints the line itself.
