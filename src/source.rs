@@ -5,6 +5,7 @@
 //! Markdown files beside an `index.md`), hidden files and editor leftovers.
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -164,15 +165,30 @@ fn rel_string(rel: &Path) -> Option<String> {
 
 /// Reads an article, refusing files too big to be one.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_FILE_BYTES {
+    // One open, one fstat, then reads into a buffer of the right size: each
+    // system call costs microseconds, and a build makes them for every file.
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    if len > MAX_FILE_BYTES {
         return Err(format!(
             "it is {} MiB, more than the {} MiB an article may have",
-            meta.len() / (1024 * 1024),
+            len / (1024 * 1024),
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    std::fs::read(path).map_err(|e| e.to_string())
+    // The size is a hint (the file may change meanwhile); `take` keeps a file
+    // that grows from being read past the limit.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "it is more than the {} MiB an article may have",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
