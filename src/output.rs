@@ -93,9 +93,14 @@ pub struct OutputLock {
 }
 
 /// Takes the output folder's lock, creating the folder if needed. If another
-/// run holds it, calls `waiting` (to say so) and waits. Then removes the
-/// temporary files a killed run may have left (none can be in use now).
-pub fn lock(out_dir: &Path, waiting: impl FnOnce()) -> Result<OutputLock, OutputError> {
+/// run holds it, calls `waiting` (to say so) and waits. Then, if `sweep`,
+/// removes the temporary files a killed run may have left (none can be in
+/// use now).
+pub fn lock(
+    out_dir: &Path,
+    sweep: bool,
+    waiting: impl FnOnce(),
+) -> Result<OutputLock, OutputError> {
     std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
     let folder = std::fs::File::open(out_dir).map_err(err(out_dir))?;
     match folder.try_lock() {
@@ -106,7 +111,9 @@ pub fn lock(out_dir: &Path, waiting: impl FnOnce()) -> Result<OutputLock, Output
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(err(out_dir)(e)),
     }
-    remove_stale_temp_files(out_dir);
+    if sweep {
+        remove_stale_temp_files(out_dir);
+    }
     Ok(OutputLock { _folder: folder })
 }
 
@@ -146,6 +153,8 @@ pub struct DiskSink<'a> {
     /// Files handed over but not written yet, and their size.
     pending: Vec<(String, Vec<u8>)>,
     pending_bytes: usize,
+    /// Whether taking the lock also sweeps away killed runs' temporary files.
+    sweep: bool,
 }
 
 /// How many bytes of files the sink holds back before writing them all.
@@ -192,7 +201,18 @@ impl<'a> DiskSink<'a> {
             lock: None,
             pending: Vec::new(),
             pending_bytes: 0,
+            sweep: true,
         }
+    }
+
+    /// Skips the sweep for killed runs' temporary files when the lock is
+    /// taken. It walks the whole output folder (milliseconds at thousands of
+    /// feeds), so a watch session does it at its first rebuild only; a run
+    /// killed while the session waits for edits leaves its hidden
+    /// `.feedsmith-*.tmp` files until the next build or watch starts.
+    pub fn without_sweep(mut self) -> Self {
+        self.sweep = false;
+        self
     }
 
     /// Takes the output folder's lock (saying so if another run holds it).
@@ -202,7 +222,7 @@ impl<'a> DiskSink<'a> {
             return;
         }
         let shown = self.out_dir.display().to_string();
-        match lock(self.out_dir, || {
+        match lock(self.out_dir, self.sweep, || {
             eprintln!("feedsmith: waiting for another feedsmith run that is writing to {shown}/ …")
         }) {
             Ok(lock) => self.lock = Some(lock),
