@@ -165,6 +165,38 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
     collect_listed(items, &spellings, options)
 }
 
+/// What collecting looks at of one published article, packed together. The
+/// passes below (dedupe, sort, group) read these rows, which lie side by side
+/// in memory, rather than following a pointer to each article's listing and
+/// another to its term list: at 10,000 articles those pointer chases made
+/// collecting memory-bound, and watch mode collects on every front matter
+/// edit.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    publish: DateTime<Utc>,
+    permalink_hash: u64,
+    version: u64,
+    ref_hash: u64,
+    /// Index into the items given to [`collect_listed`].
+    item: usize,
+    /// Where this article's category ids start in the shared term list; its
+    /// tag ids follow them.
+    terms: usize,
+    categories: usize,
+    tags: usize,
+}
+
+impl Row {
+    fn categories<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
+        &terms[self.terms..self.terms + self.categories]
+    }
+
+    fn tags<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
+        let start = self.terms + self.categories;
+        &terms[start..start + self.tags]
+    }
+}
+
 /// [`collect`], from articles with their listings.
 pub fn collect_listed(
     items: Vec<(Arc<Article>, &Listing)>,
@@ -172,36 +204,64 @@ pub fn collect_listed(
     options: &Options,
 ) -> Collection {
     let mut excluded = BTreeMap::new();
-    let mut posts: Vec<(Arc<Article>, &Listing)> = Vec::with_capacity(items.len());
-    for (article, listing) in items {
-        match listing.exclusion(options) {
-            Some(why) => *excluded.entry(why).or_insert(0) += 1,
-            None => posts.push((article, listing)),
+    let mut terms: Vec<u32> = Vec::new();
+    let mut rows: Vec<Row> = Vec::with_capacity(items.len());
+    for (item, (_, listing)) in items.iter().enumerate() {
+        if let Some(why) = listing.exclusion(options) {
+            *excluded.entry(why).or_insert(0) += 1;
+            continue;
         }
+        rows.push(Row {
+            publish: listing.publish,
+            permalink_hash: listing.permalink_hash,
+            version: listing.version,
+            ref_hash: listing.ref_hash,
+            item,
+            terms: terms.len(),
+            categories: listing.categories.len(),
+            tags: listing.tags.len(),
+        });
+        terms.extend_from_slice(&listing.categories);
+        terms.extend_from_slice(&listing.tags);
     }
     let mut diagnostics = Vec::new();
-    let mut posts = dedupe_permalinks(posts, &mut diagnostics);
-    // Newest first, ties by permalink; the listings hold the dates, so the
-    // articles themselves are only looked at for ties.
-    posts.sort_unstable_by(|a, b| {
-        b.1.publish
-            .cmp(&a.1.publish)
-            .then_with(|| a.0.permalink.as_str().cmp(b.0.permalink.as_str()))
+    let mut rows = dedupe_permalinks(&items, rows, &mut diagnostics);
+    // Newest first, ties by permalink (the articles are only looked at for
+    // ties).
+    let permalink = |row: &Row| items[row.item].0.permalink.as_str();
+    rows.sort_unstable_by(|a, b| {
+        b.publish
+            .cmp(&a.publish)
+            .then_with(|| permalink(a).cmp(permalink(b)))
     });
     let categories = group(
-        &posts,
-        |l| &l.categories,
+        &rows,
+        |r| r.categories(&terms),
         spellings,
         "category",
         &mut diagnostics,
     );
-    let tags = group(&posts, |l| &l.tags, spellings, "tag", &mut diagnostics);
+    let tags = group(
+        &rows,
+        |r| r.tags(&terms),
+        spellings,
+        "tag",
+        &mut diagnostics,
+    );
+    // The articles move into the collection (no reference counts touched).
+    let mut articles: Vec<Option<Arc<Article>>> = items
+        .into_iter()
+        .map(|(article, _)| Some(article))
+        .collect();
     Collection {
-        versions: posts.iter().map(|(_, l)| l.version).collect(),
-        refs_generation: posts
+        versions: rows.iter().map(|r| r.version).collect(),
+        refs_generation: rows
             .iter()
-            .fold(0u64, |sum, (_, l)| sum.wrapping_add(l.ref_hash)),
-        posts: posts.into_iter().map(|(a, _)| a).collect(),
+            .fold(0u64, |sum, r| sum.wrapping_add(r.ref_hash)),
+        posts: rows
+            .iter()
+            .filter_map(|r| articles[r.item].take())
+            .collect(),
         excluded,
         categories,
         tags,
@@ -211,26 +271,29 @@ pub fn collect_listed(
 
 /// Two published articles with one address would give one feed item two
 /// meanings; keep the one whose path sorts first and report the others.
-fn dedupe_permalinks<'a>(
-    posts: Vec<(Arc<Article>, &'a Listing)>,
+fn dedupe_permalinks(
+    items: &[(Arc<Article>, &Listing)],
+    rows: Vec<Row>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(Arc<Article>, &'a Listing)> {
+) -> Vec<Row> {
+    let article = |i: usize| &items[rows[i].item].0;
     // Permalinks are compared by hash first; the strings only on a match.
     // One owner per hash; the rare posts whose hash is taken by a different
     // permalink go to `spill`, compared by string.
     let mut owner: HashMap<u64, usize> =
-        HashMap::with_capacity_and_hasher(posts.len(), Default::default());
+        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
     let mut spill: HashMap<&str, usize> = HashMap::default();
-    let mut dropped = vec![false; posts.len()];
+    let mut dropped = vec![false; rows.len()];
     let mut notes: Vec<(&str, Diagnostic)> = Vec::new();
-    let mut kept_for: Vec<usize> = (0..posts.len()).collect();
-    for (i, (post, listing)) in posts.iter().enumerate() {
-        let slot = match owner.get(&listing.permalink_hash) {
+    let mut kept_for: Vec<usize> = (0..rows.len()).collect();
+    for (i, row) in rows.iter().enumerate() {
+        let post = article(i);
+        let slot = match owner.get(&row.permalink_hash) {
             None => {
-                owner.insert(listing.permalink_hash, i);
+                owner.insert(row.permalink_hash, i);
                 continue;
             }
-            Some(&j) if posts[j].0.permalink == post.permalink => Some(j),
+            Some(&j) if article(j).permalink == post.permalink => Some(j),
             Some(_) => match spill.get(post.permalink.as_str()) {
                 Some(&j) => Some(j),
                 None => {
@@ -240,14 +303,14 @@ fn dedupe_permalinks<'a>(
             },
         };
         let Some(j) = slot else { continue };
-        let (kept, gone) = if post.path < posts[j].0.path {
+        let (kept, gone) = if post.path < article(j).path {
             (i, j)
         } else {
             (j, i)
         };
         if kept == i {
-            if owner.get(&listing.permalink_hash) == Some(&j) {
-                owner.insert(listing.permalink_hash, i);
+            if owner.get(&row.permalink_hash) == Some(&j) {
+                owner.insert(row.permalink_hash, i);
             } else {
                 spill.insert(post.permalink.as_str(), i);
             }
@@ -256,15 +319,16 @@ fn dedupe_permalinks<'a>(
         kept_for[gone] = kept;
     }
     if !dropped.contains(&true) {
-        return posts;
+        return rows;
     }
-    for (gone, (post, _)) in posts.iter().enumerate().filter(|(i, _)| dropped[*i]) {
+    for gone in (0..rows.len()).filter(|&i| dropped[i]) {
+        let post = article(gone);
         // Follow the chain to the post that finally kept the permalink.
         let mut k = kept_for[gone];
         while dropped[k] {
             k = kept_for[k];
         }
-        let kept = &posts[k].0;
+        let kept = article(k);
         // An error, not a warning: this article is left out of every feed.
         notes.push((
             post.path.as_str(),
@@ -281,16 +345,15 @@ fn dedupe_permalinks<'a>(
     }
     notes.sort_by(|a, b| a.0.cmp(b.0));
     diagnostics.extend(notes.into_iter().map(|(_, d)| d));
-    posts
-        .into_iter()
+    rows.iter()
         .zip(dropped)
-        .filter_map(|(post, gone)| (!gone).then_some(post))
+        .filter_map(|(row, gone)| (!gone).then_some(*row))
         .collect()
 }
 
-fn group(
-    posts: &[(Arc<Article>, &Listing)],
-    terms_of: impl Fn(&Listing) -> &[u32],
+fn group<'t>(
+    rows: &[Row],
+    terms_of: impl Fn(&Row) -> &'t [u32],
     spellings: &Spellings,
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
@@ -299,8 +362,8 @@ fn group(
     // term key's posts (newest first, as the posts are sorted).
     let mut uses = vec![0usize; spellings.len()];
     let mut by_key: Vec<Vec<usize>> = vec![Vec::new(); spellings.key_ids.len()];
-    for (i, (_, listing)) in posts.iter().enumerate() {
-        for &id in terms_of(listing) {
+    for (i, row) in rows.iter().enumerate() {
+        for &id in terms_of(row) {
             uses[id as usize] += 1;
             if let Some(k) = spellings.key[id as usize] {
                 let list = &mut by_key[k as usize];
