@@ -187,6 +187,23 @@ struct Row {
 }
 
 impl Row {
+    /// A listing's row; its term ids are appended to `terms`.
+    fn of(listing: &Listing, item: usize, terms: &mut Vec<u32>) -> Row {
+        let row = Row {
+            publish: listing.publish,
+            permalink_hash: listing.permalink_hash,
+            version: listing.version,
+            ref_hash: listing.ref_hash,
+            item,
+            terms: terms.len(),
+            categories: listing.categories.len(),
+            tags: listing.tags.len(),
+        };
+        terms.extend_from_slice(&listing.categories);
+        terms.extend_from_slice(&listing.tags);
+        row
+    }
+
     fn categories<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
         &terms[self.terms..self.terms + self.categories]
     }
@@ -203,6 +220,16 @@ pub fn collect_listed(
     spellings: &Spellings,
     options: &Options,
 ) -> Collection {
+    collect_patchable(items, spellings, options).0
+}
+
+/// [`collect_listed`], also returning what [`Patchable::apply`] needs to
+/// update the collection after an edit without collecting again.
+pub fn collect_patchable(
+    items: Vec<(Arc<Article>, &Listing)>,
+    spellings: &Spellings,
+    options: &Options,
+) -> (Collection, Patchable) {
     let mut excluded = BTreeMap::new();
     let mut terms: Vec<u32> = Vec::new();
     let mut rows: Vec<Row> = Vec::with_capacity(items.len());
@@ -211,49 +238,23 @@ pub fn collect_listed(
             *excluded.entry(why).or_insert(0) += 1;
             continue;
         }
-        rows.push(Row {
-            publish: listing.publish,
-            permalink_hash: listing.permalink_hash,
-            version: listing.version,
-            ref_hash: listing.ref_hash,
-            item,
-            terms: terms.len(),
-            categories: listing.categories.len(),
-            tags: listing.tags.len(),
-        });
-        terms.extend_from_slice(&listing.categories);
-        terms.extend_from_slice(&listing.tags);
+        rows.push(Row::of(listing, item, &mut terms));
     }
     let mut diagnostics = Vec::new();
     let mut rows = dedupe_permalinks(&items, rows, &mut diagnostics);
+    let clean = diagnostics.is_empty();
     // Newest first, ties by permalink (the articles are only looked at for
     // ties).
     let permalink = |row: &Row| items[row.item].0.permalink.as_str();
-    rows.sort_unstable_by(|a, b| {
-        b.publish
-            .cmp(&a.publish)
-            .then_with(|| permalink(a).cmp(permalink(b)))
-    });
-    let categories = group(
-        &rows,
-        |r| r.categories(&terms),
-        spellings,
-        "category",
-        &mut diagnostics,
-    );
-    let tags = group(
-        &rows,
-        |r| r.tags(&terms),
-        spellings,
-        "tag",
-        &mut diagnostics,
-    );
+    rows.sort_unstable_by(|a, b| order(a.publish, permalink(a), b.publish, permalink(b)));
+    let categories = Tally::of(&rows, |r| r.categories(&terms), spellings);
+    let tags = Tally::of(&rows, |r| r.tags(&terms), spellings);
     // The articles move into the collection (no reference counts touched).
     let mut articles: Vec<Option<Arc<Article>>> = items
         .into_iter()
         .map(|(article, _)| Some(article))
         .collect();
-    Collection {
+    let mut collection = Collection {
         versions: rows.iter().map(|r| r.version).collect(),
         refs_generation: rows
             .iter()
@@ -263,9 +264,197 @@ pub fn collect_listed(
             .filter_map(|r| articles[r.item].take())
             .collect(),
         excluded,
+        categories: Vec::new(),
+        tags: Vec::new(),
+        diagnostics,
+    };
+    let mut permalinks: HashMap<u64, usize> =
+        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
+    for row in &rows {
+        *permalinks.entry(row.permalink_hash).or_default() += 1;
+    }
+    let patchable = Patchable {
+        rows,
+        terms,
         categories,
         tags,
-        diagnostics,
+        permalinks,
+        clean,
+    };
+    patchable.finish(&mut collection, spellings);
+    (collection, patchable)
+}
+
+/// The order of the posts: newest first, ties by permalink.
+fn order(
+    a_publish: DateTime<Utc>,
+    a_permalink: &str,
+    b_publish: DateTime<Utc>,
+    b_permalink: &str,
+) -> std::cmp::Ordering {
+    b_publish
+        .cmp(&a_publish)
+        .then_with(|| a_permalink.cmp(b_permalink))
+}
+
+/// One article whose listing changed since a collection was made: how the
+/// collection saw it, and how it is now (`None`: absent, or broken).
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    pub before: Option<(&'a Arc<Article>, &'a Listing)>,
+    pub after: Option<(&'a Arc<Article>, &'a Listing)>,
+}
+
+/// What a collection was made of (its rows, in post order, and its term
+/// lists by key), so that a front matter edit — one post moving, appearing
+/// or leaving — updates it in place: no sorting or grouping of the other
+/// 9,999 posts. Collecting again gives the same collection; a property test
+/// in the site checks it.
+#[derive(Debug, Clone)]
+pub struct Patchable {
+    /// One row per post of the collection, in the same order.
+    rows: Vec<Row>,
+    /// The rows' term ids (rows removed leave theirs behind, unused).
+    terms: Vec<u32>,
+    categories: Tally,
+    tags: Tally,
+    /// How many posts have each permalink hash.
+    permalinks: HashMap<u64, usize>,
+    /// Whether no two articles shared a permalink: otherwise which one is
+    /// kept depends on all of them, and edits collect again.
+    clean: bool,
+}
+
+impl Patchable {
+    /// Applies `edits` to `c`, the collection this was made with. Returns
+    /// false when an edit needs a full collect (a permalink shared with
+    /// another post); `c` and `self` are then of no further use.
+    pub fn apply(
+        &mut self,
+        c: &mut Collection,
+        edits: &[Edit<'_>],
+        spellings: &Spellings,
+        options: &Options,
+    ) -> bool {
+        if !self.clean {
+            return false;
+        }
+        self.categories.grow(spellings);
+        self.tags.grow(spellings);
+        for edit in edits {
+            if let Some((article, listing)) = edit.before {
+                match listing.exclusion(options) {
+                    Some(why) => uncount(&mut c.excluded, why),
+                    None => {
+                        if !self.remove(c, article, listing) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            if let Some((article, listing)) = edit.after {
+                match listing.exclusion(options) {
+                    Some(why) => *c.excluded.entry(why).or_insert(0) += 1,
+                    None => {
+                        if !self.insert(c, article, listing, spellings) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        c.diagnostics.clear();
+        self.finish(c, spellings);
+        true
+    }
+
+    /// Where a post goes (`Err`) or is (`Ok`) in the order.
+    fn find(&self, c: &Collection, article: &Article, listing: &Listing) -> Result<usize, usize> {
+        let link = article.permalink.as_str();
+        let mut low = 0;
+        let mut high = self.rows.len();
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match order(
+                self.rows[mid].publish,
+                c.posts[mid].permalink.as_str(),
+                listing.publish,
+                link,
+            ) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(low)
+    }
+
+    fn remove(&mut self, c: &mut Collection, article: &Article, listing: &Listing) -> bool {
+        let Ok(i) = self.find(c, article, listing) else {
+            return false;
+        };
+        if c.posts[i].path != article.path {
+            return false;
+        }
+        let row = self.rows.remove(i);
+        c.posts.remove(i);
+        c.versions.remove(i);
+        c.refs_generation = c.refs_generation.wrapping_sub(row.ref_hash);
+        if let Some(n) = self.permalinks.get_mut(&row.permalink_hash) {
+            *n -= 1;
+        }
+        self.categories.remove(i, row.categories(&self.terms));
+        self.tags.remove(i, row.tags(&self.terms));
+        true
+    }
+
+    fn insert(
+        &mut self,
+        c: &mut Collection,
+        article: &Arc<Article>,
+        listing: &Listing,
+        spellings: &Spellings,
+    ) -> bool {
+        if self
+            .permalinks
+            .get(&listing.permalink_hash)
+            .is_some_and(|&n| n > 0)
+        {
+            return false;
+        }
+        let Err(j) = self.find(c, article, listing) else {
+            return false;
+        };
+        let row = Row::of(listing, j, &mut self.terms);
+        self.rows.insert(j, row);
+        c.posts.insert(j, Arc::clone(article));
+        c.versions.insert(j, row.version);
+        c.refs_generation = c.refs_generation.wrapping_add(row.ref_hash);
+        *self.permalinks.entry(row.permalink_hash).or_default() += 1;
+        self.categories
+            .insert(j, row.categories(&self.terms), spellings);
+        self.tags.insert(j, row.tags(&self.terms), spellings);
+        true
+    }
+
+    /// Makes the collection's term lists (and their warnings) from the
+    /// tallies.
+    fn finish(&self, c: &mut Collection, spellings: &Spellings) {
+        c.categories = self
+            .categories
+            .terms(spellings, "category", &mut c.diagnostics);
+        c.tags = self.tags.terms(spellings, "tag", &mut c.diagnostics);
+    }
+}
+
+/// Takes one off an exclusion count, dropping it at zero (as a fresh
+/// collection would not have it).
+fn uncount(excluded: &mut BTreeMap<Exclusion, usize>, why: Exclusion) {
+    if let Some(n) = excluded.get_mut(&why) {
+        *n -= 1;
+        if *n == 0 {
+            excluded.remove(&why);
+        }
     }
 }
 
@@ -351,59 +540,117 @@ fn dedupe_permalinks(
         .collect()
 }
 
-fn group<'t>(
-    rows: &[Row],
-    terms_of: impl Fn(&Row) -> &'t [u32],
-    spellings: &Spellings,
-    kind: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<TermPosts> {
-    // One pass over the posts: count each spelling's uses and list each
-    // term key's posts (newest first, as the posts are sorted).
-    let mut uses = vec![0usize; spellings.len()];
-    let mut by_key: Vec<Vec<usize>> = vec![Vec::new(); spellings.key_ids.len()];
-    for (i, row) in rows.iter().enumerate() {
-        for &id in terms_of(row) {
-            uses[id as usize] += 1;
+/// One kind of term (tags, or categories) over the posts: how often each
+/// spelling is used, and each term key's posts (indexes, newest first).
+#[derive(Debug, Clone)]
+struct Tally {
+    uses: Vec<usize>,
+    by_key: Vec<Vec<usize>>,
+}
+
+impl Tally {
+    /// One pass over the posts, in order.
+    fn of<'t>(rows: &[Row], terms_of: impl Fn(&Row) -> &'t [u32], spellings: &Spellings) -> Tally {
+        let mut tally = Tally {
+            uses: Vec::new(),
+            by_key: Vec::new(),
+        };
+        tally.grow(spellings);
+        for (i, row) in rows.iter().enumerate() {
+            for &id in terms_of(row) {
+                tally.uses[id as usize] += 1;
+                if let Some(k) = spellings.key[id as usize] {
+                    let list = &mut tally.by_key[k as usize];
+                    // An article listing `AI` and `ai` is in that feed once.
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
+        tally
+    }
+
+    /// Makes room for spellings interned since.
+    fn grow(&mut self, spellings: &Spellings) {
+        self.uses.resize(spellings.len(), 0);
+        self.by_key.resize(spellings.key_ids.len(), Vec::new());
+    }
+
+    /// Takes out the post at index `i` (with term ids `ids`); later posts
+    /// move up one.
+    fn remove(&mut self, i: usize, ids: &[u32]) {
+        for &id in ids {
+            self.uses[id as usize] -= 1;
+        }
+        for list in &mut self.by_key {
+            if let Ok(at) = list.binary_search(&i) {
+                list.remove(at);
+            }
+            for p in list.iter_mut().filter(|p| **p > i) {
+                *p -= 1;
+            }
+        }
+    }
+
+    /// Puts in a post at index `j` (with term ids `ids`); posts from `j` on
+    /// move down one.
+    fn insert(&mut self, j: usize, ids: &[u32], spellings: &Spellings) {
+        for list in &mut self.by_key {
+            for p in list.iter_mut().filter(|p| **p >= j) {
+                *p += 1;
+            }
+        }
+        for &id in ids {
+            self.uses[id as usize] += 1;
             if let Some(k) = spellings.key[id as usize] {
-                let list = &mut by_key[k as usize];
-                // An article listing `AI` and `ai` is in that feed once.
-                if list.last() != Some(&i) {
-                    list.push(i);
+                let list = &mut self.by_key[k as usize];
+                if let Err(at) = list.binary_search(&j) {
+                    list.insert(at, j);
                 }
             }
         }
     }
-    let (terms, collisions) = taxonomy::merge_counted(
-        uses.iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(id, &n)| (spellings.text[id].as_str(), n)),
-    );
-    for c in collisions {
-        diagnostics.push(
-            Diagnostic::warning(
-                format!("{kind} `{}`", c.renamed),
-                None,
-                format!(
-                    "its slug `{}` is taken by the {kind} `{}`, so its feed is at `{}`",
-                    c.slug, c.kept_by, c.new_slug
-                ),
-            )
-            .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
+
+    /// The merged terms with their posts; slug collisions become warnings.
+    fn terms(
+        &self,
+        spellings: &Spellings,
+        kind: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<TermPosts> {
+        let (terms, collisions) = taxonomy::merge_counted(
+            self.uses
+                .iter()
+                .enumerate()
+                .filter(|(_, &n)| n > 0)
+                .map(|(id, &n)| (spellings.text[id].as_str(), n)),
         );
+        for c in collisions {
+            diagnostics.push(
+                Diagnostic::warning(
+                    format!("{kind} `{}`", c.renamed),
+                    None,
+                    format!(
+                        "its slug `{}` is taken by the {kind} `{}`, so its feed is at `{}`",
+                        c.slug, c.kept_by, c.new_slug
+                    ),
+                )
+                .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
+            );
+        }
+        terms
+            .into_iter()
+            .map(|term| {
+                let posts = spellings
+                    .key_ids
+                    .get(&term.key)
+                    .map(|&k| self.by_key[k as usize].clone())
+                    .unwrap_or_default();
+                TermPosts { term, posts }
+            })
+            .collect()
     }
-    terms
-        .into_iter()
-        .map(|term| {
-            let posts = spellings
-                .key_ids
-                .get(&term.key)
-                .map(|&k| std::mem::take(&mut by_key[k as usize]))
-                .unwrap_or_default();
-            TermPosts { term, posts }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::{self, Article, ParseContext};
 use crate::build::Stats;
-use crate::collect::{self, Collection, Listing, Options, Spellings};
+use crate::collect::{self, Collection, Edit, Listing, Options, Patchable, Spellings};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
@@ -73,6 +73,8 @@ struct Cached {
 #[derive(Debug)]
 struct Collected {
     collection: Collection,
+    /// What updates `collection` in place after a front matter edit.
+    patchable: Patchable,
     /// The moment it was collected for, and the next moment a post appears
     /// or expires: it holds for any time in between.
     from: DateTime<Utc>,
@@ -125,11 +127,9 @@ pub struct Site {
     files: BTreeMap<String, u64>,
     /// Whether `files` reflects an earlier rebuild.
     built: bool,
-    /// What the directory pages showed of each feed (by RSS path), and a
-    /// hash of the whole list, so unchanged feeds and an unchanged directory
-    /// cost nothing.
+    /// What the directory pages show of each feed (by RSS path), so
+    /// unchanged feeds and an unchanged directory cost nothing.
     listed: HashMap<String, Listed>,
-    directory_hash: u64,
     /// Every tag and category spelling seen, numbered.
     spellings: Spellings,
     /// The last collection, while it is still right.
@@ -137,6 +137,9 @@ pub struct Site {
     /// Articles edited since the last rebuild without any change to what
     /// collecting looks at.
     body_edits: Vec<String>,
+    /// Articles whose listing changed since the last collection, with what
+    /// that collection saw of them (`None`: nothing).
+    listing_edits: BTreeMap<String, Option<(Arc<Article>, Listing)>>,
 }
 
 impl Site {
@@ -154,9 +157,9 @@ impl Site {
             files: BTreeMap::new(),
             built: false,
             listed: HashMap::default(),
-            directory_hash: 0,
             collected: None,
             body_edits: Vec::new(),
+            listing_edits: BTreeMap::new(),
             spellings: Spellings::default(),
         }
     }
@@ -288,7 +291,13 @@ impl Site {
             // A broken edit in watch mode keeps the last good version.
             (Some(_), Err(_)) if self.keep_last_good => {}
             (None, Err(_)) => {}
-            _ => self.collected = None,
+            _ => {
+                let before = previous
+                    .as_ref()
+                    .map(|(a, _)| Arc::clone(a))
+                    .zip(previous_listing.clone());
+                self.listing_changed(path, before);
+            }
         }
         let source = match parsed.article {
             Ok(article) => Source {
@@ -314,14 +323,22 @@ impl Site {
         self.sources.insert(path.to_owned(), source);
     }
 
+    /// Notes that what collecting sees of `path` changed; `before` is what the
+    /// last collection saw (only the first change since it counts).
+    fn listing_changed(&mut self, path: &str, before: Option<(Arc<Article>, Listing)>) {
+        if self.collected.is_some() {
+            self.listing_edits.entry(path.to_owned()).or_insert(before);
+        }
+    }
+
     /// Forgets an article file that was deleted or moved away. Returns false
     /// if it was not known.
     pub fn remove(&mut self, path: &str) -> bool {
         self.renders.remove(path);
         match self.sources.remove(path) {
             Some(source) => {
-                if source.good.is_some() {
-                    self.collected = None;
+                if let (Some((article, _)), Some(listing)) = (source.good, source.listing) {
+                    self.listing_changed(path, Some((article, listing)));
                 }
                 true
             }
@@ -345,13 +362,16 @@ impl Site {
         self.sources
             .values()
             .filter_map(|s| s.listing.as_ref())
-            .flat_map(|l| {
-                let publish = (!self.flags.future).then(|| l.publish());
-                let expiry = if self.flags.expired { None } else { l.expiry() };
-                publish.into_iter().chain(expiry)
-            })
-            .filter(|&t| t > now)
+            .filter_map(|l| self.next_time(l, now))
             .min()
+    }
+
+    /// The next moment after `now` when this listing's article appears or
+    /// expires (as far as the flags care).
+    fn next_time(&self, l: &Listing, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let publish = (!self.flags.future).then(|| l.publish());
+        let expiry = if self.flags.expired { None } else { l.expiry() };
+        publish.into_iter().chain(expiry).filter(|&t| t > now).min()
     }
 
     /// [`Site::rebuild_into`], collecting the files in memory, the manifest
@@ -446,11 +466,15 @@ impl Site {
             rebuild.diagnostics = diagnostics;
             return rebuild;
         }
-        let mut files = BTreeMap::new();
-        let mut feeds = HashMap::default();
-        let mut listed = Vec::with_capacity(scopes.len());
-        let mut listed_by_feed = HashMap::default();
+        // What was produced last time is updated in place: on a rebuild after
+        // one edit, nearly every feed is unchanged and costs a fingerprint.
+        if !self.built {
+            self.files.clear();
+            self.feeds.clear();
+        }
         let mut added = false;
+        let mut directory_changed = !self.built;
+        let mut current: Vec<String> = Vec::with_capacity(scopes.len());
         // Feeds are serialised in parallel, a batch at a time, and each file
         // goes to the sink as soon as its batch is done: the bytes of every
         // feed of a large site are never all in memory at once.
@@ -477,73 +501,80 @@ impl Site {
                 })
                 .collect();
             for e in emitted {
-                feeds.insert(e.paths[0].clone(), e.fingerprint);
-                listed_by_feed.insert(e.paths[0].clone(), e.listed.clone());
-                listed.push(e.listed);
-                let Some(outputs) = e.outputs else {
-                    for path in e.paths {
-                        let hash = self.files[&path];
-                        files.insert(path, hash);
-                    }
-                    continue;
-                };
-                for (path, bytes) in outputs {
-                    match bytes {
-                        Ok((_, hash)) if e.on_disk.contains(&path) => {
-                            added |= !self.files.contains_key(&path);
-                            sink.same(&path);
-                            files.insert(path, hash);
-                        }
-                        Ok((bytes, hash)) => {
-                            added |= self.hand_over(path, bytes, hash, &mut files, sink)
-                        }
-                        Err(why) => diagnostics.push(Diagnostic::error(
-                            path,
-                            None,
-                            format!("could not write RSS: {why}"),
-                        )),
+                if let Some(listed) = e.listed {
+                    if self.listed.get(&e.rss_path) != Some(&listed) {
+                        directory_changed = true;
+                        self.listed.insert(e.rss_path.clone(), listed);
                     }
                 }
+                if let Some(outputs) = e.outputs {
+                    self.feeds.insert(e.rss_path.clone(), e.fingerprint);
+                    for (path, bytes) in outputs {
+                        match bytes {
+                            Ok((_, hash)) if e.on_disk.contains(&path) => {
+                                sink.same(&path);
+                                added |= self.files.insert(path, hash).is_none();
+                            }
+                            Ok((bytes, hash)) => added |= self.hand_over(path, bytes, hash, sink),
+                            Err(why) => diagnostics.push(Diagnostic::error(
+                                path,
+                                None,
+                                format!("could not write RSS: {why}"),
+                            )),
+                        }
+                    }
+                }
+                current.push(e.rss_path);
             }
+        }
+        // Feeds of terms that no longer have a post: their files go.
+        if self.feeds.len() != current.len() {
+            let current: std::collections::HashSet<&str> =
+                current.iter().map(String::as_str).collect();
+            let gone: Vec<String> = self
+                .feeds
+                .keys()
+                .filter(|k| !current.contains(k.as_str()))
+                .cloned()
+                .collect();
+            for rss_path in gone {
+                self.feeds.remove(&rss_path);
+                self.listed.remove(&rss_path);
+                let folder = rss_path.strip_suffix(feed::RSS_FILE).unwrap_or_default();
+                for name in [feed::RSS_FILE, feed::JSON_FILE, feed::PAGE_FILE] {
+                    let path = format!("{folder}{name}");
+                    if self.files.remove(&path).is_some() {
+                        rebuild.removed.push(path);
+                    }
+                }
+                directory_changed = true;
+            }
+            rebuild.removed.sort();
         }
         // The directory of every feed: the top page and the OPML file, made
         // again only when what they list changed.
-        let directory_hash = hash_of(&listed);
         let directory_paths = [feed::PAGE_FILE, feed::OPML_FILE];
-        if self.built
-            && directory_hash == self.directory_hash
-            && directory_paths.iter().all(|p| self.files.contains_key(*p))
-        {
-            for path in directory_paths {
-                files.insert(path.to_owned(), self.files[path]);
-            }
-        } else {
+        if directory_changed || !directory_paths.iter().all(|p| self.files.contains_key(*p)) {
+            let listed: Vec<&Listed> = current
+                .iter()
+                .filter_map(|rss_path| self.listed.get(rss_path))
+                .collect();
             let directory = [
                 (feed::PAGE_FILE, discovery::index(&self.config, &listed)),
                 (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
             ];
             for (path, bytes) in directory {
                 let hash = if self.once { 0 } else { hash_of(&bytes) };
-                added |= self.hand_over(path.to_owned(), bytes, hash, &mut files, sink);
+                added |= self.hand_over(path.to_owned(), bytes, hash, sink);
             }
         }
-        self.directory_hash = directory_hash;
-        self.listed = listed_by_feed;
-        rebuild.removed = self
-            .files
-            .keys()
-            .filter(|k| !files.contains_key(*k))
-            .cloned()
-            .collect();
         clock.lap("emit");
         let list_changed = !self.built || added || !rebuild.removed.is_empty();
         if list_changed {
-            let names: Vec<&str> = files.keys().map(String::as_str).collect();
+            let names: Vec<&str> = self.files.keys().map(String::as_str).collect();
             rebuild.manifest = Some(output::manifest(&names));
         }
-        rebuild.files = files.len() + 1;
-        self.files = files;
-        self.feeds = feeds;
+        rebuild.files = self.files.len() + 1;
         self.built = true;
         self.collected = Some(collected);
         rebuild.timings = clock.laps;
@@ -558,8 +589,17 @@ impl Site {
     /// collection was reused, and is `None` for a fresh one.
     fn collect(&mut self, now: DateTime<Utc>) -> (Collected, Option<Vec<usize>>) {
         let edits = std::mem::take(&mut self.body_edits);
+        let listing_edits = std::mem::take(&mut self.listing_edits);
+        let options = Options {
+            drafts: self.flags.drafts,
+            future: self.flags.future,
+            expired: self.flags.expired,
+            now,
+        };
         if let Some(mut c) = self.collected.take() {
-            if c.from <= now && c.until.is_none_or(|until| now < until) {
+            let valid = c.from <= now && c.until.is_none_or(|until| now < until);
+            let moved = !listing_edits.is_empty();
+            if valid && (!moved || self.patch(&mut c, &listing_edits, &options)) {
                 let mut swapped = Vec::new();
                 for path in edits {
                     let Some((article, version)) =
@@ -584,7 +624,9 @@ impl Site {
                     c.collection.versions[i] = *version;
                     swapped.push(i);
                 }
-                return (c, Some(swapped));
+                // After a patch positions moved: which posts are needed is
+                // worked out again.
+                return (c, (!moved).then_some(swapped));
             }
         }
         let mut articles = Vec::with_capacity(self.sources.len());
@@ -593,16 +635,12 @@ impl Site {
                 articles.push((Arc::clone(article), listing));
             }
         }
-        let options = Options {
-            drafts: self.flags.drafts,
-            future: self.flags.future,
-            expired: self.flags.expired,
-            now,
-        };
-        let collection = collect::collect_listed(articles, &self.spellings, &options);
+        let (collection, patchable) =
+            collect::collect_patchable(articles, &self.spellings, &options);
         let until = self.next_scheduled_slow(now);
         let collected = Collected {
             collection,
+            patchable,
             from: now,
             until,
             needed: Vec::new(),
@@ -610,6 +648,45 @@ impl Site {
             notes: BTreeMap::new(),
         };
         (collected, None)
+    }
+
+    /// Updates the last collection for front matter edits, in place. False
+    /// when it cannot (the caller collects again).
+    fn patch(
+        &self,
+        c: &mut Collected,
+        listing_edits: &BTreeMap<String, Option<(Arc<Article>, Listing)>>,
+        options: &Options,
+    ) -> bool {
+        let now = options.now;
+        let edits: Vec<Edit<'_>> = listing_edits
+            .iter()
+            .map(|(path, before)| Edit {
+                before: before.as_ref().map(|(a, l)| (a, l)),
+                after: self.sources.get(path).and_then(|s| {
+                    let (article, _) = s.good.as_ref()?;
+                    Some((article, s.listing.as_ref()?))
+                }),
+            })
+            .collect();
+        if !c
+            .patchable
+            .apply(&mut c.collection, &edits, &self.spellings, options)
+        {
+            return false;
+        }
+        // Every other post keeps its state until `until`; the edited ones
+        // may change theirs sooner.
+        let sooner = edits
+            .iter()
+            .filter_map(|e| self.next_time(e.after?.1, now))
+            .min();
+        c.until = match (c.until, sooner) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        c.from = now;
+        true
     }
 
     /// Renders the bodies of the posts at `indices` (each needed by a feed),
@@ -689,21 +766,13 @@ impl Site {
 
     /// Records a produced file and gives it to the sink if it is new or its
     /// bytes changed. Returns whether it is new to the list of files.
-    fn hand_over(
-        &self,
-        path: String,
-        bytes: Vec<u8>,
-        hash: u64,
-        files: &mut BTreeMap<String, u64>,
-        sink: &mut dyn Sink,
-    ) -> bool {
-        let previous = self.files.get(&path);
-        let added = previous.is_none();
-        if !self.built || previous != Some(&hash) {
+    fn hand_over(&mut self, path: String, bytes: Vec<u8>, hash: u64, sink: &mut dyn Sink) -> bool {
+        let previous = self.files.get(&path).copied();
+        if !self.built || previous != Some(hash) {
             sink.file(&path, bytes);
         }
-        files.insert(path, hash);
-        added
+        self.files.insert(path, hash);
+        previous.is_none()
     }
 
     /// Serialises one feed's RSS and JSON files (and, for a term, its page),
@@ -712,16 +781,11 @@ impl Site {
         let c = inputs.collection;
         let folder = scope.folder();
         let rss_path = format!("{folder}{}", feed::RSS_FILE);
-        let json_path = format!("{folder}{}", feed::JSON_FILE);
-        let mut paths = vec![rss_path.clone(), json_path.clone()];
         let (kind, name) = match scope {
             Scope::Site => ("site", ""),
             Scope::Category(t) => ("category", t.name.as_str()),
             Scope::Tag(t) => ("tag", t.name.as_str()),
         };
-        if kind != "site" {
-            paths.push(format!("{folder}{}", feed::PAGE_FILE));
-        }
         let fingerprint = {
             let mut h = DefaultHasher::new();
             match scope {
@@ -737,18 +801,18 @@ impl Site {
             }
             h.finish()
         };
-        let unchanged = self.feeds.get(&rss_path) == Some(&fingerprint)
-            && paths.iter().all(|p| self.files.contains_key(p));
-        if unchanged {
-            if let Some(listed) = self.listed.get(&rss_path) {
-                return Emitted {
-                    paths,
-                    fingerprint,
-                    listed: listed.clone(),
-                    outputs: None,
-                    on_disk: Vec::new(),
-                };
-            }
+        // A feed's files are produced together, so its RSS file stands for
+        // all of them.
+        let unchanged =
+            self.feeds.get(&rss_path) == Some(&fingerprint) && self.files.contains_key(&rss_path);
+        if unchanged && self.listed.contains_key(&rss_path) {
+            return Emitted {
+                rss_path,
+                fingerprint,
+                listed: None,
+                outputs: None,
+                on_disk: Vec::new(),
+            };
         }
         let entries = posts
             .iter()
@@ -770,9 +834,9 @@ impl Site {
         let listed = Listed::of(&feed, kind, name, &folder);
         if unchanged {
             return Emitted {
-                paths,
+                rss_path,
                 fingerprint,
-                listed,
+                listed: Some(listed),
                 outputs: None,
                 on_disk: Vec::new(),
             };
@@ -788,15 +852,18 @@ impl Site {
             .map(hashed)
             .map_err(|e| e.to_string());
         let json = hashed(feed::json::write(&feed, &self.config));
-        let mut outputs = vec![(rss_path, rss), (json_path, Ok(json))];
+        let mut outputs = vec![
+            (rss_path.clone(), rss),
+            (format!("{folder}{}", feed::JSON_FILE), Ok(json)),
+        ];
         if kind != "site" {
             let page = hashed(discovery::page(&self.config, &feed, &listed));
-            outputs.push((paths[2].clone(), Ok(page)));
+            outputs.push((format!("{folder}{}", feed::PAGE_FILE), Ok(page)));
         }
         Emitted {
-            paths,
+            rss_path,
             fingerprint,
-            listed,
+            listed: Some(listed),
             outputs: Some(outputs),
             on_disk: Vec::new(),
         }
@@ -809,11 +876,11 @@ const EMIT_BATCH: usize = 64;
 
 /// One feed, serialised (or found unchanged).
 struct Emitted {
-    /// Its files: RSS, JSON and (for a term) the page.
-    paths: Vec<String>,
+    /// Its RSS file, which names the feed.
+    rss_path: String,
     fingerprint: u64,
-    /// What the directory pages show of it.
-    listed: Listed,
+    /// What the directory pages show of it, unless known already.
+    listed: Option<Listed>,
     /// Each file's bytes and hash (or why the RSS could not be made); `None`
     /// when unchanged.
     outputs: Option<Vec<(String, FileBytes)>>,
@@ -979,16 +1046,75 @@ mod tests {
             broken: bool,
             /// Varies only the body, which takes the fast path.
             words: u8,
+            /// Published in 2026 (after `now`) or expired before `now`.
+            future: bool,
+            expired: bool,
+            /// A shared slug, so that two posts may want one permalink.
+            slug: Option<u8>,
         },
         Remove(u8),
+        /// Time passes (days), so that scheduled posts appear and others
+        /// expire without any edit.
+        Wait(u16),
     }
+
+    /// Tag spellings that merge (`ai`/`AI`, `t 2`/`t-2`) or collide on a
+    /// slug (`c`/`c#`).
+    const TAGS: [&str; 8] = ["t0", "T0", "t 2", "t-2", "c", "c#", "ai", "AI"];
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (0..8u8, 1..28u8, proptest::collection::vec(0..5u8, 0..3), proptest::bool::weighted(0.15), proptest::bool::weighted(0.1), 0..4u8)
-                .prop_map(|(file, day, tags, draft, broken, words)| Op::Write { file, day, tags, draft, broken, words }),
+            4 => (
+                (0..8u8, 1..28u8, proptest::collection::vec(0..TAGS.len() as u8, 0..4)),
+                (proptest::bool::weighted(0.15), proptest::bool::weighted(0.1), 0..4u8),
+                (proptest::bool::weighted(0.1), proptest::bool::weighted(0.1), proptest::option::weighted(0.1, 0..2u8)),
+            )
+                .prop_map(|((file, day, tags), (draft, broken, words), (future, expired, slug))| Op::Write {
+                    file, day, tags, draft, broken, words, future, expired, slug,
+                }),
             1 => (0..8u8).prop_map(Op::Remove),
+            1 => (1..500u16).prop_map(Op::Wait),
         ]
+    }
+
+    /// An article for the property test below.
+    fn generated(op: &Op) -> String {
+        let Op::Write {
+            day,
+            tags,
+            draft,
+            broken,
+            words,
+            future,
+            expired,
+            slug,
+            ..
+        } = op
+        else {
+            return String::new();
+        };
+        if *broken {
+            return "---\ntitle: \"unclosed\ndate: 2024-01-01\n---\n".to_owned();
+        }
+        let tags: Vec<String> = tags
+            .iter()
+            .map(|&t| format!("\"{}\"", TAGS[t as usize]))
+            .collect();
+        let year = if *future { 2026 } else { 2024 };
+        let mut front = format!(
+            "title: Day {day}\ndate: {year}-02-{day:02}\ndraft: {draft}\ntags: [{}]\n",
+            tags.join(", ")
+        );
+        if *expired {
+            front.push_str("expiryDate: 2024-12-01\n");
+        }
+        if let Some(slug) = slug {
+            front.push_str(&format!("slug: same-{slug}\n"));
+        }
+        format!(
+            "---\n{front}---\nBody {{{{< ref \"p1.md\" >}}}} and text{}.\n",
+            " more".repeat(*words as usize)
+        )
     }
 
     fn text(day: u8, tags: &[u8], draft: bool, broken: bool) -> String {
@@ -1018,11 +1144,12 @@ mod tests {
             let mut site = Site::new(config(), Flags::default(), false);
             let mut disk: BTreeMap<String, Vec<u8>> = BTreeMap::new();
             let mut sources: BTreeMap<String, String> = BTreeMap::new();
+            let mut at = now();
             for op in ops {
                 match op {
-                    Op::Write { file, day, tags, draft, broken, words } => {
+                    Op::Write { file, .. } => {
                         let path = format!("p{file}.md");
-                        let body = text_with(day, &tags, draft, broken, words);
+                        let body = generated(&op);
                         site.update(&path, &path, Ok(body.as_bytes()));
                         sources.insert(path, body);
                     }
@@ -1031,8 +1158,9 @@ mod tests {
                         site.remove(&path);
                         sources.remove(&path);
                     }
+                    Op::Wait(days) => at += chrono::Duration::days(i64::from(days)),
                 }
-                let (rebuild, changed) = site.rebuild(now());
+                let (rebuild, changed) = site.rebuild(at);
                 for path in &rebuild.removed {
                     disk.remove(path);
                 }
@@ -1041,9 +1169,11 @@ mod tests {
                     .iter()
                     .map(|(p, b)| SourceFile { path: p.clone(), shown: p.clone(), bytes: Ok(b.clone().into_bytes()) })
                     .collect();
-                let options = Options { drafts: false, future: false, expired: false, now: now() };
-                let expected = build::build(&config(), &fresh, &options).files;
-                prop_assert_eq!(&disk, &expected);
+                let options = Options { drafts: false, future: false, expired: false, now: at };
+                let expected = build::build(&config(), &fresh, &options);
+                prop_assert_eq!(&disk, &expected.files);
+                prop_assert_eq!(&rebuild.stats, &expected.stats);
+                prop_assert_eq!(&rebuild.diagnostics, &expected.diagnostics);
             }
         }
     }

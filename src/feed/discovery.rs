@@ -188,10 +188,10 @@ fn feed_line(out: &mut String, w: &Words, feed: &Listed, page: &str) {
 }
 
 /// The top `index.html`: the site feed's subscribe box and every feed.
-pub fn index(config: &Config, feeds: &[Listed]) -> Vec<u8> {
+pub fn index(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
     let w = words(config);
     let mut out = String::new();
-    let site: Vec<&Listed> = feeds.iter().filter(|f| f.kind == "site").collect();
+    let site: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == "site").collect();
     head(
         &mut out,
         &w,
@@ -209,7 +209,7 @@ pub fn index(config: &Config, feeds: &[Listed]) -> Vec<u8> {
         out.push_str("</ul>\n");
     }
     for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
-        let list: Vec<&Listed> = feeds.iter().filter(|f| f.kind == kind).collect();
+        let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;
         }
@@ -255,7 +255,7 @@ pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
 }
 
 /// `feeds.opml`: OPML 2.0 with every feed, grouped, for one import.
-pub fn opml(config: &Config, feeds: &[Listed]) -> Vec<u8> {
+pub fn opml(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
     let w = words(config);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n  <head>\n",
@@ -279,7 +279,7 @@ pub fn opml(config: &Config, feeds: &[Listed]) -> Vec<u8> {
         outline(&mut out, feed, "    ");
     }
     for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
-        let list: Vec<&Listed> = feeds.iter().filter(|f| f.kind == kind).collect();
+        let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;
         }
