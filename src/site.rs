@@ -251,8 +251,14 @@ impl Site {
         shown: &str,
         bytes: Result<Vec<u8>, String>,
     ) -> Option<Prepared> {
-        // The path is part of the version: it decides the permalink.
-        let hash = hash_of(&(path, &bytes.as_deref().map_err(String::as_str)));
+        // The path is part of the version: it decides the permalink. A
+        // one-shot build reads each file once and compares no versions, so it
+        // skips hashing every byte of the site.
+        let hash = if self.once {
+            0
+        } else {
+            hash_of(&(path, &bytes.as_deref().map_err(String::as_str)))
+        };
         if let Some(old) = self.sources.get(path) {
             if old.hash == hash && old.shown == shown {
                 return None;

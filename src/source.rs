@@ -42,11 +42,19 @@ fn is_section_index(name: &str) -> bool {
 /// path on disk), sorted by path.
 pub fn find_articles(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<Diagnostic>) {
     let (found, diagnostics) = find_candidates(dir, "");
-    let names: BTreeSet<String> = found.iter().map(|(rel, _)| rel.clone()).collect();
-    let articles = articles_among(&names);
+    let bundles = bundle_folders(found.iter().map(|(rel, _)| rel.as_str()));
+    if bundles.is_empty() {
+        return (found, diagnostics);
+    }
+    let keep: Vec<bool> = found
+        .iter()
+        .map(|(rel, _)| !in_bundle(rel, &bundles))
+        .collect();
+    drop(bundles);
     let found = found
         .into_iter()
-        .filter(|(rel, _)| articles.contains(rel))
+        .zip(keep)
+        .filter_map(|(entry, keep)| keep.then_some(entry))
         .collect();
     (found, diagnostics)
 }
@@ -64,17 +72,21 @@ pub fn is_candidate(rel: &str) -> bool {
 
 /// The candidates that are articles: all but the resources of page bundles.
 pub fn articles_among(candidates: &BTreeSet<String>) -> BTreeSet<String> {
-    let bundles: BTreeSet<String> = candidates
-        .iter()
-        .filter_map(|rel| {
-            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            is_bundle_index(name).then(|| folder.to_owned())
-        })
-        .collect();
+    let bundles = bundle_folders(candidates.iter().map(String::as_str));
     candidates
         .iter()
         .filter(|rel| !in_bundle(rel, &bundles))
         .cloned()
+        .collect()
+}
+
+/// The folders of page bundles (those holding an `index.md`).
+fn bundle_folders<'a>(candidates: impl Iterator<Item = &'a str>) -> BTreeSet<&'a str> {
+    candidates
+        .filter_map(|rel| {
+            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            is_bundle_index(name).then_some(folder)
+        })
         .collect()
 }
 
@@ -142,7 +154,7 @@ pub fn find_candidates(dir: &Path, under: &str) -> (Vec<(String, PathBuf)>, Vec<
 }
 
 /// Whether `rel` is a resource of a page bundle rather than an article.
-fn in_bundle(rel: &str, bundles: &BTreeSet<String>) -> bool {
+fn in_bundle(rel: &str, bundles: &BTreeSet<&str>) -> bool {
     let (own_folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     let mut folder = own_folder;
     loop {
@@ -229,7 +241,7 @@ mod tests {
 
     #[test]
     fn bundle_resources_are_not_articles() {
-        let bundles: BTreeSet<String> = ["posts/foo".to_owned()].into();
+        let bundles: BTreeSet<&str> = ["posts/foo"].into();
         assert!(!in_bundle("posts/foo/index.md", &bundles));
         assert!(in_bundle("posts/foo/notes.md", &bundles));
         assert!(in_bundle("posts/foo/deep/more.md", &bundles));
