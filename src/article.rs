@@ -390,6 +390,7 @@ impl Fields<'_> {
             Some(single) => vec![single],
         };
         let mut out: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
         for item in items {
             match item {
                 Value::Null => {}
@@ -401,8 +402,8 @@ impl Fields<'_> {
                     // spelling so the post is not listed twice under it.
                     let text = decode_percent_escapes(scalar.as_text().unwrap_or_default());
                     let term = crate::taxonomy::term_key(&text);
-                    if !term.is_empty() && !out.iter().any(|t| crate::taxonomy::term_key(t) == term)
-                    {
+                    if !term.is_empty() && !keys.contains(&term) {
+                        keys.push(term);
                         out.push(text);
                     }
                 }

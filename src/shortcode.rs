@@ -65,7 +65,8 @@ pub fn expand(body: &str, refs: &dyn RefResolver) -> Expanded {
             "%}}"
         };
         let inner_start = start + 3;
-        let Some(len) = body[inner_start..].find(close) else {
+        let Some(len) = memchr::memmem::find(&body.as_bytes()[inner_start..], close.as_bytes())
+        else {
             // No closing delimiter: drop the rest of the line so `{{<` never leaks.
             let end = body[start..].find('\n').map_or(body.len(), |i| start + i);
             out.notes.push(Note {
@@ -153,7 +154,9 @@ pub fn expand(body: &str, refs: &dyn RefResolver) -> Expanded {
 
 fn find_open(text: &str) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = text[from..].find("{{") {
+    // memchr's substring search is vectorised; every rendered body goes
+    // through here.
+    while let Some(i) = memchr::memmem::find(&text.as_bytes()[from..], b"{{") {
         let at = from + i;
         if matches!(text.as_bytes().get(at + 2), Some(b'<' | b'%')) {
             return Some(at);
@@ -174,7 +177,7 @@ fn find_closing(text: &str, name: &str) -> Option<(usize, usize)> {
         } else {
             "%}}"
         };
-        let len = text[at + 3..].find(close)?;
+        let len = memchr::memmem::find(&text.as_bytes()[at + 3..], close.as_bytes())?;
         let inner = text[at + 3..at + 3 + len].trim();
         if inner.strip_prefix('/').map(str::trim) == Some(name) {
             return Some((at, 3 + len + close.len()));
