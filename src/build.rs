@@ -75,9 +75,9 @@ where
     };
     let mut site = Site::once(config.clone(), flags);
     let started = std::time::Instant::now();
-    site.load_all(files, load);
+    site.load_all(files, &load);
     let parse_time = started.elapsed();
-    let rebuild = site.rebuild_into(options.now, sink);
+    let rebuild = site.rebuild_once(options.now, sink, &load);
     // Freeing every parsed article takes tens of milliseconds at 10,000 posts
     // and nobody waits for it: a command-line build exits right after (and
     // the exit ends this thread), while a caller that lives on still gets the

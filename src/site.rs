@@ -269,7 +269,19 @@ impl Site {
             timezone: self.config.timezone,
         };
         let parsed = match bytes {
-            Ok(bytes) => article::parse_owned(path, shown, bytes, &ctx),
+            Ok(bytes) => {
+                let mut parsed = article::parse_owned(path, shown, bytes, &ctx);
+                // A one-shot build keeps no bodies: most posts are in no
+                // feed, and the few that are rendered are read again then
+                // (see `Site::render`). Memory and time then grow with the
+                // posts' front matter, not with their text.
+                if self.once {
+                    if let Ok(article) = &mut parsed.article {
+                        article.body = String::new();
+                    }
+                }
+                parsed
+            }
             Err(why) => article::Parsed {
                 article: Err(Diagnostic::error(
                     shown,
@@ -394,6 +406,26 @@ impl Site {
     /// Recomputes the feeds at `now`, rendering and emitting only what changed
     /// since the last rebuild; changed files go to `sink`.
     pub fn rebuild_into(&mut self, now: DateTime<Utc>, sink: &mut dyn Sink) -> Rebuild {
+        self.rebuild_with(now, sink, None)
+    }
+
+    /// [`Site::rebuild_into`] for a one-shot site, whose bodies `load` reads
+    /// again when they are rendered.
+    pub fn rebuild_once(
+        &mut self,
+        now: DateTime<Utc>,
+        sink: &mut dyn Sink,
+        load: Load<'_>,
+    ) -> Rebuild {
+        self.rebuild_with(now, sink, Some(load))
+    }
+
+    fn rebuild_with(
+        &mut self,
+        now: DateTime<Utc>,
+        sink: &mut dyn Sink,
+        load: Option<Load<'_>>,
+    ) -> Rebuild {
         let mut clock = Stopwatch::start();
         let mut diagnostics = Vec::new();
         let mut broken = 0;
@@ -431,7 +463,7 @@ impl Site {
             // Only bodies changed: only they can need rendering.
             Some(edited) => {
                 let edited: Vec<usize> = edited.into_iter().filter(|&i| needed[i]).collect();
-                self.render(collection, &edited, uses_refs, notes)
+                self.render(collection, &edited, uses_refs, notes, load)
             }
             None => {
                 *needed = vec![false; collection.posts.len()];
@@ -443,7 +475,7 @@ impl Site {
                 *uses_refs = vec![false; collection.posts.len()];
                 notes.clear();
                 let all: Vec<usize> = (0..collection.posts.len()).filter(|&i| needed[i]).collect();
-                self.render(collection, &all, uses_refs, notes)
+                self.render(collection, &all, uses_refs, notes, load)
             }
         };
         diagnostics.extend(notes.values().flatten().cloned());
@@ -695,6 +727,44 @@ impl Site {
         true
     }
 
+    /// Reads the body of a one-shot build's article again, to render it
+    /// (see [`Site::prepare_owned`]). The file may have changed since it was
+    /// first read: then the newer body is used, with a warning (a `--strict`
+    /// build stops on it). Returns the body, its first line, and that
+    /// warning; or the warning alone when the file cannot be read or parsed.
+    #[allow(clippy::type_complexity)]
+    fn reread_body(
+        &self,
+        a: &Article,
+        load: Load<'_>,
+    ) -> Result<(String, usize, Option<(String, String)>), (String, String)> {
+        let help = "run the build again once nothing is editing the content folder".to_owned();
+        let ctx = ParseContext {
+            base_url: &self.config.base_url,
+            timezone: self.config.timezone,
+        };
+        let fresh = load(&a.path)
+            .map(|bytes| article::parse_owned(&a.path, &a.shown_path, bytes, &ctx).article);
+        match fresh {
+            Ok(Ok(mut fresh)) => {
+                // The article as first read has no body; anything else that
+                // differs means the file changed in between.
+                let body = std::mem::take(&mut fresh.body);
+                let trouble = (fresh != *a).then(|| {
+                        (
+                            "the file changed while feedsmith was building; its feed item uses the newer text".to_owned(),
+                            help.clone(),
+                        )
+                    });
+                Ok((body, fresh.body_line, trouble))
+            }
+            Ok(Err(_)) | Err(_) => Err((
+                "the file changed or went away while feedsmith was building; its feed item has no content".to_owned(),
+                help,
+            )),
+        }
+    }
+
     /// Renders the bodies of the posts at `indices` (each needed by a feed),
     /// reusing earlier renders of the same version, and records for each
     /// whether it used `ref`/`relref` and what warnings it gave. Returns how
@@ -705,6 +775,7 @@ impl Site {
         indices: &[usize],
         uses_refs: &mut [bool],
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
+        load: Option<Load<'_>>,
     ) -> usize {
         let (versions, refs_generation) = (&c.versions, c.refs_generation);
         let resolver = ref_resolver(&c.posts);
@@ -730,13 +801,22 @@ impl Site {
                     used.set(true);
                     resolver(target)
                 };
-                let rendered = markdown::render(
-                    &a.body,
-                    a.body_line,
+                let reread = load.map(|load| self.reread_body(a, load));
+                let (body, body_line, trouble) = match &reread {
+                    Some(Ok((body, line, trouble))) => (body.as_str(), *line, trouble.clone()),
+                    Some(Err(why)) => ("", a.body_line, Some(why.clone())),
+                    None => (a.body.as_str(), a.body_line, None),
+                };
+                let mut rendered = markdown::render(
+                    body,
+                    body_line,
                     &a.permalink,
                     &self.config.base_url,
                     &tracking,
                 );
+                if let Some((message, help)) = trouble {
+                    rendered.notes.insert(0, (1, message, help));
+                }
                 let cached = Cached {
                     version: versions[i],
                     refs: used.get().then_some(refs_generation),
@@ -896,6 +976,9 @@ struct Emitted {
 
 /// A file's bytes and hash, or why it could not be made.
 type FileBytes = Result<(Vec<u8>, u64), String>;
+
+/// Reads a file under the content folder (the caller does the I/O).
+pub type Load<'a> = &'a (dyn Fn(&str) -> Result<Vec<u8>, String> + Sync);
 
 /// Where a rebuild's files go: the output folder (one-shot build, watch), or
 /// memory (tests).
@@ -1222,6 +1305,72 @@ mod tests {
         let (third, files) = site.rebuild(now());
         assert!(files.is_empty() && third.removed.is_empty());
         assert_eq!(third.rendered, 0);
+    }
+
+    /// A one-shot build reads a rendered post's body a second time; `reads`
+    /// says what each read of `p1.md` returns.
+    fn one_shot_with_rereads(reads: Vec<Result<String, String>>) -> build::Output {
+        let reads = std::sync::Mutex::new(reads.into_iter());
+        let load = |path: &str| -> Result<Vec<u8>, String> {
+            if path != "p1.md" {
+                return Ok(text(2, &[0], false, false).into_bytes());
+            }
+            let next = reads.lock().map(|mut r| r.next());
+            match next {
+                Ok(Some(read)) => read.map(String::into_bytes),
+                _ => Err("no more reads".to_owned()),
+            }
+        };
+        let files = [
+            ("p1.md".to_owned(), "p1.md".to_owned()),
+            ("p2.md".to_owned(), "p2.md".to_owned()),
+        ];
+        let options = Options {
+            drafts: false,
+            future: false,
+            expired: false,
+            now: now(),
+        };
+        let mut out = BTreeMap::new();
+        let built = build::build_into(&config(), &files, load, &options, &mut out);
+        build::Output {
+            files: out,
+            diagnostics: built.diagnostics,
+            stats: built.stats,
+            timings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_one_shot_build_renders_the_body_it_reads_again() {
+        let first = text(1, &[0], false, false);
+        let out = one_shot_with_rereads(vec![Ok(first.clone()), Ok(first)]);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let feed = String::from_utf8(out.files["rss.xml"].clone()).unwrap();
+        assert!(feed.contains("and text."), "{feed}");
+    }
+
+    #[test]
+    fn a_file_changed_during_a_one_shot_build_is_reported() {
+        let first = text(1, &[0], false, false);
+        let edited = first
+            .replace("Day 1", "Day one")
+            .replace("and text", "and newer text");
+        let out = one_shot_with_rereads(vec![Ok(first.clone()), Ok(edited)]);
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        let d = &out.diagnostics[0];
+        assert_eq!(d.path, "p1.md");
+        assert!(
+            d.message.contains("changed while feedsmith was building"),
+            "{d:?}"
+        );
+        let feed = String::from_utf8(out.files["rss.xml"].clone()).unwrap();
+        assert!(feed.contains("and newer text."), "{feed}");
+
+        let gone = one_shot_with_rereads(vec![Ok(first), Err("No such file".to_owned())]);
+        assert_eq!(gone.diagnostics.len(), 1, "{:?}", gone.diagnostics);
+        assert!(gone.diagnostics[0].message.contains("went away"));
+        assert!(gone.files.contains_key("rss.xml"));
     }
 
     #[test]
