@@ -329,7 +329,9 @@ fn holds(out_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
     let path = out_dir.join(rel);
     match std::fs::metadata(&path) {
         Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            std::fs::read(&path).is_ok_and(|existing| existing == bytes)
+            std::fs::File::open(&path)
+                .and_then(|f| crate::source::read_up_to(f, bytes.len()))
+                .is_ok_and(|existing| existing == bytes)
         }
         _ => false,
     }

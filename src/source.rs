@@ -188,18 +188,25 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    // The size is a hint (the file may change meanwhile); `take` keeps a file
-    // that grows from being read past the limit.
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "it is more than the {} MiB an article may have",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
+    read_up_to(file, len as usize).map_err(|e| e.to_string())
+}
+
+/// Reads `len` bytes (fewer if the file ends sooner) into a buffer of that
+/// size: one system call for a whole file, where reading to the end would
+/// grow the buffer in steps and ask once more for the end. A file that grows
+/// meanwhile is read as it was when its size was taken.
+pub fn read_up_to(mut file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
