@@ -177,7 +177,8 @@ struct Row {
     permalink_hash: u64,
     version: u64,
     ref_hash: u64,
-    /// Index into the items given to [`collect_listed`].
+    /// Index into the items given to [`collect_patchable`] (only used while
+    /// collecting).
     item: usize,
     /// Where this article's category ids start in the shared term list; its
     /// tag ids follow them.

@@ -273,7 +273,7 @@ impl Site {
                 let mut parsed = article::parse_owned(path, shown, bytes, &ctx);
                 // A one-shot build keeps no bodies: most posts are in no
                 // feed, and the few that are rendered are read again then
-                // (see `Site::render`). Memory and time then grow with the
+                // (see `Site::reread_body`). Memory and time then grow with the
                 // posts' front matter, not with their text.
                 if self.once {
                     if let Ok(article) = &mut parsed.article {
@@ -565,7 +565,9 @@ impl Site {
                 current.push(e.rss_path);
             }
         }
-        // Feeds of terms that no longer have a post: their files go.
+        // Feeds of terms that no longer have a post: their files go. Every
+        // current feed is in `self.feeds` by now (unchanged ones were, the
+        // others were just put in), so equal sizes mean no feed went.
         if self.feeds.len() != current.len() {
             let current: std::collections::HashSet<&str> =
                 current.iter().map(String::as_str).collect();
