@@ -110,6 +110,12 @@ pub struct Listing {
 
 impl Listing {
     pub fn of(article: &Article, version: u64, spellings: &mut Spellings) -> Listing {
+        Listing::unnumbered(article, version).numbered(article, spellings)
+    }
+
+    /// All of the listing but the numbers of its terms: what any thread can
+    /// compute (see [`Listing::numbered`]).
+    pub fn unnumbered(article: &Article, version: u64) -> Listing {
         let mut h = rustc_hash::FxHasher::default();
         article.permalink.as_str().hash(&mut h);
         let mut r = rustc_hash::FxHasher::default();
@@ -121,13 +127,21 @@ impl Listing {
             publish: article.publish_date.to_utc(),
             expiry: article.expiry_date.map(|d| d.to_utc()),
             permalink_hash: h.finish(),
-            tags: article.tags.iter().map(|t| spellings.intern(t)).collect(),
-            categories: article
-                .categories
-                .iter()
-                .map(|t| spellings.intern(t))
-                .collect(),
+            tags: Box::default(),
+            categories: Box::default(),
         }
+    }
+
+    /// Numbers the article's terms, which needs the site's one set of
+    /// spellings.
+    pub fn numbered(mut self, article: &Article, spellings: &mut Spellings) -> Listing {
+        self.tags = article.tags.iter().map(|t| spellings.intern(t)).collect();
+        self.categories = article
+            .categories
+            .iter()
+            .map(|t| spellings.intern(t))
+            .collect();
+        self
     }
 
     /// When the article is published.

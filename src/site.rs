@@ -55,7 +55,11 @@ struct Source {
 /// A file parsed, ready to be stored.
 struct Prepared {
     hash: u64,
-    parsed: article::Parsed,
+    /// The article, shared, with its listing but for the terms' numbers:
+    /// made on the parsing thread, so that storing it is quick.
+    article: Result<(Arc<Article>, Listing), Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    shown: String,
 }
 
 /// A rendered body and what it was rendered from.
@@ -206,7 +210,7 @@ impl Site {
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
         match self.prepare(path, shown, bytes) {
             Some(prepared) => {
-                self.commit(path, shown, prepared);
+                self.commit(path, prepared);
                 true
             }
             None => false,
@@ -226,9 +230,9 @@ impl Site {
             .map(|(path, shown)| self.prepare_owned(path, shown, load(path)))
             .collect();
         let mut changed = 0;
-        for ((path, shown), prepared) in files.iter().zip(prepared) {
+        for ((path, _), prepared) in files.iter().zip(prepared) {
             if let Some(prepared) = prepared {
-                self.commit(path, shown, prepared);
+                self.commit(path, prepared);
                 changed += 1;
             }
         }
@@ -292,18 +296,32 @@ impl Site {
                 warnings: Vec::new(),
             },
         };
-        Some(Prepared { hash, parsed })
+        let article = parsed.article.map(|a| {
+            let listing = Listing::unnumbered(&a, hash);
+            (Arc::new(a), listing)
+        });
+        Some(Prepared {
+            hash,
+            article,
+            warnings: parsed.warnings,
+            shown: shown.to_owned(),
+        })
     }
 
     /// Stores a parsed file.
-    fn commit(&mut self, path: &str, shown: &str, prepared: Prepared) {
-        let Prepared { hash, parsed } = prepared;
+    fn commit(&mut self, path: &str, prepared: Prepared) {
+        let Prepared {
+            hash,
+            article,
+            warnings,
+            shown,
+        } = prepared;
         let (previous, previous_listing) = match self.sources.remove(path) {
             Some(old) => (old.good, old.listing),
             None => (None, None),
         };
-        match (&previous, &parsed.article) {
-            (Some((old, _)), Ok(new)) if same_listing(old, new) => {
+        match (&previous, &article) {
+            (Some((old, _)), Ok((new, _))) if same_listing(old, new) => {
                 self.body_edits.push(path.to_owned());
             }
             // A broken edit in watch mode keeps the last good version.
@@ -317,24 +335,24 @@ impl Site {
                 self.listing_changed(path, before);
             }
         }
-        let source = match parsed.article {
-            Ok(article) => Source {
-                shown: shown.to_owned(),
+        let source = match article {
+            Ok((article, listing)) => Source {
+                shown,
                 hash,
-                listing: Some(Listing::of(&article, hash, &mut self.spellings)),
-                good: Some((Arc::new(article), hash)),
+                listing: Some(listing.numbered(&article, &mut self.spellings)),
+                good: Some((article, hash)),
                 error: None,
-                warnings: parsed.warnings,
+                warnings,
             },
             Err(error) => {
                 let keep = self.keep_last_good;
                 Source {
-                    shown: shown.to_owned(),
+                    shown,
                     hash,
                     good: previous.filter(|_| keep),
                     listing: previous_listing.filter(|_| keep),
                     error: Some(error),
-                    warnings: parsed.warnings,
+                    warnings,
                 }
             }
         };
