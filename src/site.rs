@@ -208,53 +208,36 @@ impl Site {
     /// Sets the bytes of one article file (`path` under the content folder).
     /// Returns false when nothing changed (an editor touched the file).
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
-        match self.prepare(path, shown, bytes) {
-            Some(prepared) => {
-                self.commit(path, prepared);
-                true
-            }
-            None => false,
-        }
+        let file = [(path.to_owned(), shown.to_owned())];
+        let load = |_: &str| bytes.map(<[u8]>::to_vec).map_err(str::to_owned);
+        !self.load_all(&file, load).is_empty()
     }
 
-    /// Reads and parses many article files at once, on every core: `load`
-    /// gives the bytes of a path (the caller does the I/O), and each file's
-    /// bytes are dropped as soon as it is parsed. `files` holds (path,
-    /// shown path) pairs. Returns how many changed.
-    pub fn load_all<L>(&mut self, files: &[(String, String)], load: L) -> usize
+    /// Reads and parses article files, on every core: `load` gives the bytes
+    /// of a path (the caller does the I/O), and each file's bytes are dropped
+    /// as soon as it is parsed. `files` holds (path, shown path) pairs.
+    /// Returns the paths whose bytes changed, in the order given.
+    pub fn load_all<L>(&mut self, files: &[(String, String)], load: L) -> Vec<String>
     where
         L: Fn(&str) -> Result<Vec<u8>, String> + Sync,
     {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
-            .map(|(path, shown)| self.prepare_owned(path, shown, load(path)))
+            .map(|(path, shown)| self.prepare(path, shown, load(path)))
             .collect();
-        let mut changed = 0;
+        let mut changed = Vec::new();
         for ((path, _), prepared) in files.iter().zip(prepared) {
             if let Some(prepared) = prepared {
                 self.commit(path, prepared);
-                changed += 1;
+                changed.push(path.clone());
             }
         }
         changed
     }
 
-    /// Parses one file, unless its bytes are the ones already known.
-    fn prepare(&self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> Option<Prepared> {
-        self.prepare_owned(
-            path,
-            shown,
-            bytes.map(<[u8]>::to_vec).map_err(str::to_owned),
-        )
-    }
-
-    /// [`Site::prepare`], taking the bytes (parsed without another copy).
-    fn prepare_owned(
-        &self,
-        path: &str,
-        shown: &str,
-        bytes: Result<Vec<u8>, String>,
-    ) -> Option<Prepared> {
+    /// Parses one file (without copying its bytes), unless its bytes are the
+    /// ones already known.
+    fn prepare(&self, path: &str, shown: &str, bytes: Result<Vec<u8>, String>) -> Option<Prepared> {
         // The path is part of the version: it decides the permalink. A
         // one-shot build reads each file once and compares no versions, so it
         // skips hashing every byte of the site.

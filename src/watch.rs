@@ -206,13 +206,11 @@ impl<'a> Session<'a> {
     /// which files are articles did not either, and only `to_read` is read.
     fn sync_site(&mut self, to_read: &BTreeSet<String>, candidates_changed: bool) -> Vec<String> {
         if !candidates_changed {
-            let mut changed = Vec::new();
-            for rel in to_read {
-                if self.site.contains(rel) && self.read_into_site(rel) {
-                    changed.push(rel.clone());
-                }
-            }
-            return changed;
+            let known: Vec<&String> = to_read
+                .iter()
+                .filter(|rel| self.site.contains(rel))
+                .collect();
+            return self.read_into_site(known);
         }
         let articles = source::articles_among(&self.candidates);
         let gone: Vec<String> = self
@@ -227,22 +225,25 @@ impl<'a> Session<'a> {
                 changed.push(path);
             }
         }
-        let known: BTreeSet<String> = self.site.paths().map(str::to_owned).collect();
-        for rel in &articles {
-            if (to_read.contains(rel) || !known.contains(rel)) && self.read_into_site(rel) {
-                changed.push(rel.clone());
-            }
-        }
+        let new_or_edited: Vec<&String> = articles
+            .iter()
+            .filter(|rel| to_read.contains(*rel) || !self.site.contains(rel))
+            .collect();
+        changed.extend(self.read_into_site(new_or_edited));
         changed
     }
 
-    /// Reads one article into the site; true if it changed.
-    fn read_into_site(&mut self, rel: &str) -> bool {
-        let file = self.content_dir.join(rel);
-        let shown = shown_path(&self.site.config().content_dir, rel);
-        let bytes = source::read_file(&file);
+    /// Reads articles into the site, on every core (the first build reads
+    /// them all); returns those that changed.
+    fn read_into_site(&mut self, rels: Vec<&String>) -> Vec<String> {
+        let content_shown = &self.site.config().content_dir;
+        let files: Vec<(String, String)> = rels
+            .into_iter()
+            .map(|rel| (rel.clone(), shown_path(content_shown, rel)))
+            .collect();
+        let content_dir = &self.content_dir;
         self.site
-            .update(rel, &shown, bytes.as_deref().map_err(String::as_str))
+            .load_all(&files, |rel| source::read_file(&content_dir.join(rel)))
     }
 
     /// Whether a path under the content folder is inside the output folder
