@@ -404,13 +404,17 @@ impl Patchable {
         Err(low)
     }
 
+    /// Where `article`'s post is in `c` (found by its place in the order,
+    /// which `listing` gives), if it is there.
+    pub fn position(&self, c: &Collection, article: &Article, listing: &Listing) -> Option<usize> {
+        let i = self.find(c, article, listing).ok()?;
+        (c.posts[i].path == article.path).then_some(i)
+    }
+
     fn remove(&mut self, c: &mut Collection, article: &Article, listing: &Listing) -> bool {
-        let Ok(i) = self.find(c, article, listing) else {
+        let Some(i) = self.position(c, article, listing) else {
             return false;
         };
-        if c.posts[i].path != article.path {
-            return false;
-        }
         let row = self.rows.remove(i);
         c.posts.remove(i);
         c.versions.remove(i);

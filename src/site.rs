@@ -643,24 +643,18 @@ impl Site {
             if valid && (!moved || self.patch(&mut c, &listing_edits, &options)) {
                 let mut swapped = Vec::new();
                 for path in edits {
-                    let Some((article, version)) =
-                        self.sources.get(&path).and_then(|s| s.good.as_ref())
+                    let Some(source) = self.sources.get(&path) else {
+                        continue;
+                    };
+                    let (Some((article, version)), Some(listing)) = (&source.good, &source.listing)
                     else {
                         continue;
                     };
                     // Same date and permalink as before: same place in the
-                    // order, found by binary search.
-                    let Ok(i) = c.collection.posts.binary_search_by(|p| {
-                        article
-                            .publish_date
-                            .cmp(&p.publish_date)
-                            .then_with(|| p.permalink.as_str().cmp(article.permalink.as_str()))
-                    }) else {
+                    // order.
+                    let Some(i) = c.patchable.position(&c.collection, article, listing) else {
                         continue;
                     };
-                    if c.collection.posts[i].path != path {
-                        continue;
-                    }
                     c.collection.posts[i] = Arc::clone(article);
                     c.collection.versions[i] = *version;
                     swapped.push(i);
