@@ -251,13 +251,9 @@ impl Site {
                 return None;
             }
         }
-        let ctx = ParseContext {
-            base_url: &self.config.base_url,
-            timezone: self.config.timezone,
-        };
         let parsed = match bytes {
             Ok(bytes) => {
-                let mut parsed = article::parse_owned(path, shown, bytes, &ctx);
+                let mut parsed = article::parse_owned(path, shown, bytes, &self.parse_context());
                 // A one-shot build keeps no bodies: most posts are in no
                 // feed, and the few that are rendered are read again then
                 // (see `Site::reread_body`). Memory and time then grow with the
@@ -724,41 +720,49 @@ impl Site {
         true
     }
 
-    /// Reads the body of a one-shot build's article again, to render it
-    /// (see [`Site::prepare_owned`]). The file may have changed since it was
-    /// first read: then the newer body is used, with a warning (a `--strict`
-    /// build stops on it). Returns the body, its first line, and that
-    /// warning; or the warning alone when the file cannot be read or parsed.
-    #[allow(clippy::type_complexity)]
-    fn reread_body(
-        &self,
-        a: &Article,
-        load: Load<'_>,
-    ) -> Result<(String, usize, Option<(String, String)>), (String, String)> {
-        let help = "run the build again once nothing is editing the content folder".to_owned();
-        let ctx = ParseContext {
+    /// How articles are parsed for this site.
+    fn parse_context(&self) -> ParseContext<'_> {
+        ParseContext {
             base_url: &self.config.base_url,
             timezone: self.config.timezone,
-        };
-        let fresh = load(&a.path)
-            .map(|bytes| article::parse_owned(&a.path, &a.shown_path, bytes, &ctx).article);
+        }
+    }
+
+    /// Reads the body of a one-shot build's article again, to render it
+    /// (see [`Site::prepare`]). The file may have changed since it was first
+    /// read: then the newer body is used, with a warning (a `--strict` build
+    /// stops on it); if it cannot be read or parsed, the body is empty, with
+    /// a warning.
+    fn reread_body(&self, a: &Article, load: Load<'_>) -> Reread {
+        let help = "run the build again once nothing is editing the content folder";
+        let fresh = load(&a.path).map(|bytes| {
+            article::parse_owned(&a.path, &a.shown_path, bytes, &self.parse_context()).article
+        });
         match fresh {
             Ok(Ok(mut fresh)) => {
                 // The article as first read has no body; anything else that
                 // differs means the file changed in between.
                 let body = std::mem::take(&mut fresh.body);
-                let trouble = (fresh != *a).then(|| {
-                        (
-                            "the file changed while feedsmith was building; its feed item uses the newer text".to_owned(),
-                            help.clone(),
-                        )
-                    });
-                Ok((body, fresh.body_line, trouble))
+                let note = (fresh != *a).then(|| {
+                    (
+                        "the file changed while feedsmith was building; its feed item uses the newer text".to_owned(),
+                        help.to_owned(),
+                    )
+                });
+                Reread {
+                    body,
+                    line: fresh.body_line,
+                    note,
+                }
             }
-            Ok(Err(_)) | Err(_) => Err((
-                "the file changed or went away while feedsmith was building; its feed item has no content".to_owned(),
-                help,
-            )),
+            Ok(Err(_)) | Err(_) => Reread {
+                body: String::new(),
+                line: a.body_line,
+                note: Some((
+                    "the file changed or went away while feedsmith was building; its feed item has no content".to_owned(),
+                    help.to_owned(),
+                )),
+            },
         }
     }
 
@@ -799,11 +803,10 @@ impl Site {
                     resolver(target)
                 };
                 let reread = load.map(|load| self.reread_body(a, load));
-                let (body, body_line, trouble) = match &reread {
-                    Some(Ok((body, line, trouble))) => (body.as_str(), *line, trouble.clone()),
-                    Some(Err(why)) => ("", a.body_line, Some(why.clone())),
-                    None => (a.body.as_str(), a.body_line, None),
-                };
+                let (body, body_line) =
+                    reread.as_ref().map_or((a.body.as_str(), a.body_line), |r| {
+                        (r.body.as_str(), r.line)
+                    });
                 let mut rendered = markdown::render(
                     body,
                     body_line,
@@ -811,7 +814,7 @@ impl Site {
                     &self.config.base_url,
                     &tracking,
                 );
-                if let Some((message, help)) = trouble {
+                if let Some((message, help)) = reread.and_then(|r| r.note) {
                     rendered.notes.insert(0, (1, message, help));
                 }
                 let cached = Cached {
@@ -951,6 +954,15 @@ impl Site {
             on_disk: Vec::new(),
         }
     }
+}
+
+/// A one-shot build's body, read again to be rendered.
+struct Reread {
+    body: String,
+    /// The file line the body starts on.
+    line: usize,
+    /// A warning (message, help) when the file changed or went away.
+    note: Option<(String, String)>,
 }
 
 /// How many feeds are serialised (in parallel) before their files go to
