@@ -1025,10 +1025,9 @@ impl Sink for BTreeMap<String, Vec<u8>> {
 
 /// Every feed of the site with the posts it shows (its newest `limit`).
 fn scopes(c: &Collection, limit: Option<usize>) -> Vec<(Scope<'_>, Vec<usize>)> {
-    let limited =
-        |posts: &[usize]| posts[..limit.map_or(posts.len(), |l| l.min(posts.len()))].to_vec();
-    let all: Vec<usize> = (0..c.posts.len()).collect();
-    std::iter::once((Scope::Site, limited(&all)))
+    let shown = |n: usize| limit.map_or(n, |l| l.min(n));
+    let limited = |posts: &[usize]| posts[..shown(posts.len())].to_vec();
+    std::iter::once((Scope::Site, (0..shown(c.posts.len())).collect()))
         .chain(
             c.categories
                 .iter()
