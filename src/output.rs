@@ -168,20 +168,12 @@ fn put_one(
     bytes: &[u8],
     check: bool,
 ) -> Result<Option<Change>, OutputError> {
-    if holds(out_dir, rel, bytes) {
-        return Ok(None);
+    let change = change_on_disk(out_dir, rel, bytes);
+    if change.is_some() && !check {
+        // `write_atomic` creates the file's folder (and the output folder).
+        write_atomic(&out_dir.join(rel), bytes)?;
     }
-    let path = out_dir.join(rel);
-    let change = if path.exists() {
-        Change::Update
-    } else {
-        Change::Create
-    };
-    if !check {
-        std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
-        write_atomic(&path, bytes)?;
-    }
-    Ok(Some(change))
+    Ok(change)
 }
 
 impl<'a> DiskSink<'a> {
@@ -326,15 +318,23 @@ impl<'a> DiskSink<'a> {
 /// Whether `out_dir/rel` holds exactly `bytes` (a different length settles it
 /// without reading).
 fn holds(out_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
+    change_on_disk(out_dir, rel, bytes).is_none()
+}
+
+/// What writing `bytes` to `out_dir/rel` would change: nothing (`None`) when
+/// it holds them already — a different length settles it without reading —,
+/// an update when something else is there, else a creation.
+fn change_on_disk(out_dir: &Path, rel: &str, bytes: &[u8]) -> Option<Change> {
     let path = out_dir.join(rel);
-    match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            std::fs::File::open(&path)
-                .and_then(|f| crate::source::read_up_to(f, bytes.len()))
-                .is_ok_and(|existing| existing == bytes)
-        }
-        _ => false,
-    }
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Some(Change::Create);
+    };
+    let same = meta.is_file()
+        && meta.len() == bytes.len() as u64
+        && std::fs::File::open(&path)
+            .and_then(|f| crate::source::read_up_to(f, bytes.len()))
+            .is_ok_and(|existing| existing == bytes);
+    (!same).then_some(Change::Update)
 }
 
 impl Sink for DiskSink<'_> {
