@@ -108,12 +108,17 @@ fn serialise_feed(bencher: divan::Bencher, format: &str) {
             )
         })
         .collect();
+    let html: Vec<feed::Html> = rendered
+        .iter()
+        .map(|r| feed::Html::new(r.html.clone()))
+        .collect();
     let entries: Vec<Entry<'_>> = articles
         .iter()
         .zip(&rendered)
-        .map(|(a, r)| Entry {
+        .zip(&html)
+        .map(|((a, r), html)| Entry {
             article: a,
-            html: Some(r.html.as_str()),
+            html: Some(html),
             summary: &r.summary,
         })
         .collect();

@@ -69,7 +69,10 @@ struct Cached {
     /// The `ref`/`relref` generation it used, if it resolved any: those posts
     /// must be rendered again when the set of permalinks changes.
     refs: Option<u64>,
+    /// The summary and notes; its `html` moved into `html` below.
     rendered: Rendered,
+    /// The full HTML in the form the feeds take, when they show it.
+    html: Option<feed::Html>,
 }
 
 /// The collection of the last rebuild, kept while edits only change bodies
@@ -817,10 +820,15 @@ impl Site {
                 if let Some((message, help)) = reread.and_then(|r| r.note) {
                     rendered.notes.insert(0, (1, message, help));
                 }
+                let html = self
+                    .config
+                    .full_content
+                    .then(|| feed::Html::new(std::mem::take(&mut rendered.html)));
                 let cached = Cached {
                     version: versions[i],
                     refs: used.get().then_some(refs_generation),
                     rendered,
+                    html,
                 };
                 (i, cached)
             })
@@ -904,10 +912,11 @@ impl Site {
             .iter()
             .map(|&i| {
                 let a = &c.posts[i];
-                let r = &self.renders[&a.path].rendered;
+                let cached = &self.renders[&a.path];
+                let r = &cached.rendered;
                 Entry {
                     article: a,
-                    html: self.config.full_content.then_some(r.html.as_str()),
+                    html: cached.html.as_ref(),
                     summary: a
                         .description
                         .as_deref()

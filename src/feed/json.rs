@@ -1,6 +1,7 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), written with serde_json.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Feed;
 use crate::config::Config;
@@ -34,7 +35,7 @@ struct Item<'a> {
     external_url: Option<&'a str>,
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    content_html: Option<&'a str>,
+    content_html: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
     summary: &'a str,
@@ -69,7 +70,7 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Vec<u8> {
                 url: a.permalink.to_string(),
                 external_url: a.source_url.as_deref(),
                 title: &a.title,
-                content_html: e.html,
+                content_html: e.html.map(super::Html::json),
                 // One of content_html and content_text is required.
                 content_text: e.html.is_none().then_some(e.summary),
                 summary: e.summary,
@@ -101,8 +102,13 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Vec<u8> {
             .collect(),
         items,
     };
+    // Sized up front: growing a buffer of a few hundred kilobytes step by
+    // step copies it all again.
+    let mut out = Vec::with_capacity(super::size_hint(feed));
     // Serialising plain structs of strings into a Vec cannot fail.
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    if serde_json::to_writer_pretty(&mut out, &doc).is_err() {
+        out.clear();
+    }
     out.push(b'\n');
     out
 }

@@ -38,7 +38,7 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
         items: feed.entries.iter().map(|e| item(e, config)).collect(),
         ..Channel::default()
     };
-    let out = Vec::with_capacity(4096);
+    let out = Vec::with_capacity(super::size_hint(feed));
     let mut out = channel
         .pretty_write_to(out, b' ', 2)
         .map_err(|e| e.to_string())?;
@@ -88,7 +88,7 @@ fn item(entry: &Entry<'_>, config: &Config) -> Item {
             url: url.clone(),
             title: Some(a.source_name.clone().unwrap_or_else(|| url.clone())),
         }),
-        content: entry.html.map(str::to_owned),
+        content: entry.html.map(|h| h.as_str().to_owned()),
         dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
             creators,
             ..Default::default()
