@@ -155,6 +155,11 @@ pub struct DiskSink<'a> {
     pending_bytes: usize,
     /// Whether taking the lock also sweeps away killed runs' temporary files.
     sweep: bool,
+    /// The files the manifest on disk lists, once this run has read it.
+    listed: Option<BTreeSet<String>>,
+    /// The manifest as it was before this run wrote one listing its new
+    /// files (`Some(None)`: there was none), for reporting what changed.
+    manifest_before: Option<Option<Vec<u8>>>,
 }
 
 /// How many bytes of files the sink holds back before writing them all.
@@ -194,6 +199,8 @@ impl<'a> DiskSink<'a> {
             pending: Vec::new(),
             pending_bytes: 0,
             sweep: true,
+            listed: None,
+            manifest_before: None,
         }
     }
 
@@ -243,9 +250,29 @@ impl<'a> DiskSink<'a> {
             return;
         }
         let (out_dir, check) = (self.out_dir, self.check);
+        let changes: Vec<Option<Change>> = pending
+            .par_iter()
+            .map(|(rel, bytes)| change_on_disk(out_dir, rel, bytes))
+            .collect();
+        if !check {
+            // A file already there was listed by the run that made it.
+            let created = pending
+                .iter()
+                .zip(&changes)
+                .filter(|(_, change)| **change == Some(Change::Create))
+                .map(|((rel, _), _)| rel.as_str());
+            if let Err(e) = self.list_before_writing(created) {
+                self.error = Some(e);
+                return;
+            }
+        }
         let results: Vec<Result<Option<Change>, OutputError>> = pending
             .par_iter()
-            .map(|(rel, bytes)| put_one(out_dir, rel, bytes, check))
+            .zip(&changes)
+            .map(|((rel, bytes), &change)| match change {
+                Some(_) if !check => write_atomic(&out_dir.join(rel), bytes).map(|()| change),
+                _ => Ok(change),
+            })
             .collect();
         for ((rel, _), result) in pending.into_iter().zip(results) {
             match result {
@@ -258,6 +285,32 @@ impl<'a> DiskSink<'a> {
                 }
             }
         }
+    }
+
+    /// Makes sure the manifest on disk lists every file about to be created
+    /// before it is: a run killed halfway must not leave feeds no manifest
+    /// lists, which no later run would remove. The manifest then lists the
+    /// files of both the last complete run and this one until `finish`
+    /// writes this run's. Costs nothing once every feed is listed.
+    fn list_before_writing<'p>(
+        &mut self,
+        rels: impl Iterator<Item = &'p str>,
+    ) -> Result<(), OutputError> {
+        let out_dir = self.out_dir;
+        let listed = self.listed.get_or_insert_with(|| previous_files(out_dir));
+        let unlisted: Vec<&str> = rels
+            .filter(|rel| *rel != MANIFEST && !listed.contains(*rel))
+            .collect();
+        if unlisted.is_empty() {
+            return Ok(());
+        }
+        listed.extend(unlisted.into_iter().map(str::to_owned));
+        let paths: Vec<&str> = listed.iter().map(String::as_str).collect();
+        let path = out_dir.join(MANIFEST);
+        if self.manifest_before.is_none() {
+            self.manifest_before = Some(std::fs::read(&path).ok());
+        }
+        write_atomic(&path, &manifest(&paths))
     }
 
     /// Ends a rebuild: removes the files that are no longer produced —
@@ -293,7 +346,21 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            self.put(MANIFEST, manifest);
+            match self.manifest_before.take() {
+                None => self.put(MANIFEST, manifest),
+                // This run wrote a manifest already: what it reports is the
+                // change from the one that was there before the run.
+                Some(before) => match put_one(self.out_dir, MANIFEST, manifest, self.check) {
+                    Err(e) => self.error = Some(e),
+                    Ok(_) => match before {
+                        None => self.changes.push((MANIFEST.to_owned(), Change::Create)),
+                        Some(before) if before != manifest => {
+                            self.changes.push((MANIFEST.to_owned(), Change::Update))
+                        }
+                        Some(_) => self.unchanged += 1,
+                    },
+                },
+            }
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
@@ -331,10 +398,36 @@ fn change_on_disk(out_dir: &Path, rel: &str, bytes: &[u8]) -> Option<Change> {
     };
     let same = meta.is_file()
         && meta.len() == bytes.len() as u64
-        && std::fs::File::open(&path)
-            .and_then(|f| crate::source::read_up_to(f, bytes.len()))
-            .is_ok_and(|existing| existing == bytes);
+        && std::fs::File::open(&path).is_ok_and(|f| reads_as(f, bytes));
     (!same).then_some(Change::Update)
+}
+
+/// Whether a file's first `expected.len()` bytes are `expected`, read through
+/// one buffer per thread: a build compares a hundred megabytes of feeds with
+/// the disk, and a fresh buffer for each file cost more than the comparing.
+fn reads_as(mut file: std::fs::File, expected: &[u8]) -> bool {
+    use std::io::Read;
+    const CHUNK: usize = 256 * 1024;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        if buffer.is_empty() {
+            buffer.resize(CHUNK, 0);
+        }
+        let mut rest = expected;
+        while !rest.is_empty() {
+            let want = rest.len().min(CHUNK);
+            match file.read(&mut buffer[..want]) {
+                Ok(0) => return false,
+                Ok(n) if buffer[..n] == rest[..n] => rest = &rest[n..],
+                Ok(_) => return false,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    })
 }
 
 impl Sink for DiskSink<'_> {
@@ -416,6 +509,67 @@ pub fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run killed after writing some feeds and before its manifest (here:
+    /// a sink dropped without `finish`) must leave them listed, so that the
+    /// next complete run removes those it no longer produces.
+    #[test]
+    fn feeds_are_listed_in_the_manifest_before_they_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path(), &[("a/rss.xml", "a")]);
+        {
+            let mut killed = DiskSink::new(dir.path(), false, |_: &[Diagnostic]| true);
+            assert!(killed.proceed(&[]));
+            killed.file("b/rss.xml", b"b".to_vec());
+            killed.flush();
+            assert!(dir.path().join("b/rss.xml").is_file());
+        }
+        let listed = previous_files(dir.path());
+        assert!(
+            listed.contains("a/rss.xml") && listed.contains("b/rss.xml"),
+            "{listed:?}"
+        );
+        let (changes, unchanged) = build(dir.path(), &[("a/rss.xml", "a")]);
+        assert_eq!(
+            changes,
+            [
+                (MANIFEST.to_owned(), Change::Update),
+                ("b/rss.xml".to_owned(), Change::Remove)
+            ]
+        );
+        assert_eq!(unchanged, 1);
+        assert!(!dir.path().join("b").exists());
+        assert_eq!(previous_files(dir.path()).len(), 1);
+    }
+
+    /// Feeds are compared with the disk in chunks through one buffer: a
+    /// difference anywhere, in any chunk, must count.
+    #[test]
+    fn comparing_with_the_disk_sees_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let long: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("f"), &long).unwrap();
+        let open = || std::fs::File::open(dir.path().join("f")).unwrap();
+        assert!(reads_as(open(), &long));
+        assert!(
+            reads_as(open(), &long[..1000]),
+            "a prefix is compared as such"
+        );
+        for at in [0, 1000, 256 * 1024 - 1, 256 * 1024, 600_000, long.len() - 1] {
+            let mut other = long.clone();
+            other[at] ^= 1;
+            assert!(!reads_as(open(), &other), "difference at {at}");
+        }
+        let mut longer = long.clone();
+        longer.push(0);
+        assert!(!reads_as(open(), &longer), "the file ends too soon");
+        assert_eq!(change_on_disk(dir.path(), "f", &long), None);
+        assert_eq!(
+            change_on_disk(dir.path(), "f", &long[1..]),
+            Some(Change::Update)
+        );
+        assert_eq!(change_on_disk(dir.path(), "g", &long), Some(Change::Create));
+    }
 
     /// A full build of `entries` into `dir` (with their manifest) through a
     /// `DiskSink`: its changes, in path order, and how many were unchanged.
