@@ -121,7 +121,7 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         !args.strict || walk_problems + problems.len() == 0
     });
     let content_dir = config.content_dir.clone();
-    let load = |rel: &str| source::read_file(&content_dir.join(rel));
+    let load = |rel: &str, limit: usize| source::read_file(&content_dir.join(rel), limit);
     let built = build::build_into(&config, &files, load, &options, &mut sink);
     diagnostics.extend(built.diagnostics.iter().cloned());
     for d in &diagnostics {

@@ -187,6 +187,35 @@ pub fn parse(path: &str, shown_path: &str, bytes: &[u8], ctx: &ParseContext<'_>)
     parse_owned(path, shown_path, bytes.to_vec(), ctx)
 }
 
+/// Parses an article from the start of its file, when that start holds the
+/// whole front matter and nothing [`parse`] would warn about; `None` asks for
+/// the whole file. The article then equals what [`parse`] gives for the whole
+/// file, but with no body: a one-shot build reads only this much of the posts
+/// no feed shows, so its cost grows with their front matter, not their text.
+/// Anything unusual (an unclosed or broken front matter, a byte that is not
+/// UTF-8 in it, carriage returns, control characters) returns `None`, so that
+/// the whole-file path reports it exactly as always.
+pub fn parse_front(
+    path: &str,
+    shown_path: &str,
+    start: &[u8],
+    ctx: &ParseContext<'_>,
+) -> Option<Parsed> {
+    // Up to the last complete line: the start may end inside a character.
+    let end = memchr::memrchr(b'\n', start)? + 1;
+    let head = simdutf8::basic::from_utf8(&start[..end]).ok()?;
+    let head = head.strip_prefix('\u{feff}').unwrap_or(head);
+    if memchr::memchr(b'\r', head.as_bytes()).is_some() || has_forbidden_bytes(head.as_bytes()) {
+        return None;
+    }
+    let mut warnings = Vec::new();
+    let (article, _) = parse_text(path, shown_path, head, ctx, &mut warnings).ok()?;
+    Some(Parsed {
+        article: Ok(article),
+        warnings,
+    })
+}
+
 /// [`parse`], taking the bytes: the text is decoded in place and becomes the
 /// body without another copy (this runs for every article of a site).
 pub fn parse_owned(path: &str, shown_path: &str, bytes: Vec<u8>, ctx: &ParseContext<'_>) -> Parsed {
@@ -558,6 +587,92 @@ mod tests {
             timezone: chrono_tz::Asia::Taipei,
         };
         parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
+    }
+
+    /// Front matter lines, ordinary and awkward, for the property below.
+    const LINES: [&str; 14] = [
+        "title: \"開源 AI 中文標題\"",
+        "title: '單引號'",
+        "date: 2025-12-24T12:30:00+08:00",
+        "date: 2024-01-02",
+        "tags: [\"黃仁勳\", \"NVIDIA\", ai, AI]",
+        "categories:\n  - 科技\n  - Tech",
+        "description: \"a\\x01b\"",
+        "draft: true",
+        "slug: my-post",
+        "title: \"---\"",
+        "publishDate: 2030-01-01T00:00:00Z",
+        "weird: [unclosed",
+        "author: 某人",
+        "date: yesterday",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Whatever start of a file `parse_front` accepts, the article is the
+        /// one `parse` reads from the whole file, without its body, with the
+        /// same warnings: a one-shot build may read just the start of a file.
+        #[test]
+        fn the_start_of_a_file_gives_the_article_the_whole_file_gives(
+            lines in proptest::collection::vec(0..LINES.len(), 0..7),
+            fence in 0..3usize,
+            bom in proptest::bool::weighted(0.1),
+            crlf in proptest::bool::weighted(0.1),
+            body in "[a-z 中\n]{0,40}",
+            cut in 0..400usize,
+        ) {
+            let front: Vec<&str> = lines.iter().map(|&i| LINES[i]).collect();
+            let mut text = match fence {
+                0 => format!("---\n{}\n---\n{body}", front.join("\n")),
+                1 => format!("+++\ntitle = \"T\"\ndate = 2024-01-02\n+++\n{body}"),
+                _ => format!("{{\"title\": \"T\", \"date\": \"2024-01-02\"}}\n{body}"),
+            };
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            if bom {
+                text.insert(0, '\u{feff}');
+            }
+            let bytes = text.as_bytes();
+            let start = &bytes[..cut.min(bytes.len())];
+            let base = ctx_url();
+            let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei };
+            if let Some(front) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
+                let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
+                let mut article = whole.article.expect("the whole file parses too");
+                article.body.clear();
+                proptest::prop_assert_eq!(front.article, Ok(article));
+                proptest::prop_assert_eq!(front.warnings, whole.warnings);
+            }
+        }
+    }
+
+    #[test]
+    fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
+        let base = ctx_url();
+        let ctx = ParseContext {
+            base_url: &base,
+            timezone: chrono_tz::Asia::Taipei,
+        };
+        let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
+        let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx);
+        let closed = text.find("---\nBody").unwrap() + 4;
+        assert!(front(&text.as_bytes()[..closed]).is_some());
+        assert!(
+            front(&text.as_bytes()[..closed - 1]).is_none(),
+            "fence line cut"
+        );
+        let body = "---\ntitle: T\ndate: 2024-01-02\n---\n中文\n".as_bytes();
+        let inside = body.len() - 5;
+        assert!(std::str::from_utf8(&body[..inside]).is_err());
+        assert!(front(&body[..inside]).is_some(), "a cut inside a character");
+        // The body's control character is not its business.
+        assert!(
+            front(text.as_bytes()).is_none(),
+            "a control character in view"
+        );
+        assert!(front(&text.replace('\n', "\r\n").into_bytes()).is_none());
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn build_into<L>(
     sink: &mut dyn Sink,
 ) -> Built
 where
-    L: Fn(&str) -> Result<Vec<u8>, String> + Sync,
+    L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
 {
     let flags = Flags {
         drafts: options.drafts,
@@ -104,7 +104,13 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         .collect();
     let by_path: BTreeMap<&str, &SourceFile> =
         sources.iter().map(|s| (s.path.as_str(), s)).collect();
-    let load = |path: &str| by_path[path].bytes.clone();
+    let load = |path: &str, limit: usize| {
+        by_path[path]
+            .bytes
+            .as_ref()
+            .map(|b| b[..b.len().min(limit)].to_vec())
+            .map_err(Clone::clone)
+    };
     let mut out = BTreeMap::new();
     let built = build_into(config, &files, load, options, &mut out);
     if let Some(manifest) = built.manifest {

@@ -212,7 +212,11 @@ impl Site {
     /// Returns false when nothing changed (an editor touched the file).
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
         let file = [(path.to_owned(), shown.to_owned())];
-        let load = |_: &str| bytes.map(<[u8]>::to_vec).map_err(str::to_owned);
+        let load = |_: &str, limit: usize| {
+            bytes
+                .map(|b| b[..b.len().min(limit)].to_vec())
+                .map_err(str::to_owned)
+        };
         !self.load_all(&file, load).is_empty()
     }
 
@@ -222,11 +226,11 @@ impl Site {
     /// Returns the paths whose bytes changed, in the order given.
     pub fn load_all<L>(&mut self, files: &[(String, String)], load: L) -> Vec<String>
     where
-        L: Fn(&str) -> Result<Vec<u8>, String> + Sync,
+        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
-            .map(|(path, shown)| self.prepare(path, shown, load(path)))
+            .map(|(path, shown)| self.prepare(path, shown, &load))
             .collect();
         let mut changed = Vec::new();
         for ((path, _), prepared) in files.iter().zip(prepared) {
@@ -240,7 +244,21 @@ impl Site {
 
     /// Parses one file (without copying its bytes), unless its bytes are the
     /// ones already known.
-    fn prepare(&self, path: &str, shown: &str, bytes: Result<Vec<u8>, String>) -> Option<Prepared> {
+    fn prepare(&self, path: &str, shown: &str, load: Load<'_>) -> Option<Prepared> {
+        if self.once {
+            // A one-shot build keeps no bodies: most posts are in no feed,
+            // and the few that are rendered are read again then (see
+            // `Site::reread_body`). So it reads the start of each file, and
+            // the rest only when the front matter goes on beyond it or needs
+            // a closer look.
+            let front = load(path, FRONT_BYTES)
+                .ok()
+                .and_then(|start| article::parse_front(path, shown, &start, &self.parse_context()));
+            if let Some(parsed) = front {
+                return Some(Self::prepared(0, shown, parsed));
+            }
+        }
+        let bytes = load(path, WHOLE);
         // The path is part of the version: it decides the permalink. A
         // one-shot build reads each file once and compares no versions, so it
         // skips hashing every byte of the site.
@@ -257,10 +275,6 @@ impl Site {
         let parsed = match bytes {
             Ok(bytes) => {
                 let mut parsed = article::parse_owned(path, shown, bytes, &self.parse_context());
-                // A one-shot build keeps no bodies: most posts are in no
-                // feed, and the few that are rendered are read again then
-                // (see `Site::reread_body`). Memory and time then grow with the
-                // posts' front matter, not with their text.
                 if self.once {
                     if let Ok(article) = &mut parsed.article {
                         article.body = String::new();
@@ -278,16 +292,21 @@ impl Site {
                 warnings: Vec::new(),
             },
         };
+        Some(Self::prepared(hash, shown, parsed))
+    }
+
+    /// A parsed file, ready to store.
+    fn prepared(hash: u64, shown: &str, parsed: article::Parsed) -> Prepared {
         let article = parsed.article.map(|a| {
             let listing = Listing::unnumbered(&a, hash);
             (Arc::new(a), listing)
         });
-        Some(Prepared {
+        Prepared {
             hash,
             article,
             warnings: parsed.warnings,
             shown: shown.to_owned(),
-        })
+        }
     }
 
     /// Stores a parsed file.
@@ -476,6 +495,19 @@ impl Site {
                 notes.clear();
                 let all: Vec<usize> = (0..collection.posts.len()).filter(|&i| needed[i]).collect();
                 self.render(collection, &all, uses_refs, notes, load)
+            }
+        };
+        let rendered = match rendered {
+            Ok(count) => count,
+            Err(broken) => {
+                // Posts whose whole file turned out broken leave the site,
+                // as if their first read had found it, and the feeds are
+                // worked out again without them (nothing was emitted yet).
+                self.collected = Some(collected);
+                for (path, prepared) in broken {
+                    self.commit(&path, prepared);
+                }
+                return self.rebuild_with(now, sink, load);
             }
         };
         diagnostics.extend(notes.values().flatten().cloned());
@@ -732,17 +764,23 @@ impl Site {
     }
 
     /// Reads the body of a one-shot build's article again, to render it
-    /// (see [`Site::prepare`]). The file may have changed since it was first
-    /// read: then the newer body is used, with a warning (a `--strict` build
-    /// stops on it); if it cannot be read or parsed, the body is empty, with
-    /// a warning.
+    /// (see [`Site::prepare`]). This is the first time the body is read, so
+    /// its problems are found now: characters XML forbids give warnings as
+    /// they would have at the first read, and a body that is not UTF-8 makes
+    /// the article broken (`Reread::broken`), as it would have been had it
+    /// been read whole at once. The file may also have changed since it was
+    /// first read: then the newer body is used, with a warning (a `--strict`
+    /// build stops on it); if it went away, the body is empty, with a warning.
     fn reread_body(&self, a: &Article, load: Load<'_>) -> Reread {
         let help = "run the build again once nothing is editing the content folder";
-        let fresh = load(&a.path).map(|bytes| {
-            article::parse_owned(&a.path, &a.shown_path, bytes, &self.parse_context()).article
+        let fresh = load(&a.path, WHOLE).map(|bytes| {
+            article::parse_owned(&a.path, &a.shown_path, bytes, &self.parse_context())
         });
         match fresh {
-            Ok(Ok(mut fresh)) => {
+            Ok(article::Parsed {
+                article: Ok(mut fresh),
+                mut warnings,
+            }) => {
                 // The article as first read has no body; anything else that
                 // differs means the file changed in between.
                 let body = std::mem::take(&mut fresh.body);
@@ -752,19 +790,35 @@ impl Site {
                         help.to_owned(),
                     )
                 });
+                // What the first read reported already is not said twice.
+                if let Some(first) = self.sources.get(&a.path) {
+                    warnings.retain(|w| !first.warnings.contains(w));
+                }
                 Reread {
                     body,
                     line: fresh.body_line,
                     note,
+                    warnings,
+                    broken: None,
                 }
             }
-            Ok(Err(_)) | Err(_) => Reread {
+            Ok(broken) => Reread {
+                body: String::new(),
+                line: a.body_line,
+                note: None,
+                warnings: Vec::new(),
+                broken: Some(broken),
+            },
+            Err(_) => Reread {
                 body: String::new(),
                 line: a.body_line,
                 note: Some((
-                    "the file changed or went away while feedsmith was building; its feed item has no content".to_owned(),
+                    "the file went away while feedsmith was building; its feed item has no content"
+                        .to_owned(),
                     help.to_owned(),
                 )),
+                warnings: Vec::new(),
+                broken: None,
             },
         }
     }
@@ -772,7 +826,8 @@ impl Site {
     /// Renders the bodies of the posts at `indices` (each needed by a feed),
     /// reusing earlier renders of the same version, and records for each
     /// whether it used `ref`/`relref` and what warnings it gave. Returns how
-    /// many were rendered.
+    /// many were rendered, or the articles that reading whole found broken
+    /// (then nothing was rendered).
     fn render(
         &mut self,
         c: &Collection,
@@ -780,7 +835,7 @@ impl Site {
         uses_refs: &mut [bool],
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
         load: Option<Load<'_>>,
-    ) -> usize {
+    ) -> Result<usize, Vec<(String, Prepared)>> {
         let (versions, refs_generation) = (&c.versions, c.refs_generation);
         let resolver = ref_resolver(&c.posts);
         let stale: Vec<usize> = indices
@@ -796,7 +851,7 @@ impl Site {
             })
             .collect();
         // Rendering is the costly part: on every core.
-        let done: Vec<(usize, Cached)> = stale
+        let done: Vec<(usize, Result<Cached, article::Parsed>)> = stale
             .par_iter()
             .map(|&i| {
                 let a = &c.posts[i];
@@ -805,7 +860,10 @@ impl Site {
                     used.set(true);
                     resolver(target)
                 };
-                let reread = load.map(|load| self.reread_body(a, load));
+                let mut reread = load.map(|load| self.reread_body(a, load));
+                if let Some(broken) = reread.as_mut().and_then(|r| r.broken.take()) {
+                    return (i, Err(broken));
+                }
                 let (body, body_line) =
                     reread.as_ref().map_or((a.body.as_str(), a.body_line), |r| {
                         (r.body.as_str(), r.line)
@@ -817,8 +875,13 @@ impl Site {
                     &self.config.base_url,
                     &tracking,
                 );
-                if let Some((message, help)) = reread.and_then(|r| r.note) {
-                    rendered.notes.insert(0, (1, message, help));
+                if let Some(reread) = reread {
+                    let found = reread
+                        .warnings
+                        .into_iter()
+                        .map(|w| (w.line.unwrap_or(1), w.message, w.help.unwrap_or_default()));
+                    let note = reread.note.map(|(message, help)| (1, message, help));
+                    rendered.notes.splice(0..0, note.into_iter().chain(found));
                 }
                 let html = self
                     .config
@@ -830,12 +893,24 @@ impl Site {
                     rendered,
                     html,
                 };
-                (i, cached)
+                (i, Ok(cached))
             })
             .collect();
         let count = done.len();
+        let mut broken = Vec::new();
         for (i, cached) in done {
-            self.renders.insert(c.posts[i].path.clone(), cached);
+            let a = &c.posts[i];
+            match cached {
+                Ok(cached) => {
+                    self.renders.insert(a.path.clone(), cached);
+                }
+                Err(parsed) => {
+                    broken.push((a.path.clone(), Self::prepared(0, &a.shown_path, parsed)))
+                }
+            }
+        }
+        if !broken.is_empty() {
+            return Err(broken);
         }
         for &i in indices {
             let a = &c.posts[i];
@@ -855,7 +930,7 @@ impl Site {
                 notes.insert(a.path.clone(), list);
             }
         }
-        count
+        Ok(count)
     }
 
     /// Records a produced file and gives it to the sink if it is new or its
@@ -972,6 +1047,10 @@ struct Reread {
     line: usize,
     /// A warning (message, help) when the file changed or went away.
     note: Option<(String, String)>,
+    /// What reading the whole file warned about that its first read did not.
+    warnings: Vec<Diagnostic>,
+    /// The whole file, when it turned out not to be a usable article.
+    broken: Option<article::Parsed>,
 }
 
 /// How many feeds are serialised (in parallel) before their files go to
@@ -995,8 +1074,16 @@ struct Emitted {
 /// A file's bytes and hash, or why it could not be made.
 type FileBytes = Result<(Vec<u8>, u64), String>;
 
-/// Reads a file under the content folder (the caller does the I/O).
-pub type Load<'a> = &'a (dyn Fn(&str) -> Result<Vec<u8>, String> + Sync);
+/// Reads a file under the content folder (the caller does the I/O): at most
+/// its first `limit` bytes ([`WHOLE`] for all of it).
+pub type Load<'a> = &'a (dyn Fn(&str, usize) -> Result<Vec<u8>, String> + Sync);
+
+/// The `limit` of a [`Load`] that reads the whole file.
+pub const WHOLE: usize = usize::MAX;
+
+/// How much of a file a one-shot build reads first, hoping it holds the
+/// whole front matter (a few hundred bytes as Hugo writes it): one page.
+pub const FRONT_BYTES: usize = 4096;
 
 /// Where a rebuild's files go: the output folder (one-shot build, watch), or
 /// memory (tests).
@@ -1328,13 +1415,17 @@ mod tests {
     /// says what each read of `p1.md` returns.
     fn one_shot_with_rereads(reads: Vec<Result<String, String>>) -> build::Output {
         let reads = std::sync::Mutex::new(reads.into_iter());
-        let load = |path: &str| -> Result<Vec<u8>, String> {
+        let load = |path: &str, limit: usize| -> Result<Vec<u8>, String> {
+            let cut = |mut b: Vec<u8>| {
+                b.truncate(limit);
+                b
+            };
             if path != "p1.md" {
-                return Ok(text(2, &[0], false, false).into_bytes());
+                return Ok(cut(text(2, &[0], false, false).into_bytes()));
             }
             let next = reads.lock().map(|mut r| r.next());
             match next {
-                Ok(Some(read)) => read.map(String::into_bytes),
+                Ok(Some(read)) => read.map(|t| cut(t.into_bytes())),
                 _ => Err("no more reads".to_owned()),
             }
         };
@@ -1388,6 +1479,82 @@ mod tests {
         assert_eq!(gone.diagnostics.len(), 1, "{:?}", gone.diagnostics);
         assert!(gone.diagnostics[0].message.contains("went away"));
         assert!(gone.files.contains_key("rss.xml"));
+    }
+
+    /// A one-shot build reads only the start of each file, and the rest of
+    /// the posts it shows when it renders them: what the rest holds must
+    /// come out as if every file had been read whole at once — as watch mode
+    /// reads them. Here the newest post's body is not UTF-8 (so the post is
+    /// broken, and an older one takes its place in the feeds), and a shown
+    /// post's body holds a control character (a warning, and it is removed).
+    #[test]
+    fn bodies_read_only_when_rendered_are_judged_as_whole_reads_are() {
+        let post = |day: u8, body: &[u8]| {
+            let mut bytes = format!(
+                "---\ntitle: Day {day}\ndate: 2024-02-{day:02}\ntags: [t0]\n---\nFirst line.\n\n"
+            )
+            .into_bytes();
+            bytes.extend_from_slice(body);
+            bytes
+        };
+        let long = "Long text. ".repeat(600);
+        let files = vec![
+            ("p1.md", post(1, long.as_bytes())),
+            ("p2.md", post(2, b"Fine.\n")),
+            ("p3.md", post(3, b"Bell \x07 here.\n")),
+            (
+                "p4.md",
+                post(4, &[long.as_bytes(), b"\nthen \xff\xfe\n"].concat()),
+            ),
+            (
+                "p5.md",
+                post(5, &[long.as_bytes(), b"\nbad \xc3(\n"].concat()),
+            ),
+        ];
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, b)| SourceFile {
+                path: (*p).to_owned(),
+                shown: (*p).to_owned(),
+                bytes: Ok(b.clone()),
+            })
+            .collect();
+        let options = Options {
+            drafts: false,
+            future: false,
+            expired: false,
+            now: now(),
+        };
+        let once = build::build(&config(), &sources, &options);
+
+        let mut whole = Site::new(config(), Flags::default(), false);
+        for (path, bytes) in &files {
+            whole.update(path, path, Ok(bytes));
+        }
+        let (rebuild, files) = whole.rebuild(now());
+        assert_eq!(once.files, files);
+        assert_eq!(once.stats, rebuild.stats);
+        let sorted = |mut d: Vec<Diagnostic>| {
+            d.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+            d
+        };
+        let diagnostics = sorted(once.diagnostics.clone());
+        assert_eq!(diagnostics, sorted(rebuild.diagnostics));
+        // Two broken (p4, p5: not UTF-8 after the first page), one warning
+        // (p3); limit 3 leaves p1..p3 in the feeds.
+        assert_eq!(once.stats.broken, 2, "{diagnostics:?}");
+        let lines: Vec<(&str, Option<usize>)> = diagnostics
+            .iter()
+            .map(|d| (d.path.as_str(), d.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [("p3.md", Some(8)), ("p4.md", Some(9)), ("p5.md", Some(9))]
+        );
+        let feed = String::from_utf8(once.files["rss.xml"].clone()).unwrap();
+        assert!(feed.contains("Day 3") && feed.contains("Day 1"), "{feed}");
+        assert!(!feed.contains("Day 4") && !feed.contains("Day 5"), "{feed}");
+        assert!(feed.contains("Bell  here."), "{feed}");
     }
 
     #[test]

@@ -178,8 +178,9 @@ fn rel_string(rel: &Path) -> Option<String> {
     parts.map(|p| p.join("/"))
 }
 
-/// Reads an article, refusing files too big to be one.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+/// Reads an article, or its first `limit` bytes, refusing files too big to
+/// be one.
+pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
     // One open, one fstat, then reads into a buffer of the right size: each
     // system call costs microseconds, and a build makes them for every file.
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
@@ -191,7 +192,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    read_up_to(file, len as usize).map_err(|e| e.to_string())
+    read_up_to(file, (len as usize).min(limit)).map_err(|e| e.to_string())
 }
 
 /// Reads `len` bytes (fewer if the file ends sooner) into a buffer of that

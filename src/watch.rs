@@ -242,8 +242,9 @@ impl<'a> Session<'a> {
             .map(|rel| (rel.clone(), shown_path(content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
-        self.site
-            .load_all(&files, |rel| source::read_file(&content_dir.join(rel)))
+        self.site.load_all(&files, |rel, limit| {
+            source::read_file(&content_dir.join(rel), limit)
+        })
     }
 
     /// Whether a path under the content folder is inside the output folder
