@@ -2,7 +2,8 @@
 //! sizes, and of Hugo on the same content when Debian's `hugo` is installed.
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
-//! `--no-hugo`).
+//! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB).
+//! After the table, one `--verbose` run per size shows where the time goes.
 //!
 //! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
 //! between feedsmith and Hugo after one warm-up run each, and report median
@@ -21,6 +22,7 @@ struct Options {
     seed: u64,
     limit: usize,
     hugo: bool,
+    body_kb: Option<usize>,
 }
 
 fn options() -> Options {
@@ -30,6 +32,7 @@ fn options() -> Options {
         seed: 42,
         limit: 20,
         hugo: true,
+        body_kb: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -45,6 +48,7 @@ fn options() -> Options {
             "--runs" => o.runs = value.parse().expect("--runs N"),
             "--seed" => o.seed = value.parse().expect("--seed N"),
             "--limit" => o.limit = value.parse().expect("--limit N"),
+            "--body-kb" => o.body_kb = Some(value.parse().expect("--body-kb N")),
             "--no-hugo" => {
                 o.hugo = false;
                 i += 1;
@@ -150,9 +154,11 @@ fn main() {
     );
     println!("| posts | Markdown | feedsmith wall | CPU | peak RSS | hugo wall | CPU | peak RSS | hugo / feedsmith |");
     println!("|---|---|---|---|---|---|---|---|---|");
+    let mut stages = Vec::new();
     for &size in &o.sizes {
         let dir = tempfile::tempdir().expect("temp dir");
-        let bytes = corpus::generate(dir.path(), o.seed, size, o.limit).expect("generate");
+        let body = o.body_kb.map(|kb| kb * 1024);
+        let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
         let feedsmith = || {
             let mut c = Command::new(bin);
@@ -194,5 +200,20 @@ fn main() {
             cell(Some(f)),
             cell(h)
         );
+        let verbose = Command::new(bin)
+            .args(["build", "--verbose"])
+            .current_dir(dir.path())
+            .output()
+            .expect("run feedsmith");
+        let log = String::from_utf8_lossy(&verbose.stderr);
+        if let Some(line) = log.lines().find(|l| l.contains("stages:")) {
+            stages.push(format!(
+                "{size} posts: {}",
+                line.trim_start_matches("feedsmith: ")
+            ));
+        }
+    }
+    for line in stages {
+        println!("{line}");
     }
 }

@@ -48,7 +48,7 @@ fn main() {
     let seconds = arg("--seconds", 10);
     let connections = arg("--connections", 32);
     let dir = tempfile::tempdir().expect("temp dir");
-    corpus::generate(dir.path(), 42, posts, 20).expect("generate");
+    corpus::generate(dir.path(), 42, posts, 20, None).expect("generate");
     let log = dir.path().join("serve.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_feedsmith"))
         .args(["serve", "-q", "--port", "0"])

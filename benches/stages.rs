@@ -31,7 +31,7 @@ fn posts(n: usize) -> Vec<String> {
     let tags = corpus::tag_pool();
     let mut rng = corpus::Rng::new(7);
     (0..n)
-        .map(|i| corpus::post(&mut rng, i, n, &tags))
+        .map(|i| corpus::post(&mut rng, i, n, &tags, None))
         .collect()
 }
 

@@ -100,7 +100,7 @@ fn main() {
     let bin = env!("CARGO_BIN_EXE_feedsmith");
     let dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
-    let bytes = corpus::generate(dir.path(), o.seed, o.posts, 20).expect("generate");
+    let bytes = corpus::generate(dir.path(), o.seed, o.posts, 20, None).expect("generate");
     edit_post(dir.path(), 0, false);
     println!(
         "corpus: {} posts, {:.1} MB of Markdown, seed {} (generated in {:.1} s)",

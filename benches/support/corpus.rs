@@ -202,8 +202,8 @@ fn paragraph(rng: &mut Rng, zh: bool) -> String {
     p.trim_end().to_owned()
 }
 
-fn body(rng: &mut Rng, n: usize, posts: usize) -> String {
-    let target = 2_000 + rng.below(8_000);
+fn body(rng: &mut Rng, n: usize, posts: usize, size: Option<usize>) -> String {
+    let target = size.unwrap_or_else(|| 2_000 + rng.below(8_000));
     let zh = rng.chance(60);
     let mut b = String::with_capacity(target + 512);
     b.push_str(&paragraph(rng, zh));
@@ -254,8 +254,14 @@ fn body(rng: &mut Rng, n: usize, posts: usize) -> String {
     b
 }
 
-/// One post's file text.
-pub fn post(rng: &mut Rng, n: usize, posts: usize, tags: &[String]) -> String {
+/// One post's file text; its body is 2–10 KB, or about `body` bytes.
+pub fn post(
+    rng: &mut Rng,
+    n: usize,
+    posts: usize,
+    tags: &[String],
+    body_bytes: Option<usize>,
+) -> String {
     let zh_title = rng.chance(60);
     let title = sentence(rng, zh_title)
         .trim_end_matches(['。', '.'])
@@ -305,13 +311,20 @@ pub fn post(rng: &mut Rng, n: usize, posts: usize, tags: &[String]) -> String {
         );
     }
     text.push_str("---\n\n");
-    text.push_str(&body(rng, n, posts));
+    text.push_str(&body(rng, n, posts, body_bytes));
     text
 }
 
-/// Writes a site of `posts` posts into `dir` (`feedsmith.yaml`, `content/`).
-/// Returns the bytes of Markdown written.
-pub fn generate(dir: &Path, seed: u64, posts: usize, limit: usize) -> std::io::Result<u64> {
+/// Writes a site of `posts` posts into `dir` (`feedsmith.yaml`, `content/`),
+/// with bodies of 2–10 KB or of about `body_bytes`. Returns the bytes of
+/// Markdown written.
+pub fn generate(
+    dir: &Path,
+    seed: u64,
+    posts: usize,
+    limit: usize,
+    body_bytes: Option<usize>,
+) -> std::io::Result<u64> {
     let content = dir.join("content/posts");
     std::fs::create_dir_all(&content)?;
     std::fs::write(
@@ -324,7 +337,7 @@ pub fn generate(dir: &Path, seed: u64, posts: usize, limit: usize) -> std::io::R
     let mut rng = Rng::new(seed);
     let mut bytes = 0;
     for n in 0..posts {
-        let text = post(&mut rng, n, posts, &tags);
+        let text = post(&mut rng, n, posts, &tags, body_bytes);
         bytes += text.len() as u64;
         std::fs::write(content.join(format!("post-{n:06}.md")), text)?;
     }
