@@ -315,15 +315,17 @@ impl<'a> DiskSink<'a> {
 
     /// Ends a rebuild: removes the files that are no longer produced —
     /// `removed`, and after a full build also those the previous manifest
-    /// lists that this build did not produce — then writes the manifest, last,
-    /// so that it lists every file feedsmith wrote if anything fails before.
+    /// lists that this build did not produce —, writes the manifest, then the
+    /// files still held back. In that order the manifest lists each new file
+    /// before it is created, so a run stopped at any point leaves no file
+    /// that later runs would not remove — and a rebuild that adds and removes
+    /// feeds (a post moving to a new tag) writes the manifest once.
     pub fn finish(
         &mut self,
         removed: &[String],
         full: bool,
         manifest: Option<&[u8]>,
     ) -> Result<(), OutputError> {
-        self.flush();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -364,8 +366,14 @@ impl<'a> DiskSink<'a> {
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
+            // What the manifest on disk lists is read again if needed.
+            self.listed = None;
         }
-        Ok(())
+        self.flush();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// How many files were created or updated (or would be).
@@ -651,6 +659,28 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["a.xml"]);
+    }
+
+    #[test]
+    fn a_rebuild_lists_its_new_feeds_before_writing_them() {
+        // `b/rss.xml` cannot be written (a folder is in the way), so the
+        // rebuild fails while writing; whatever it created by then must be
+        // listed already, and the stale `old/rss.xml` is gone.
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path(), &[("old/rss.xml", "o")]);
+        std::fs::create_dir_all(dir.path().join("b/rss.xml")).unwrap();
+        let mut sink = DiskSink::new(dir.path(), false, |_: &[Diagnostic]| true);
+        assert!(sink.proceed(&[]));
+        sink.file("a/rss.xml", b"a".to_vec());
+        sink.file("b/rss.xml", b"b".to_vec());
+        let listed = manifest(&["a/rss.xml", "b/rss.xml"]);
+        assert!(sink.finish(&[], true, Some(&listed)).is_err());
+        let on_disk = previous_files(dir.path());
+        assert_eq!(
+            on_disk.into_iter().collect::<Vec<_>>(),
+            ["a/rss.xml", "b/rss.xml"]
+        );
+        assert!(!dir.path().join("old").exists());
     }
 
     #[test]
