@@ -579,3 +579,37 @@ fn two_posts_with_one_permalink_keep_one_and_report_both() {
     );
     assert_eq!(site.titles("rss.xml"), ["First"]);
 }
+
+/// `feedsmith build` reads the front matter of every file but the body only
+/// of the posts its feeds show. A shown post whose body turns out not to be
+/// UTF-8 (past the first page of the file) is skipped with an error on the
+/// right line, and the next post takes its place, as if every file had been
+/// read whole; a post no feed shows is not judged on the part of its body
+/// that was not read (past the first 4 KiB).
+#[test]
+fn bodies_are_judged_when_a_feed_shows_them() {
+    let site = Site::with_config(&format!(
+        "title: T\nbase_url: {}\ntimezone: Asia/Taipei\nlimit: 1\n",
+        crate::common::BASE
+    ));
+    let long = "A long line of text.\n".repeat(300);
+    let mut newest = b"---\ntitle: Newest\ndate: 2024-03-01\n---\n".to_vec();
+    newest.extend_from_slice(long.as_bytes());
+    newest.extend_from_slice(b"bad \xff byte\n");
+    let mut oldest = b"---\ntitle: Oldest\ndate: 2024-01-01\n---\n".to_vec();
+    oldest.extend_from_slice(long.as_bytes());
+    oldest.extend_from_slice(b"also bad \xff\n");
+    site.write("newest.md", newest)
+        .post("middle.md", "title: Middle\ndate: 2024-02-01", "fine")
+        .write("oldest.md", oldest);
+    let run = site.build(&[]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("error: content/newest.md:305: the file is not valid UTF-8 text"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("oldest.md"), "{}", run.stderr);
+    assert_eq!(site.titles("rss.xml"), ["Middle"]);
+}
