@@ -68,9 +68,14 @@ pub fn manifest(paths: &[&str]) -> Vec<u8> {
 /// Reads the previous manifest. Only plain relative paths are trusted, so an
 /// edited manifest can never make feedsmith delete outside the output folder.
 fn previous_files(out_dir: &Path) -> BTreeSet<String> {
-    let Ok(text) = std::fs::read_to_string(out_dir.join(MANIFEST)) else {
-        return BTreeSet::new();
-    };
+    match std::fs::read_to_string(out_dir.join(MANIFEST)) {
+        Ok(text) => listed_in(&text),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+/// The paths a manifest lists.
+fn listed_in(text: &str) -> BTreeSet<String> {
     text.lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter(|l| {
@@ -229,15 +234,11 @@ impl<'a> DiskSink<'a> {
         }
     }
 
-    /// Compares one file with the disk and writes it if it differs.
-    fn put(&mut self, rel: &str, bytes: &[u8]) {
-        if self.error.is_some() {
-            return;
-        }
-        match put_one(self.out_dir, rel, bytes, self.check) {
-            Ok(None) => self.unchanged += 1,
-            Ok(Some(change)) => self.changes.push((rel.to_owned(), change)),
-            Err(e) => self.error = Some(e),
+    /// Counts what writing one file changed.
+    fn record(&mut self, rel: String, change: Option<Change>) {
+        match change {
+            None => self.unchanged += 1,
+            Some(change) => self.changes.push((rel, change)),
         }
     }
 
@@ -276,8 +277,7 @@ impl<'a> DiskSink<'a> {
             .collect();
         for ((rel, _), result) in pending.into_iter().zip(results) {
             match result {
-                Ok(None) => self.unchanged += 1,
-                Ok(Some(change)) => self.changes.push((rel, change)),
+                Ok(change) => self.record(rel, change),
                 Err(e) => {
                     if self.error.is_none() {
                         self.error = Some(e);
@@ -348,26 +348,16 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            match self.manifest_before.take() {
-                None => self.put(MANIFEST, manifest),
-                // This run wrote a manifest already: what it reports is the
-                // change from the one that was there before the run.
-                Some(before) => match put_one(self.out_dir, MANIFEST, manifest, self.check) {
-                    Err(e) => self.error = Some(e),
-                    Ok(_) => match before {
-                        None => self.changes.push((MANIFEST.to_owned(), Change::Create)),
-                        Some(before) if before != manifest => {
-                            self.changes.push((MANIFEST.to_owned(), Change::Update))
-                        }
-                        Some(_) => self.unchanged += 1,
-                    },
-                },
-            }
-            if let Some(e) = self.error.take() {
-                return Err(e);
-            }
-            // What the manifest on disk lists is read again if needed.
-            self.listed = None;
+            let written = put_one(self.out_dir, MANIFEST, manifest, self.check)?;
+            // A run that wrote a manifest already, to list new files, reports
+            // the change from the one that was there before it.
+            let change = match self.manifest_before.take() {
+                None => written,
+                Some(None) => Some(Change::Create),
+                Some(Some(before)) => (before != manifest).then_some(Change::Update),
+            };
+            self.record(MANIFEST.to_owned(), change);
+            self.listed = Some(listed_in(&String::from_utf8_lossy(manifest)));
         }
         self.flush();
         match self.error.take() {
