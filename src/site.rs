@@ -791,11 +791,11 @@ impl Site {
     /// (see [`Site::prepare`]). This is the first time the body is read, so
     /// its problems are found now: characters XML forbids give warnings as
     /// they would have at the first read, and a body that is not UTF-8 makes
-    /// the article broken (`Reread::broken`), as it would have been had it
-    /// been read whole at once. The file may also have changed since it was
+    /// the article broken (the error is the whole file's parse), as it would
+    /// have been had it been read whole at once. The file may also have changed since it was
     /// first read: then the newer body is used, with a warning (a `--strict`
     /// build stops on it); if it went away, the body is empty, with a warning.
-    fn reread_body(&self, a: &Article, load: Load<'_>) -> Reread {
+    fn reread_body(&self, a: &Article, load: Load<'_>) -> Result<Reread, Box<article::Parsed>> {
         let help = "run the build again once nothing is editing the content folder";
         let fresh = load(&a.path, WHOLE).map(|bytes| {
             article::parse_owned(&a.path, &a.shown_path, bytes, &self.parse_context())
@@ -818,22 +818,15 @@ impl Site {
                 if let Some(first) = self.sources.get(&a.path) {
                     warnings.retain(|w| !first.warnings.contains(w));
                 }
-                Reread {
+                Ok(Reread {
                     body,
                     line: fresh.body_line,
                     note,
                     warnings,
-                    broken: None,
-                }
+                })
             }
-            Ok(broken) => Reread {
-                body: String::new(),
-                line: a.body_line,
-                note: None,
-                warnings: Vec::new(),
-                broken: Some(broken),
-            },
-            Err(_) => Reread {
+            Ok(broken) => Err(Box::new(broken)),
+            Err(_) => Ok(Reread {
                 body: String::new(),
                 line: a.body_line,
                 note: Some((
@@ -842,8 +835,7 @@ impl Site {
                     help.to_owned(),
                 )),
                 warnings: Vec::new(),
-                broken: None,
-            },
+            }),
         }
     }
 
@@ -875,7 +867,7 @@ impl Site {
             })
             .collect();
         // Rendering is the costly part: on every core.
-        let done: Vec<(usize, Result<Cached, article::Parsed>)> = stale
+        let done: Vec<(usize, Result<Cached, Box<article::Parsed>>)> = stale
             .par_iter()
             .map(|&i| {
                 let a = &c.posts[i];
@@ -884,10 +876,10 @@ impl Site {
                     used.set(true);
                     resolver(target)
                 };
-                let mut reread = load.map(|load| self.reread_body(a, load));
-                if let Some(broken) = reread.as_mut().and_then(|r| r.broken.take()) {
-                    return (i, Err(broken));
-                }
+                let reread = match load.map(|load| self.reread_body(a, load)).transpose() {
+                    Ok(reread) => reread,
+                    Err(broken) => return (i, Err(broken)),
+                };
                 let (body, body_line) =
                     reread.as_ref().map_or((a.body.as_str(), a.body_line), |r| {
                         (r.body.as_str(), r.line)
@@ -929,7 +921,7 @@ impl Site {
                     self.renders.insert(a.path.clone(), cached);
                 }
                 Err(parsed) => {
-                    broken.push((a.path.clone(), Self::prepared(0, &a.shown_path, parsed)))
+                    broken.push((a.path.clone(), Self::prepared(0, &a.shown_path, *parsed)))
                 }
             }
         }
@@ -1073,8 +1065,6 @@ struct Reread {
     note: Option<(String, String)>,
     /// What reading the whole file warned about that its first read did not.
     warnings: Vec<Diagnostic>,
-    /// The whole file, when it turned out not to be a usable article.
-    broken: Option<article::Parsed>,
 }
 
 /// How many feeds are serialised (in parallel) before their files go to
