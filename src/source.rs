@@ -199,7 +199,7 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
 /// size: one system call for a whole file, where reading to the end would
 /// grow the buffer in steps and ask once more for the end. A file that grows
 /// meanwhile is read as it was when its size was taken.
-pub fn read_up_to(mut file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
+fn read_up_to(mut file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
     let mut bytes = vec![0; len];
     let mut filled = 0;
     while filled < len {
