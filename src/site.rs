@@ -22,7 +22,7 @@ use crate::collect::{self, Collection, Edit, Listing, Options, Patchable, Spelli
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
-use crate::feed::{self, Entry, Feed, Scope};
+use crate::feed::{self, Entry, Feed, Post, Scope};
 use crate::markdown::{self, Rendered};
 use crate::output;
 
@@ -69,10 +69,10 @@ struct Cached {
     /// The `ref`/`relref` generation it used, if it resolved any: those posts
     /// must be rendered again when the set of permalinks changes.
     refs: Option<u64>,
-    /// The summary and notes; its `html` moved into `html` below.
+    /// The summary and notes; its `html` went into `item`.
     rendered: Rendered,
-    /// The full HTML in the form the feeds take, when they show it.
-    html: Option<feed::Html>,
+    /// The post as a feed item, written once for every feed that shows it.
+    item: feed::Item,
 }
 
 /// The collection of the last rebuild, kept while edits only change bodies
@@ -613,7 +613,7 @@ impl Site {
                             Err(why) => diagnostics.push(Diagnostic::error(
                                 path,
                                 None,
-                                format!("could not write RSS: {why}"),
+                                format!("could not write this feed: {why}"),
                             )),
                         }
                     }
@@ -899,15 +899,18 @@ impl Site {
                     let note = reread.note.map(|(message, help)| (1, message, help));
                     rendered.notes.splice(0..0, note.into_iter().chain(found));
                 }
-                let html = self
-                    .config
-                    .full_content
-                    .then(|| feed::Html::new(std::mem::take(&mut rendered.html)));
+                let html = std::mem::take(&mut rendered.html);
+                let post = Post {
+                    article: a,
+                    html: self.config.full_content.then_some(html.as_str()),
+                    summary: summary_of(a, &rendered),
+                };
+                let item = feed::Item::new(&post, &self.config);
                 let cached = Cached {
                     version: versions[i],
                     refs: used.get().then_some(refs_generation),
                     rendered,
-                    html,
+                    item,
                 };
                 (i, Ok(cached))
             })
@@ -1004,15 +1007,10 @@ impl Site {
             .map(|&i| {
                 let a = &c.posts[i];
                 let cached = &self.renders[&a.path];
-                let r = &cached.rendered;
                 Entry {
                     article: a,
-                    html: cached.html.as_ref(),
-                    summary: a
-                        .description
-                        .as_deref()
-                        .or(a.summary.as_deref())
-                        .unwrap_or(&r.summary),
+                    summary: summary_of(a, &cached.rendered),
+                    item: &cached.item,
                 }
             })
             .collect();
@@ -1034,13 +1032,11 @@ impl Site {
             let hash = if self.once { 0 } else { hash_of(&bytes) };
             (bytes, hash)
         };
-        let rss = feed::rss::write(&feed, &self.config)
-            .map(hashed)
-            .map_err(|e| e.to_string());
-        let json = hashed(feed::json::write(&feed, &self.config));
+        let rss = feed::rss::write(&feed, &self.config).map(hashed);
+        let json = feed::json::write(&feed, &self.config).map(hashed);
         let mut outputs = vec![
             (rss_path.clone(), rss),
-            (format!("{folder}{}", feed::JSON_FILE), Ok(json)),
+            (format!("{folder}{}", feed::JSON_FILE), json),
         ];
         if kind != "site" {
             let page = hashed(discovery::page(&self.config, &feed, &listed));
@@ -1149,6 +1145,15 @@ fn scopes(c: &Collection, limit: Option<usize>) -> Vec<(Scope<'_>, Vec<usize>)> 
                 .map(|t| (Scope::Tag(&t.term), limited(&t.posts))),
         )
         .collect()
+}
+
+/// The summary a post's feed items show: its `description`, else its
+/// `summary`, else the start of its text.
+fn summary_of<'a>(a: &'a Article, rendered: &'a Rendered) -> &'a str {
+    a.description
+        .as_deref()
+        .or(a.summary.as_deref())
+        .unwrap_or(&rendered.summary)
 }
 
 /// Whether two versions of an article are the same to the collector (same

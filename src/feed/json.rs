@@ -1,13 +1,18 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), written with serde_json.
+//!
+//! A post's item is written once ([`item`]) and copied into every feed that
+//! shows it ([`write`]), indented as serde_json indents an item of `items`.
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
-use super::Feed;
+use super::{Feed, Post};
 use crate::config::Config;
 
+/// How serde_json's pretty printer indents an element of `items`.
+const ITEM_INDENT: &[u8] = b"    ";
+
 #[derive(Serialize)]
-struct JsonFeed<'a> {
+struct JsonFeed<'a, Items> {
     version: &'static str,
     title: &'a str,
     home_page_url: &'a str,
@@ -17,7 +22,8 @@ struct JsonFeed<'a> {
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
-    items: Vec<Item<'a>>,
+    /// Left empty by [`write`]: the items, written once each, go in after.
+    items: Items,
 }
 
 #[derive(Serialize)]
@@ -35,7 +41,7 @@ struct Item<'a> {
     external_url: Option<&'a str>,
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    content_html: Option<&'a RawValue>,
+    content_html: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
     summary: &'a str,
@@ -52,40 +58,63 @@ fn rfc3339(d: chrono::DateTime<chrono::FixedOffset>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// Writes a feed as JSON Feed 1.1 bytes (pretty-printed, ending in a newline).
-pub fn write(feed: &Feed<'_>, config: &Config) -> Vec<u8> {
-    let items = feed
-        .entries
-        .iter()
-        .map(|e| {
-            let a = e.article;
-            let mut tags: Vec<&str> = Vec::new();
-            for t in a.categories.iter().chain(&a.tags) {
-                if !tags.contains(&t.as_str()) {
-                    tags.push(t);
-                }
-            }
-            Item {
-                id: a.permalink.to_string(),
-                url: a.permalink.to_string(),
-                external_url: a.source_url.as_deref(),
-                title: &a.title,
-                content_html: e.html.map(super::Html::json),
-                // One of content_html and content_text is required.
-                content_text: e.html.is_none().then_some(e.summary),
-                summary: e.summary,
-                date_published: rfc3339(a.publish_date),
-                date_modified: a.lastmod.map(rfc3339),
-                tags,
-                authors: a
-                    .authors
-                    .iter()
-                    .map(|name| Author { name, url: None })
-                    .collect(),
-            }
-        })
-        .collect();
-    let doc = JsonFeed {
+/// A post's item, to be serialised.
+fn item_of<'a>(post: &Post<'a>) -> Item<'a> {
+    let a = post.article;
+    let mut tags: Vec<&str> = Vec::new();
+    for t in a.categories.iter().chain(&a.tags) {
+        if !tags.contains(&t.as_str()) {
+            tags.push(t);
+        }
+    }
+    Item {
+        id: a.permalink.to_string(),
+        url: a.permalink.to_string(),
+        external_url: a.source_url.as_deref(),
+        title: &a.title,
+        content_html: post.html,
+        // One of content_html and content_text is required.
+        content_text: post.html.is_none().then_some(post.summary),
+        summary: post.summary,
+        date_published: rfc3339(a.publish_date),
+        date_modified: a.lastmod.map(rfc3339),
+        tags,
+        authors: a
+            .authors
+            .iter()
+            .map(|name| Author { name, url: None })
+            .collect(),
+    }
+}
+
+/// Writes a post's item once, for every feed that shows it: pretty-printed
+/// and indented as an element of a feed's `items` (two levels deep).
+pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
+    /// The item as serde_json writes it in a feed: inside `items` of the
+    /// top-level object. The item is cut out of what surrounds it.
+    #[derive(Serialize)]
+    struct InItems<'a> {
+        items: [Item<'a>; 1],
+    }
+    const BEFORE: &[u8] = b"{\n  \"items\": [\n    ";
+    const AFTER: &[u8] = b"\n  ]\n}";
+    let size = post.html.map_or(0, |h| h.len() + h.len() / 8) + post.summary.len() + 1024;
+    let mut out = Vec::with_capacity(size);
+    let wrapped = InItems {
+        items: [item_of(post)],
+    };
+    serde_json::to_writer_pretty(&mut out, &wrapped).map_err(|e| e.to_string())?;
+    if !(out.starts_with(BEFORE) && out.ends_with(AFTER)) {
+        return Err("serde_json wrote an item in an unexpected shape".to_owned());
+    }
+    out.truncate(out.len() - AFTER.len());
+    out.drain(..BEFORE.len());
+    Ok(out)
+}
+
+/// A feed's top level, with `items` to fill in.
+fn head<'a, Items>(feed: &'a Feed<'_>, config: &'a Config, items: Items) -> JsonFeed<'a, Items> {
+    JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &feed.title,
         home_page_url: &feed.home_url,
@@ -101,14 +130,41 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Vec<u8> {
             })
             .collect(),
         items,
-    };
-    // Sized up front: growing a buffer of a few hundred kilobytes step by
-    // step copies it all again.
-    let mut out = Vec::with_capacity(super::size_hint(feed));
-    // Serialising plain structs of strings into a Vec cannot fail.
-    if serde_json::to_writer_pretty(&mut out, &doc).is_err() {
-        out.clear();
     }
+}
+
+/// Writes a feed as JSON Feed 1.1 bytes (pretty-printed, ending in a newline).
+pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
+    let empty: [(); 0] = [];
+    let mut out =
+        serde_json::to_vec_pretty(&head(feed, config, empty)).map_err(|e| e.to_string())?;
+    if !feed.entries.is_empty() {
+        // `items` is the last member: its empty array ends the document.
+        const EMPTY_END: &[u8] = b"[]\n}";
+        if !out.ends_with(EMPTY_END) {
+            return Err("serde_json wrote a feed in an unexpected shape".to_owned());
+        }
+        out.truncate(out.len() - EMPTY_END.len());
+        let items: usize = feed.entries.iter().map(|e| e.item.json_len() + 16).sum();
+        out.reserve(items + 16);
+        out.push(b'[');
+        for (n, entry) in feed.entries.iter().enumerate() {
+            out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+            out.extend_from_slice(ITEM_INDENT);
+            out.extend_from_slice(entry.item.json()?);
+        }
+        out.extend_from_slice(b"\n  ]\n}");
+    }
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The feed as serde_json writes it with every item in `items`: what
+/// [`write`] must equal.
+#[cfg(test)]
+pub(super) fn whole(feed: &Feed<'_>, posts: &[Post<'_>], config: &Config) -> Vec<u8> {
+    let items: Vec<Item<'_>> = posts.iter().map(item_of).collect();
+    let mut out = serde_json::to_vec_pretty(&head(feed, config, items)).expect("serialises");
     out.push(b'\n');
     out
 }

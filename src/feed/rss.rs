@@ -1,20 +1,121 @@
 //! RSS 2.0, written with the `rss` crate, with the extensions readers expect:
 //! `atom:link rel="self"`, `content:encoded` and `dc:creator`.
+//!
+//! A post's `<item>` is written once ([`item`]) and copied into every feed
+//! that shows it ([`write`]): the crate writes the channel, items last, and
+//! the items go in before `</channel>`, exactly where the crate puts them.
 
 use ::rss::extension::atom::{AtomExtension, Link};
-use ::rss::extension::dublincore::DublinCoreExtension;
+use ::rss::extension::dublincore::{self, DublinCoreExtension};
 use std::collections::BTreeMap;
 
 use ::rss::extension::Extension;
 use ::rss::{Category, Channel, Item, Source};
 
-use super::{Entry, Feed, GENERATOR};
+use super::{Feed, Post, GENERATOR};
 use crate::config::Config;
+
+/// How the crate indents: two spaces a level, items two levels deep.
+const INDENT: usize = 2;
+/// What starts an item in a feed written with that indent.
+const ITEM_START: &str = "\n    <item>";
+/// What closes the channel: the items end right before it.
+const CHANNEL_END: &str = "\n  </channel>";
+
+/// One post's `<item>` element, indented as in a feed, and the namespaces it
+/// uses (the feed declares them on its `<rss>` element).
+#[derive(Debug, Clone)]
+pub struct ItemXml {
+    xml: Result<Vec<u8>, String>,
+    namespaces: Vec<(&'static str, &'static str)>,
+}
+
+impl ItemXml {
+    /// The bytes a feed takes for this item.
+    fn len(&self) -> usize {
+        self.xml.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// Writes a post's `<item>` element once, for every feed that shows it.
+pub fn item(post: &Post<'_>, config: &Config) -> ItemXml {
+    let item = item_of(post, config);
+    let namespaces = namespaces_of(&item);
+    // The crate only writes whole channels: write one holding just this
+    // item and cut the item out. Its start is the first `<item>` at its
+    // depth (the channel's own elements before it hold escaped text, never
+    // a `<`), its end the last `</channel>` (the item's content may hold
+    // anything, the channel's end comes after it).
+    let size = post.html.map_or(0, str::len) + post.summary.len() + 2048;
+    let channel = Channel {
+        items: vec![item],
+        ..Channel::default()
+    };
+    let xml = channel
+        .pretty_write_to(Vec::with_capacity(size), b' ', INDENT)
+        .map_err(|e| e.to_string())
+        .and_then(|mut bytes| {
+            let start = memchr::memmem::find(&bytes, ITEM_START.as_bytes());
+            let end = memchr::memmem::rfind(&bytes, CHANNEL_END.as_bytes());
+            match (start, end) {
+                (Some(start), Some(end)) if start < end => {
+                    bytes.truncate(end);
+                    bytes.drain(..start);
+                    Ok(bytes)
+                }
+                _ => Err("the rss crate wrote an item in an unexpected shape".to_owned()),
+            }
+        });
+    ItemXml { xml, namespaces }
+}
+
+/// The namespaces an item uses, as the crate declares them for it: its
+/// items' `used_namespaces` is not public, so this mirrors it for the
+/// fields set here (a test compares whole feeds with the crate's).
+fn namespaces_of(item: &Item) -> Vec<(&'static str, &'static str)> {
+    let mut namespaces = Vec::new();
+    if item.content.is_some() {
+        namespaces.push(("content", "http://purl.org/rss/1.0/modules/content/"));
+    }
+    if item.dublin_core_ext.is_some() {
+        namespaces.push(("dc", dublincore::NAMESPACE));
+    }
+    namespaces
+}
 
 /// Writes a feed as RSS 2.0 bytes (pretty-printed, UTF-8, ending in a newline).
 pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
+    let mut namespaces = BTreeMap::new();
+    let mut items = 0;
+    for entry in &feed.entries {
+        let rss = &entry.item.rss;
+        for &(prefix, url) in &rss.namespaces {
+            namespaces.insert(prefix.to_owned(), url.to_owned());
+        }
+        items += rss.len();
+    }
+    let mut channel = channel(feed, config);
+    channel.namespaces = namespaces;
+    let out = Vec::with_capacity(items + 4096);
+    let mut out = channel
+        .pretty_write_to(out, b' ', INDENT)
+        .map_err(|e| e.to_string())?;
+    let end = memchr::memmem::rfind(&out, CHANNEL_END.as_bytes())
+        .ok_or("the rss crate wrote a channel in an unexpected shape")?;
+    let tail = out.split_off(end);
+    for entry in &feed.entries {
+        let xml = entry.item.rss.xml.as_ref().map_err(Clone::clone)?;
+        out.extend_from_slice(xml);
+    }
+    out.extend_from_slice(&tail);
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The channel of a feed, without its items.
+fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
     let updated = feed.updated().map(|d| d.to_rfc2822());
-    let channel = Channel {
+    Channel {
         title: feed.title.clone(),
         link: feed.home_url.clone(),
         description: feed.description.clone(),
@@ -35,15 +136,8 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
                 ..Link::default()
             }],
         }),
-        items: feed.entries.iter().map(|e| item(e, config)).collect(),
         ..Channel::default()
-    };
-    let out = Vec::with_capacity(super::size_hint(feed));
-    let mut out = channel
-        .pretty_write_to(out, b' ', 2)
-        .map_err(|e| e.to_string())?;
-    out.push(b'\n');
-    Ok(out)
+    }
 }
 
 /// RSS's `<author>` and `<managingEditor>` must hold an email address.
@@ -54,8 +148,8 @@ fn rss_author(author: &crate::config::Author) -> Option<String> {
         .map(|email| format!("{email} ({})", author.name))
 }
 
-fn item(entry: &Entry<'_>, config: &Config) -> Item {
-    let a = entry.article;
+fn item_of(post: &Post<'_>, config: &Config) -> Item {
+    let a = post.article;
     let mut categories: Vec<Category> = Vec::new();
     for name in a.categories.iter().chain(&a.tags) {
         if !categories.iter().any(|c| c.name == *name) {
@@ -79,7 +173,7 @@ fn item(entry: &Entry<'_>, config: &Config) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(a.permalink.to_string()),
-        description: Some(entry.summary.to_owned()),
+        description: Some(post.summary.to_owned()),
         author,
         categories,
         extensions: permalink_guid(a.permalink.as_str()),
@@ -88,7 +182,7 @@ fn item(entry: &Entry<'_>, config: &Config) -> Item {
             url: url.clone(),
             title: Some(a.source_name.clone().unwrap_or_else(|| url.clone())),
         }),
-        content: entry.html.map(|h| h.as_str().to_owned()),
+        content: post.html.map(str::to_owned),
         dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
             creators,
             ..Default::default()
@@ -111,4 +205,23 @@ fn permalink_guid(permalink: &str) -> ::rss::extension::ExtensionMap {
         String::new(),
         BTreeMap::from([("guid".to_owned(), vec![guid])]),
     )])
+}
+
+/// The feed as the crate writes it with every item in the channel: what
+/// [`write`] must equal.
+#[cfg(test)]
+pub(super) fn whole(
+    feed: &Feed<'_>,
+    posts: &[Post<'_>],
+    config: &Config,
+) -> Result<Vec<u8>, String> {
+    let channel = Channel {
+        items: posts.iter().map(|p| item_of(p, config)).collect(),
+        ..channel(feed, config)
+    };
+    let mut out = channel
+        .pretty_write_to(Vec::new(), b' ', INDENT)
+        .map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(out)
 }
