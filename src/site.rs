@@ -22,7 +22,7 @@ use crate::collect::{self, Collection, Edit, Listing, Options, Patchable, Spelli
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
-use crate::feed::{self, Entry, Feed, Post, Scope};
+use crate::feed::{self, Entry, Feed, Scope};
 use crate::markdown::{self, Rendered};
 use crate::output;
 
@@ -900,12 +900,12 @@ impl Site {
                     rendered.notes.splice(0..0, note.into_iter().chain(found));
                 }
                 let html = std::mem::take(&mut rendered.html);
-                let post = Post {
-                    article: a,
-                    html: self.config.full_content.then_some(html.as_str()),
-                    summary: summary_of(a, &rendered),
-                };
-                let item = feed::Item::new(&post, &self.config);
+                let item = feed::Item::new(
+                    a,
+                    self.config.full_content.then_some(html),
+                    summary_of(a, &rendered),
+                    &self.config,
+                );
                 let cached = Cached {
                     version: versions[i],
                     refs: used.get().then_some(refs_generation),

@@ -87,11 +87,16 @@ pub struct Item {
 }
 
 impl Item {
-    pub fn new(post: &Post<'_>, config: &Config) -> Item {
-        Item {
-            rss: rss::item(post, config),
-            json: json::item(post),
-        }
+    /// The item of `article`, showing `html` (when the feeds show full
+    /// content) and `summary`.
+    pub fn new(article: &Article, html: Option<String>, summary: &str, config: &Config) -> Item {
+        let (rss, html) = rss::item(article, html, summary, config);
+        let json = json::item(&Post {
+            article,
+            html: html.as_deref(),
+            summary,
+        });
+        Item { rss, json }
     }
 
     /// The JSON item, or why it could not be written.
@@ -279,7 +284,10 @@ mod tests {
                     summary,
                 })
                 .collect();
-            let items: Vec<Item> = posts.iter().map(|p| Item::new(p, &config)).collect();
+            let items: Vec<Item> = posts
+                .iter()
+                .map(|p| Item::new(p.article, p.html.map(str::to_owned), p.summary, &config))
+                .collect();
             let entries = posts
                 .iter()
                 .zip(&items)

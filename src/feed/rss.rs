@@ -13,6 +13,7 @@ use ::rss::extension::Extension;
 use ::rss::{Category, Channel, Item, Source};
 
 use super::{Feed, Post, GENERATOR};
+use crate::article::Article;
 use crate::config::Config;
 
 /// How the crate indents: two spaces a level, items two levels deep.
@@ -38,16 +39,31 @@ impl ItemXml {
 }
 
 /// Writes a post's `<item>` element once, for every feed that shows it.
-pub fn item(post: &Post<'_>, config: &Config) -> ItemXml {
-    let item = item_of(post, config);
+/// The HTML is moved into the item being written, not copied, and handed
+/// back for the JSON item.
+pub fn item(
+    article: &Article,
+    html: Option<String>,
+    summary: &str,
+    config: &Config,
+) -> (ItemXml, Option<String>) {
+    let size = html.as_ref().map_or(0, String::len) + summary.len() + 2048;
+    let mut item = item_of(
+        &Post {
+            article,
+            html: None,
+            summary,
+        },
+        config,
+    );
+    item.content = html;
     let namespaces = namespaces_of(&item);
     // The crate only writes whole channels: write one holding just this
     // item and cut the item out. Its start is the first `<item>` at its
     // depth (the channel's own elements before it hold escaped text, never
     // a `<`), its end the last `</channel>` (the item's content may hold
     // anything, the channel's end comes after it).
-    let size = post.html.map_or(0, str::len) + post.summary.len() + 2048;
-    let channel = Channel {
+    let mut channel = Channel {
         items: vec![item],
         ..Channel::default()
     };
@@ -66,7 +82,8 @@ pub fn item(post: &Post<'_>, config: &Config) -> ItemXml {
                 _ => Err("the rss crate wrote an item in an unexpected shape".to_owned()),
             }
         });
-    ItemXml { xml, namespaces }
+    let html = channel.items.pop().and_then(|item| item.content);
+    (ItemXml { xml, namespaces }, html)
 }
 
 /// The namespaces an item uses, as the crate declares them for it: its
