@@ -10,6 +10,8 @@ use crate::config::Config;
 
 /// How serde_json's pretty printer indents an element of `items`.
 const ITEM_INDENT: &[u8] = b"    ";
+/// How it ends a non-empty `items` as the last member of the top level.
+const ITEMS_END: &[u8] = b"\n  ]\n}";
 
 #[derive(Serialize)]
 struct JsonFeed<'a, Items> {
@@ -97,17 +99,16 @@ pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
         items: [Item<'a>; 1],
     }
     const BEFORE: &[u8] = b"{\n  \"items\": [\n    ";
-    const AFTER: &[u8] = b"\n  ]\n}";
     let size = post.html.map_or(0, |h| h.len() + h.len() / 8) + post.summary.len() + 1024;
     let mut out = Vec::with_capacity(size);
     let wrapped = InItems {
         items: [item_of(post)],
     };
     serde_json::to_writer_pretty(&mut out, &wrapped).map_err(|e| e.to_string())?;
-    if !(out.starts_with(BEFORE) && out.ends_with(AFTER)) {
+    if !(out.starts_with(BEFORE) && out.ends_with(ITEMS_END)) {
         return Err("serde_json wrote an item in an unexpected shape".to_owned());
     }
-    out.truncate(out.len() - AFTER.len());
+    out.truncate(out.len() - ITEMS_END.len());
     out.drain(..BEFORE.len());
     Ok(out)
 }
@@ -153,7 +154,7 @@ pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
             out.extend_from_slice(ITEM_INDENT);
             out.extend_from_slice(entry.item.json()?);
         }
-        out.extend_from_slice(b"\n  ]\n}");
+        out.extend_from_slice(ITEMS_END);
     }
     out.push(b'\n');
     Ok(out)

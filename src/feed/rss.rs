@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use ::rss::extension::Extension;
 use ::rss::{Category, Channel, Item, Source};
 
-use super::{Feed, Post, GENERATOR};
+use super::{Feed, GENERATOR};
 use crate::article::Article;
 use crate::config::Config;
 
@@ -48,14 +48,7 @@ pub fn item(
     config: &Config,
 ) -> (ItemXml, Option<String>) {
     let size = html.as_ref().map_or(0, String::len) + summary.len() + 2048;
-    let mut item = item_of(
-        &Post {
-            article,
-            html: None,
-            summary,
-        },
-        config,
-    );
+    let mut item = item_of(article, summary, config);
     item.content = html;
     let namespaces = namespaces_of(&item);
     // The crate only writes whole channels: write one holding just this
@@ -165,8 +158,9 @@ fn rss_author(author: &crate::config::Author) -> Option<String> {
         .map(|email| format!("{email} ({})", author.name))
 }
 
-fn item_of(post: &Post<'_>, config: &Config) -> Item {
-    let a = post.article;
+/// A post's item, all but its `content:encoded` (the HTML, which the caller
+/// moves in).
+fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
     let mut categories: Vec<Category> = Vec::new();
     for name in a.categories.iter().chain(&a.tags) {
         if !categories.iter().any(|c| c.name == *name) {
@@ -190,7 +184,7 @@ fn item_of(post: &Post<'_>, config: &Config) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(a.permalink.to_string()),
-        description: Some(post.summary.to_owned()),
+        description: Some(summary.to_owned()),
         author,
         categories,
         extensions: permalink_guid(a.permalink.as_str()),
@@ -199,7 +193,6 @@ fn item_of(post: &Post<'_>, config: &Config) -> Item {
             url: url.clone(),
             title: Some(a.source_name.clone().unwrap_or_else(|| url.clone())),
         }),
-        content: post.html.map(str::to_owned),
         dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
             creators,
             ..Default::default()
@@ -229,11 +222,17 @@ fn permalink_guid(permalink: &str) -> ::rss::extension::ExtensionMap {
 #[cfg(test)]
 pub(super) fn whole(
     feed: &Feed<'_>,
-    posts: &[Post<'_>],
+    posts: &[super::Post<'_>],
     config: &Config,
 ) -> Result<Vec<u8>, String> {
     let channel = Channel {
-        items: posts.iter().map(|p| item_of(p, config)).collect(),
+        items: posts
+            .iter()
+            .map(|p| Item {
+                content: p.html.map(str::to_owned),
+                ..item_of(p.article, p.summary, config)
+            })
+            .collect(),
         ..channel(feed, config)
     };
     let mut out = channel
