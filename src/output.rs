@@ -170,15 +170,16 @@ pub struct DiskSink<'a> {
 /// How many bytes of files the sink holds back before writing them all.
 const PENDING_BYTES: usize = 16 * 1024 * 1024;
 
-/// Compares one file with the disk and, unless `check`, writes it if it
-/// differs. `None` means it was already there.
+/// Writes one file whose comparison with the disk found `change` (see
+/// [`change_on_disk`]; `None`: it is there already), unless `check`.
+/// Returns `change`.
 fn put_one(
     out_dir: &Path,
     rel: &str,
     bytes: &[u8],
+    change: Option<Change>,
     check: bool,
 ) -> Result<Option<Change>, OutputError> {
-    let change = change_on_disk(out_dir, rel, bytes);
     if change.is_some() && !check {
         // `write_atomic` creates the file's folder (and the output folder).
         write_atomic(&out_dir.join(rel), bytes)?;
@@ -270,10 +271,7 @@ impl<'a> DiskSink<'a> {
         let results: Vec<Result<Option<Change>, OutputError>> = pending
             .par_iter()
             .zip(&changes)
-            .map(|((rel, bytes), &change)| match change {
-                Some(_) if !check => write_atomic(&out_dir.join(rel), bytes).map(|()| change),
-                _ => Ok(change),
-            })
+            .map(|((rel, bytes), &change)| put_one(out_dir, rel, bytes, change, check))
             .collect();
         for ((rel, _), result) in pending.into_iter().zip(results) {
             match result {
@@ -348,7 +346,8 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            let written = put_one(self.out_dir, MANIFEST, manifest, self.check)?;
+            let on_disk = change_on_disk(self.out_dir, MANIFEST, manifest);
+            let written = put_one(self.out_dir, MANIFEST, manifest, on_disk, self.check)?;
             // A run that wrote a manifest already, to list new files, reports
             // the change from the one that was there before it.
             let change = match self.manifest_before.take() {
