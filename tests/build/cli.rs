@@ -16,12 +16,7 @@ fn without_a_config_file_defaults_apply_and_the_summary_says_so() {
     .unwrap();
     let run = run_in(dir.path(), &["build"]);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("no feedsmith.yaml found, so built-in defaults were used"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("no feedsmith.yaml found, so built-in defaults were used");
     let feed: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("feeds/feed.json")).unwrap())
             .unwrap();
@@ -47,12 +42,7 @@ fn an_explicit_config_that_does_not_exist_is_a_usage_error() {
     let site = Site::new();
     let run = site.build(&["--config", "nope.yaml"]);
     run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("error: nope.yaml: cannot read the config file"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("error: nope.yaml: cannot read the config file");
     assert!(!site.out().exists());
 }
 
@@ -62,8 +52,8 @@ fn an_unknown_config_key_names_the_key_and_its_line() {
     site.post("a.md", OK_POST, "x");
     let run = site.build(&[]);
     run.assert_code(2);
-    assert!(run.stderr.contains("feedsmith.yaml:3"), "{}", run.stderr);
-    assert!(run.stderr.contains("base_ulr"), "{}", run.stderr);
+    run.assert_stderr_has("feedsmith.yaml:3");
+    run.assert_stderr_has("base_ulr");
     assert!(!site.out().exists(), "nothing is written on a config error");
 }
 
@@ -73,7 +63,7 @@ fn a_relative_base_url_is_a_config_error() {
     site.post("a.md", OK_POST, "x");
     let run = site.build(&[]);
     run.assert_code(2);
-    assert!(run.stderr.contains("feedsmith.yaml:2"), "{}", run.stderr);
+    run.assert_stderr_has("feedsmith.yaml:2");
 }
 
 #[test]
@@ -81,12 +71,7 @@ fn a_missing_content_folder_is_a_usage_error() {
     let site = Site::new();
     let run = site.build(&["--content", "missing"]);
     run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("missing: the content folder does not exist"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("missing: the content folder does not exist");
 }
 
 #[test]
@@ -141,12 +126,8 @@ fn strict_turns_any_warning_into_failure_and_writes_nothing() {
     site.post("a.md", OK_POST, "Hi {{< mystery >}}");
     let run = site.build(&["--strict"]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("unknown shortcode `mystery`"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("--strict"), "{}", run.stderr);
+    run.assert_stderr_has("unknown shortcode `mystery`");
+    run.assert_stderr_has("--strict");
     assert!(!site.out().exists(), "--strict wrote something");
 }
 
@@ -178,28 +159,15 @@ fn check_lists_creations_updates_and_removals_and_writes_nothing() {
 
     let run = site.build(&["--check"]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("would create feeds/rss.xml"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("would create feeds/tags/rust/feed.json"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("feeds is out of date"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("would create feeds/rss.xml");
+    run.assert_stderr_has("would create feeds/tags/rust/feed.json");
+    run.assert_stderr_has("feeds is out of date");
     assert!(!site.out().exists(), "--check wrote something");
 
     site.build(&[]).assert_code(0);
     let run = site.build(&["--check"]);
     run.assert_code(0);
-    assert!(run.stderr.contains("feeds is up to date"), "{}", run.stderr);
+    run.assert_stderr_has("feeds is up to date");
     assert!(!run.stderr.contains("would "), "{}", run.stderr);
 
     let before = tree(&site.out());
@@ -210,21 +178,9 @@ fn check_lists_creations_updates_and_removals_and_writes_nothing() {
     );
     let run = site.build(&["--check"]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("would update feeds/rss.xml"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("would create feeds/tags/go/rss.xml"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("would remove feeds/tags/rust/rss.xml"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("would update feeds/rss.xml");
+    run.assert_stderr_has("would create feeds/tags/go/rss.xml");
+    run.assert_stderr_has("would remove feeds/tags/rust/rss.xml");
     assert_eq!(
         tree(&site.out()),
         before,
@@ -239,7 +195,7 @@ fn quiet_silences_the_summary_but_not_problems() {
     let run = site.build(&["-q"]);
     run.assert_code(0);
     assert!(!run.stderr.contains("feedsmith:"), "{}", run.stderr);
-    assert!(run.stderr.contains("unknown shortcode"), "{}", run.stderr);
+    run.assert_stderr_has("unknown shortcode");
 }
 
 #[test]
@@ -250,10 +206,6 @@ fn an_output_failure_exits_1_with_a_clear_message() {
     std::fs::write(site.out(), "in the way").unwrap();
     let run = site.build(&[]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("cannot write the feeds"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("cannot write the feeds");
     assert_eq!(std::fs::read(site.out()).unwrap(), b"in the way");
 }

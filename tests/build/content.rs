@@ -84,12 +84,7 @@ fn only_published_posts_are_used_newest_first() {
             "posts/live/"
         ]
     );
-    assert!(
-        run.stderr
-            .contains("3 posts used, 4 skipped: 1 draft, 1 expired, 2 future"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("3 posts used, 4 skipped: 1 draft, 1 expired, 2 future");
     // publishDate, not date, is the published date.
     assert_eq!(
         item(&site, "posts/published-later/")["date_published"],
@@ -210,19 +205,10 @@ fn what_hugo_accepts_is_accepted_with_a_warning() {
     );
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr.contains(
-            "warning: content/sloppy.md:3: date `2019-05-28T7:15:43+08:00` has a one-digit hour"
-        ),
-        "{}",
-        run.stderr
+    run.assert_stderr_has(
+        "warning: content/sloppy.md:3: date `2019-05-28T7:15:43+08:00` has a one-digit hour",
     );
-    assert!(
-        run.stderr
-            .contains("warning: content/sloppy.md:4: duplicate front matter key `title`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("warning: content/sloppy.md:4: duplicate front matter key `title`");
     assert_eq!(item(&site, "sloppy/")["title"], "Second wins");
     assert_eq!(
         item(&site, "sloppy/")["date_published"],
@@ -375,12 +361,7 @@ fn shortcodes_become_html_and_never_leak() {
     );
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("warning: content/v.md:9: unknown shortcode `mystery` was removed"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("warning: content/v.md:9: unknown shortcode `mystery` was removed");
     let html = item(&site, "v/")["content_html"]
         .as_str()
         .unwrap()
@@ -604,12 +585,7 @@ fn bodies_are_judged_when_a_feed_shows_them() {
         .write("oldest.md", oldest);
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("error: content/newest.md:305: the file is not valid UTF-8 text"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("error: content/newest.md:305: the file is not valid UTF-8 text");
     assert!(!run.stderr.contains("oldest.md"), "{}", run.stderr);
     assert_eq!(site.titles("rss.xml"), ["Middle"]);
 }

@@ -274,16 +274,8 @@ fn a_full_disk_fails_clearly_and_leaves_whole_feeds() {
     }
     let run = site.build(&[]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("cannot write the feeds"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("No space left on device"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("cannot write the feeds");
+    run.assert_stderr_has("No space left on device");
     let after = tree(&site.out());
     assert!(
         !after.keys().any(|k| k.ends_with(".tmp")),
@@ -316,15 +308,7 @@ fn a_read_only_output_folder_fails_clearly_and_changes_nothing() {
     site.post("a.md", "title: A edited\ndate: 2024-01-01\ntags: [y]", "x");
     let run = site.build(&[]);
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("cannot write the feeds"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("Read-only file system"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("cannot write the feeds");
+    run.assert_stderr_has("Read-only file system");
     assert_eq!(tree(&site.out()), before);
 }

@@ -108,12 +108,8 @@ fn wrong_types_are_warned_about_and_worked_around() {
     .post("b.md", "title: B\ndate: 2024-01-02\ndraft: false", "x");
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr.contains("`draft` should be true or false"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("treated as a draft"), "{}", run.stderr);
+    run.assert_stderr_has("`draft` should be true or false");
+    run.assert_stderr_has("treated as a draft");
     assert_eq!(site.titles("rss.xml"), ["B"]);
     site.build(&["--drafts"]).assert_code(0);
     assert_eq!(site.titles("rss.xml"), ["B", "5"]);
@@ -134,12 +130,7 @@ fn text_that_is_poison_for_xml_and_json_comes_out_well_formed() {
     );
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("control characters that XML forbids were removed"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("control characters that XML forbids were removed");
     assert_all_feeds_parse(&site);
     let feed = site.rss("rss.xml");
     let entry = &feed.entries[0];
@@ -187,14 +178,11 @@ fn files_too_big_or_not_text_are_rejected_without_reading_them_whole() {
     site.write("binary.md", binary);
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("content/huge.md: cannot read the file: it is 200 MiB, more than the 32 MiB"),
-        "{}",
-        run.stderr
+    run.assert_stderr_has(
+        "content/huge.md: cannot read the file: it is 200 MiB, more than the 32 MiB",
     );
-    assert!(run.stderr.contains("content/binary.md:"), "{}", run.stderr);
-    assert!(run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+    run.assert_stderr_has("content/binary.md:");
+    run.assert_stderr_has("not valid UTF-8");
     assert_eq!(site.titles("rss.xml"), ["Good"]);
 }
 
@@ -205,7 +193,7 @@ fn symlink_loops_are_reported_not_fatal() {
     std::os::unix::fs::symlink("..", site.path().join("content/posts/loop")).unwrap();
     let run = site.build(&[]);
     run.assert_code(0);
-    assert!(run.stderr.contains("symbolic link loop"), "{}", run.stderr);
+    run.assert_stderr_has("symbolic link loop");
     assert_eq!(site.titles("rss.xml"), ["Good"]);
     // Under --strict it is a problem like any other.
     site.build(&["--strict"]).assert_code(1);

@@ -19,7 +19,7 @@ fn stale_term_feeds_are_removed_but_other_files_are_kept() {
     let run = site.build(&[]);
     run.assert_code(0);
     // RSS, JSON and the term's page.
-    assert!(run.stderr.contains("3 removed"), "{}", run.stderr);
+    run.assert_stderr_has("3 removed");
     assert!(!site.exists("tags/old/rss.xml") && !site.exists("tags/old/feed.json"));
     assert_eq!(site.read("README.txt"), b"mine");
     assert_eq!(site.read("tags/old/notes.txt"), b"also mine");
@@ -62,7 +62,7 @@ fn unchanged_files_are_not_rewritten() {
     assert_ne!(stamp("rss.xml"), site_feed);
     // The tag feed (RSS, JSON, page) and the site feed (RSS, JSON); the
     // directory pages list the same counts and dates, so they stay.
-    assert!(run.stderr.contains("5 written"), "{}", run.stderr);
+    run.assert_stderr_has("5 written");
 }
 
 #[test]

@@ -35,11 +35,6 @@ fn the_sample_is_warning_free_and_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let run = run_in(root, &["build", "--strict", "--check"]);
     run.assert_code(0);
-    assert!(run.stderr.contains("feeds is up to date"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("17 feeds, 6 posts used, 2 skipped: 1 draft, 1 future"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("feeds is up to date");
+    run.assert_stderr_has("17 feeds, 6 posts used, 2 skipped: 1 draft, 1 future");
 }

@@ -94,7 +94,7 @@ fn distinct_terms_never_share_a_feed() {
             "unsafe folder {folder}"
         );
     }
-    assert!(run.stderr.contains("warning: tag `"), "{}", run.stderr);
+    run.assert_stderr_has("warning: tag `");
     // Each feed holds exactly one term's posts, and names that term.
     let mut titles: Vec<String> = folders
         .iter()

@@ -113,6 +113,13 @@ impl Run {
         assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
         self
     }
+
+    /// Asserts that stderr holds `text` (and shows stderr when it does not).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) -> &Run {
+        assert!(self.stderr.contains(text), "{}", self.stderr);
+        self
+    }
 }
 
 pub fn bin() -> &'static str {
