@@ -50,11 +50,50 @@ struct Source {
     error: Option<Diagnostic>,
     /// Warnings about the newest version.
     warnings: Vec<Diagnostic>,
+    /// A one-shot build's [`Front`] of the file, when its start was enough.
+    front: Option<Front>,
+}
+
+/// How many bytes of a file held its front matter (up to the body), and
+/// their hash: when a one-shot build reads a shown post again to render it,
+/// bytes that still hash the same need not be parsed again.
+#[derive(Debug, Clone, Copy)]
+struct Front {
+    len: usize,
+    hash: u64,
+}
+
+impl Front {
+    fn of(bytes: &[u8], len: usize) -> Front {
+        Front {
+            len,
+            hash: Front::hash(&bytes[..len]),
+        }
+    }
+
+    /// A fast hash (fronts are hashed for every post of a site): it only has
+    /// to tell whether a file changed in the second or so between two reads.
+    fn hash(bytes: &[u8]) -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(bytes);
+        h.finish()
+    }
+
+    /// The body after this front in `bytes` (the file read again), when the
+    /// front is still there and the body needs no cleaning up.
+    fn body_in(self, bytes: &[u8]) -> Option<String> {
+        let front = bytes.get(..self.len)?;
+        if Front::hash(front) != self.hash {
+            return None;
+        }
+        article::clean_body(&bytes[self.len..])
+    }
 }
 
 /// A file parsed, ready to be stored.
 struct Prepared {
     hash: u64,
+    front: Option<Front>,
     /// The article, shared, with its listing but for the terms' numbers:
     /// made on the parsing thread, so that storing it is quick.
     article: Result<(Arc<Article>, Listing), Diagnostic>,
@@ -265,11 +304,14 @@ impl Site {
             // `Site::reread_body`). So it reads the start of each file, and
             // the rest only when the front matter goes on beyond it or needs
             // a closer look.
-            let front = load(path, FRONT_BYTES)
-                .ok()
-                .and_then(|start| article::parse_front(path, shown, &start, &self.parse_context()));
-            if let Some(parsed) = front {
-                return Some(Self::prepared(0, shown, parsed));
+            let front = load(path, FRONT_BYTES).ok().and_then(|start| {
+                article::parse_front(path, shown, &start, &self.parse_context())
+                    .map(|(parsed, len)| (parsed, Front::of(&start, len)))
+            });
+            if let Some((parsed, front)) = front {
+                let mut prepared = Self::prepared(0, shown, parsed);
+                prepared.front = Some(front);
+                return Some(prepared);
             }
         }
         let bytes = load(path, WHOLE);
@@ -317,6 +359,7 @@ impl Site {
         });
         Prepared {
             hash,
+            front: None,
             article,
             warnings: parsed.warnings,
             shown: shown.to_owned(),
@@ -357,6 +400,7 @@ impl Site {
     ) -> Source {
         let Prepared {
             hash,
+            front,
             article,
             warnings,
             shown,
@@ -369,6 +413,7 @@ impl Site {
                 good: Some((article, hash)),
                 error: None,
                 warnings,
+                front,
             },
             Err(error) => {
                 let keep = self.keep_last_good;
@@ -379,6 +424,8 @@ impl Site {
                     listing: previous_listing.filter(|_| keep),
                     error: Some(error),
                     warnings,
+                    // What it says of the last good version is gone.
+                    front: None,
                 }
             }
         }
@@ -794,10 +841,25 @@ impl Site {
     /// the article broken (the error is the whole file's parse), as it would
     /// have been had it been read whole at once. The file may also have changed since it was
     /// first read: then the newer body is used, with a warning (a `--strict`
-    /// build stops on it); if it went away, the body is empty, with a warning.
+    /// build stops on it); if it cannot be read again (it went away, say),
+    /// the body is empty, with a warning that gives the reason.
     fn reread_body(&self, a: &Article, load: Load<'_>) -> Result<Reread, Box<article::Parsed>> {
         let help = "run the build again once nothing is editing the content folder";
-        let fresh = load(&a.path, WHOLE).map(|bytes| {
+        let first = self.sources.get(&a.path);
+        let bytes = load(&a.path, WHOLE);
+        // Most often the front matter is as first read and the body plain
+        // text: then it is taken as it is, and the rest is not parsed again.
+        if let (Ok(bytes), Some(front)) = (&bytes, first.and_then(|s| s.front)) {
+            if let Some(body) = front.body_in(bytes) {
+                return Ok(Reread {
+                    body,
+                    line: a.body_line,
+                    note: None,
+                    warnings: Vec::new(),
+                });
+            }
+        }
+        let fresh = bytes.map(|bytes| {
             article::parse_owned(&a.path, &a.shown_path, bytes, &self.parse_context())
         });
         match fresh {
@@ -815,7 +877,7 @@ impl Site {
                     )
                 });
                 // What the first read reported already is not said twice.
-                if let Some(first) = self.sources.get(&a.path) {
+                if let Some(first) = first {
                     warnings.retain(|w| !first.warnings.contains(w));
                 }
                 Ok(Reread {
@@ -826,12 +888,14 @@ impl Site {
                 })
             }
             Ok(broken) => Err(Box::new(broken)),
-            Err(_) => Ok(Reread {
+            Err(why) => Ok(Reread {
                 body: String::new(),
                 line: a.body_line,
                 note: Some((
-                    "the file went away while feedsmith was building; its feed item has no content"
-                        .to_owned(),
+                    format!(
+                        "the file could not be read again while feedsmith was building ({why}); \
+                         its feed item has no content"
+                    ),
                     help.to_owned(),
                 )),
                 warnings: Vec::new(),
@@ -916,6 +980,8 @@ impl Site {
             })
             .collect();
         let count = done.len();
+        // Grown once, not doubling (and moving every render) as it fills.
+        self.renders.reserve(count);
         let mut broken = Vec::new();
         for (i, cached) in done {
             let a = &c.posts[i];
@@ -1057,7 +1123,7 @@ struct Reread {
     body: String,
     /// The file line the body starts on.
     line: usize,
-    /// A warning (message, help) when the file changed or went away.
+    /// A warning (message, help) when the file changed or could not be read.
     note: Option<(String, String)>,
     /// What reading the whole file warned about that its first read did not.
     warnings: Vec<Diagnostic>,
@@ -1477,6 +1543,22 @@ mod tests {
         assert!(feed.contains("and text."), "{feed}");
     }
 
+    /// The body was not read before, so a body edited between the two reads
+    /// is simply the body; so is the one of a front matter changed in a way
+    /// that means nothing (a space more before a value).
+    #[test]
+    fn a_body_edited_between_the_two_reads_is_the_body() {
+        let first = text(1, &[0], false, false);
+        let edited = first.replace("and text", "and newer text");
+        let spaced = edited.replacen("title: ", "title:  ", 1);
+        for second in [edited, spaced] {
+            let out = one_shot_with_rereads(vec![Ok(first.clone()), Ok(second)]);
+            assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+            let feed = String::from_utf8(out.files["rss.xml"].clone()).unwrap();
+            assert!(feed.contains("and newer text."), "{feed}");
+        }
+    }
+
     #[test]
     fn a_file_changed_during_a_one_shot_build_is_reported() {
         let first = text(1, &[0], false, false);
@@ -1496,7 +1578,9 @@ mod tests {
 
         let gone = one_shot_with_rereads(vec![Ok(first), Err("No such file".to_owned())]);
         assert_eq!(gone.diagnostics.len(), 1, "{:?}", gone.diagnostics);
-        assert!(gone.diagnostics[0].message.contains("went away"));
+        let message = &gone.diagnostics[0].message;
+        assert!(message.contains("could not be read again"), "{message}");
+        assert!(message.contains("(No such file)"), "{message}");
         assert!(gone.files.contains_key("rss.xml"));
     }
 
