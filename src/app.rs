@@ -104,7 +104,9 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
     let (found, mut diagnostics) = source::find_articles(&config.content_dir);
     let files: Vec<(String, String)> = found
         .iter()
-        .map(|(rel, path)| (rel.clone(), path.display().to_string()))
+        // What `display` shows, without formatting machinery for each of
+        // thousands of paths.
+        .map(|(rel, path)| (rel.clone(), path.to_string_lossy().into_owned()))
         .collect();
     let find_time = read_started.elapsed();
     let options = Options {

@@ -173,7 +173,15 @@ fn in_bundle(rel: &str, bundles: &BTreeSet<&str>) -> bool {
     }
 }
 
+/// A path under the content folder as `a/b.md`, if it is UTF-8.
 fn rel_string(rel: &Path) -> Option<String> {
+    let text = rel.to_str()?;
+    // What the walk makes on Unix is that already (no `.`, no `//`): taken as
+    // it is, which saves splitting and joining 10,000 paths on one core.
+    let plain = |text: &str| text.split('/').all(|part| !part.is_empty() && part != ".");
+    if cfg!(unix) && plain(text) {
+        return Some(text.to_owned());
+    }
     let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
     parts.map(|p| p.join("/"))
 }
@@ -217,6 +225,24 @@ fn read_up_to(mut file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_under_the_content_folder_are_written_with_slashes() {
+        for (path, rel) in [
+            ("a.md", "a.md"),
+            ("posts/2024/中文.md", "posts/2024/中文.md"),
+            ("posts/./a.md", "posts/a.md"),
+            ("posts//a.md", "posts/a.md"),
+        ] {
+            assert_eq!(rel_string(Path::new(path)).as_deref(), Some(rel), "{path}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let not_utf8 = std::ffi::OsStr::from_bytes(b"posts/\xff.md");
+            assert_eq!(rel_string(Path::new(not_utf8)), None);
+        }
+    }
 
     #[test]
     fn editor_leftovers_are_ignored() {
