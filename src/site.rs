@@ -97,6 +97,8 @@ struct Prepared {
     /// The article, shared, with its listing but for the terms' numbers:
     /// made on the parsing thread, so that storing it is quick.
     article: Result<(Arc<Article>, Listing), Diagnostic>,
+    /// Whether the listing's terms are numbered already.
+    numbered: bool,
     warnings: Vec<Diagnostic>,
     shown: String,
 }
@@ -267,13 +269,15 @@ impl Site {
     where
         L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
-        let prepared: Vec<Option<Prepared>> = files
+        let mut prepared: Vec<Option<Prepared>> = files
             .par_iter()
             .map(|(path, shown)| self.prepare(path, shown, &load))
             .collect();
         if self.sources.is_empty() && self.collected.is_none() {
             // A site's first load: every file is new, so the map is built in
-            // one go rather than by 10,000 searches and inserts on one core.
+            // one go rather than by 10,000 searches and inserts on one core,
+            // and the terms are numbered on every core.
+            self.number_all(&mut prepared);
             let mut changed = Vec::with_capacity(files.len());
             let mut sources = Vec::with_capacity(files.len());
             for ((path, _), prepared) in files.iter().zip(prepared) {
@@ -361,6 +365,7 @@ impl Site {
             hash,
             front: None,
             article,
+            numbered: false,
             warnings: parsed.warnings,
             shown: shown.to_owned(),
         }
@@ -391,6 +396,25 @@ impl Site {
         self.sources.insert(path.to_owned(), source);
     }
 
+    /// Numbers the terms of all the `prepared` articles, as [`Site::source`]
+    /// would one by one (see [`Spellings::number_all`]).
+    fn number_all(&mut self, prepared: &mut [Option<Prepared>]) {
+        let articles: Vec<&Article> = prepared
+            .iter()
+            .flatten()
+            .filter_map(|p| p.article.as_ref().ok())
+            .map(|(article, _)| &**article)
+            .collect();
+        let numbers = self.spellings.number_all(&articles);
+        let listed = prepared.iter_mut().flatten().filter(|p| p.article.is_ok());
+        for (p, (tags, categories)) in listed.zip(numbers) {
+            if let Ok((_, listing)) = &mut p.article {
+                listing.set_numbers(tags, categories);
+                p.numbered = true;
+            }
+        }
+    }
+
     /// What is stored of a parsed file, given what was stored before.
     fn source(
         &mut self,
@@ -402,14 +426,20 @@ impl Site {
             hash,
             front,
             article,
+            numbered,
             warnings,
             shown,
         } = prepared;
         match article {
-            Ok((article, listing)) => Source {
+            Ok((article, mut listing)) => Source {
                 shown,
                 hash,
-                listing: Some(listing.numbered(&article, &mut self.spellings)),
+                listing: Some({
+                    if !numbered {
+                        listing.number(&article, &mut self.spellings);
+                    }
+                    listing
+                }),
                 good: Some((article, hash)),
                 error: None,
                 warnings,
