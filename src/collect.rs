@@ -167,11 +167,13 @@ pub struct Listing {
 
 impl Listing {
     pub fn of(article: &Article, version: u64, spellings: &mut Spellings) -> Listing {
-        Listing::unnumbered(article, version).numbered(article, spellings)
+        let mut listing = Listing::unnumbered(article, version);
+        listing.number(article, spellings);
+        listing
     }
 
     /// All of the listing but the numbers of its terms: what any thread can
-    /// compute (see [`Listing::numbered`]).
+    /// compute (see [`Listing::number`]).
     pub fn unnumbered(article: &Article, version: u64) -> Listing {
         let mut h = rustc_hash::FxHasher::default();
         article.permalink.as_str().hash(&mut h);
@@ -189,20 +191,14 @@ impl Listing {
         }
     }
 
-    /// Numbers the article's terms, which needs the site's one set of
-    /// spellings.
-    pub fn numbered(mut self, article: &Article, spellings: &mut Spellings) -> Listing {
-        self.number(article, spellings);
-        self
-    }
-
     /// Sets the numbers of the article's terms (see [`Spellings::number_all`]).
     pub fn set_numbers(&mut self, tags: Box<[u32]>, categories: Box<[u32]>) {
         self.tags = tags;
         self.categories = categories;
     }
 
-    /// [`Listing::numbered`], in place.
+    /// Numbers the article's terms, which needs the site's one set of
+    /// spellings.
     pub fn number(&mut self, article: &Article, spellings: &mut Spellings) {
         self.tags = article.tags.iter().map(|t| spellings.intern(t)).collect();
         self.categories = article

@@ -97,8 +97,6 @@ struct Prepared {
     /// The article, shared, with its listing but for the terms' numbers:
     /// made on the parsing thread, so that storing it is quick.
     article: Result<(Arc<Article>, Listing), Diagnostic>,
-    /// Whether the listing's terms are numbered already.
-    numbered: bool,
     warnings: Vec<Diagnostic>,
     shown: String,
 }
@@ -365,14 +363,16 @@ impl Site {
             hash,
             front: None,
             article,
-            numbered: false,
             warnings: parsed.warnings,
             shown: shown.to_owned(),
         }
     }
 
     /// Stores a parsed file.
-    fn commit(&mut self, path: &str, prepared: Prepared) {
+    fn commit(&mut self, path: &str, mut prepared: Prepared) {
+        if let Ok((article, listing)) = &mut prepared.article {
+            listing.number(article, &mut self.spellings);
+        }
         let (previous, previous_listing) = match self.sources.remove(path) {
             Some(old) => (old.good, old.listing),
             None => (None, None),
@@ -396,7 +396,7 @@ impl Site {
         self.sources.insert(path.to_owned(), source);
     }
 
-    /// Numbers the terms of all the `prepared` articles, as [`Site::source`]
+    /// Numbers the terms of all the `prepared` articles, as [`Site::commit`]
     /// would one by one (see [`Spellings::number_all`]).
     fn number_all(&mut self, prepared: &mut [Option<Prepared>]) {
         let articles: Vec<&Article> = prepared
@@ -410,12 +410,12 @@ impl Site {
         for (p, (tags, categories)) in listed.zip(numbers) {
             if let Ok((_, listing)) = &mut p.article {
                 listing.set_numbers(tags, categories);
-                p.numbered = true;
             }
         }
     }
 
-    /// What is stored of a parsed file, given what was stored before.
+    /// What is stored of a parsed file (its terms numbered), given what was
+    /// stored before.
     fn source(
         &mut self,
         prepared: Prepared,
@@ -426,20 +426,14 @@ impl Site {
             hash,
             front,
             article,
-            numbered,
             warnings,
             shown,
         } = prepared;
         match article {
-            Ok((article, mut listing)) => Source {
+            Ok((article, listing)) => Source {
                 shown,
                 hash,
-                listing: Some({
-                    if !numbered {
-                        listing.number(&article, &mut self.spellings);
-                    }
-                    listing
-                }),
+                listing: Some(listing),
                 good: Some((article, hash)),
                 error: None,
                 warnings,
