@@ -209,7 +209,7 @@ pub fn parse_front(
     let end = memchr::memrchr(b'\n', start)? + 1;
     let whole_head = simdutf8::basic::from_utf8(&start[..end]).ok()?;
     let head = whole_head.strip_prefix('\u{feff}').unwrap_or(whole_head);
-    if memchr::memchr(b'\r', head.as_bytes()).is_some() || has_forbidden_bytes(head.as_bytes()) {
+    if !needs_no_decoding(head.as_bytes()) {
         return None;
     }
     let mut warnings = Vec::new();
@@ -229,7 +229,13 @@ pub fn parse_front(
 /// whole-file path, which also says what is wrong.
 pub fn clean_body(rest: &[u8]) -> Option<String> {
     let clean = simdutf8::basic::from_utf8(rest).ok()?;
-    (memchr::memchr(b'\r', rest).is_none() && !has_forbidden_bytes(rest)).then(|| clean.to_owned())
+    needs_no_decoding(rest).then(|| clean.to_owned())
+}
+
+/// Whether UTF-8 `bytes` are text as [`decode_owned`] leaves it, with no
+/// carriage return to turn into a line end and no character XML forbids.
+fn needs_no_decoding(bytes: &[u8]) -> bool {
+    memchr::memchr(b'\r', bytes).is_none() && !has_forbidden_bytes(bytes)
 }
 
 /// [`parse`], taking the bytes: the text is decoded in place and becomes the
