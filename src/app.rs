@@ -104,9 +104,7 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
     let (found, mut diagnostics) = source::find_articles(&config.content_dir);
     let files: Vec<(String, String)> = found
         .iter()
-        // What `display` shows, without formatting machinery for each of
-        // thousands of paths.
-        .map(|(rel, path)| (rel.clone(), path.to_string_lossy().into_owned()))
+        .map(|(rel, path)| (rel.clone(), source::shown(path)))
         .collect();
     let find_time = read_started.elapsed();
     let options = Options {

@@ -239,7 +239,7 @@ impl<'a> Session<'a> {
         let content_shown = &self.site.config().content_dir;
         let files: Vec<(String, String)> = rels
             .into_iter()
-            .map(|rel| (rel.clone(), shown_path(content_shown, rel)))
+            .map(|rel| (rel.clone(), source::shown(&content_shown.join(rel))))
             .collect();
         let content_dir = &self.content_dir;
         self.site.load_all(&files, |rel, limit| {
@@ -601,11 +601,6 @@ fn flags(args: &BuildArgs) -> Flags {
 /// it stay, so that event paths, which use it, compare equal).
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// `content/posts/a.md`, as messages show it.
-fn shown_path(content_dir: &Path, rel: &str) -> String {
-    content_dir.join(rel).display().to_string()
 }
 
 /// "posts/a.md changed", "3 files changed".
