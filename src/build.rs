@@ -105,11 +105,8 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
     let by_path: BTreeMap<&str, &SourceFile> =
         sources.iter().map(|s| (s.path.as_str(), s)).collect();
     let load = |path: &str, limit: usize| {
-        by_path[path]
-            .bytes
-            .as_ref()
-            .map(|b| b[..b.len().min(limit)].to_vec())
-            .map_err(Clone::clone)
+        let bytes = by_path[path].bytes.as_deref().map_err(String::as_str);
+        crate::site::load_from_memory(bytes, limit)
     };
     let mut out = BTreeMap::new();
     let built = build_into(config, &files, load, options, &mut out);

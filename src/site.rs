@@ -251,11 +251,7 @@ impl Site {
     /// Returns false when nothing changed (an editor touched the file).
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
         let file = [(path.to_owned(), shown.to_owned())];
-        let load = |_: &str, limit: usize| {
-            bytes
-                .map(|b| b[..b.len().min(limit)].to_vec())
-                .map_err(str::to_owned)
-        };
+        let load = |_: &str, limit: usize| load_from_memory(bytes, limit);
         !self.load_all(&file, load).is_empty()
     }
 
@@ -1177,6 +1173,14 @@ type FileBytes = Result<(Vec<u8>, u64), String>;
 /// Reads a file under the content folder (the caller does the I/O): at most
 /// its first `limit` bytes ([`WHOLE`] for all of it).
 pub type Load<'a> = &'a (dyn Fn(&str, usize) -> Result<Vec<u8>, String> + Sync);
+
+/// What a [`Load`] gives for a file whose bytes (or read error) are in
+/// memory already: its first `limit` bytes.
+pub fn load_from_memory(bytes: Result<&[u8], &str>, limit: usize) -> Result<Vec<u8>, String> {
+    bytes
+        .map(|b| b[..b.len().min(limit)].to_vec())
+        .map_err(str::to_owned)
+}
 
 /// The `limit` of a [`Load`] that reads the whole file.
 pub const WHOLE: usize = usize::MAX;
