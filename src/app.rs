@@ -87,7 +87,9 @@ pub fn check_content_dir(config: &Config) -> Result<(), Diagnostic> {
 /// Runs `feedsmith build` and returns the process exit code.
 pub fn run_build(args: &BuildArgs) -> ExitCode {
     let started = Instant::now();
-    let mut stderr = std::io::stderr().lock();
+    // Not locked for the whole run: a worker thread that ever wrote to
+    // stderr during the build would wait forever for this thread's lock.
+    let mut stderr = std::io::stderr();
     let config = match load_config(args) {
         Ok(config) => config,
         Err(d) => {
