@@ -85,6 +85,7 @@ fn render_body(bencher: divan::Bencher) {
                 &a.permalink,
                 &config.base_url,
                 &no_refs,
+                true,
             ));
         }
     });
@@ -103,6 +104,7 @@ fn rendered_posts(config: &Config) -> (Vec<Arc<Article>>, Vec<markdown::Rendered
                 &a.permalink,
                 &config.base_url,
                 &no_refs,
+                true,
             )
         })
         .collect();

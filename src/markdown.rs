@@ -19,20 +19,24 @@ pub const SUMMARY_CHARS: usize = 200;
 pub struct Rendered {
     /// Full HTML with every link absolute.
     pub html: String,
-    /// The text before `<!--more-->`, or the start of the text, as plain text.
+    /// The text before `<!--more-->`, or the start of the text, as plain
+    /// text; empty when it was not wanted.
     pub summary: String,
     /// Problems found while rendering: (line in the file, message, help).
     pub notes: Vec<(usize, String, String)>,
 }
 
 /// Renders a body. `body_line` is the file line the body starts on (for
-/// notes); `permalink` and `base` resolve relative links.
+/// notes); `permalink` and `base` resolve relative links. `want_summary`
+/// says whether to make a summary: most articles give one in their front
+/// matter, and making it from the text parses the Markdown a second time.
 pub fn render(
     body: &str,
     body_line: usize,
     permalink: &Url,
     base: &Url,
     refs: &dyn RefResolver,
+    want_summary: bool,
 ) -> Rendered {
     let expanded = shortcode::expand(body, refs);
     let mut notes: Vec<(usize, String, String)> = expanded
@@ -100,10 +104,14 @@ pub fn render(
             }
         };
     }
-    let summary = match text.find(MORE) {
-        Some(at) => plain_text(&text[..at], usize::MAX),
-        // Only the start of the text is needed, not all of it.
-        None => truncate(&plain_text(&text, SUMMARY_CHARS + 2), SUMMARY_CHARS),
+    let summary = if want_summary {
+        match text.find(MORE) {
+            Some(at) => plain_text(&text[..at], usize::MAX),
+            // Only the start of the text is needed, not all of it.
+            None => truncate(&plain_text(&text, SUMMARY_CHARS + 2), SUMMARY_CHARS),
+        }
+    } else {
+        String::new()
     };
     Rendered {
         html: html_out,
@@ -281,6 +289,7 @@ mod tests {
             &url("https://e.com/posts/a/"),
             &url("https://e.com/"),
             &no_refs,
+            true,
         )
     }
 

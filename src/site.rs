@@ -974,6 +974,7 @@ impl Site {
                     &a.permalink,
                     &self.config.base_url,
                     &tracking,
+                    needs_text_summary(a),
                 );
                 if let Some(reread) = reread {
                     let found = reread
@@ -1248,6 +1249,12 @@ fn summary_of<'a>(a: &'a Article, rendered: &'a Rendered) -> &'a str {
         .as_deref()
         .or(a.summary.as_deref())
         .unwrap_or(&rendered.summary)
+}
+
+/// Whether `summary_of` needs the summary made from an article's text: only
+/// when its front matter gives neither a `description` nor a `summary`.
+fn needs_text_summary(a: &Article) -> bool {
+    a.description.is_none() && a.summary.is_none()
 }
 
 /// Whether two versions of an article are the same to the collector (same
