@@ -118,14 +118,16 @@ fn scrub_escaped_controls(
 ) -> Vec<Diagnostic> {
     fn scrub(value: &mut Value) -> bool {
         match value {
-            Value::Str(s) if s.contains(|c| !is_xml_char(c)) => {
+            Value::Str(s) if has_forbidden_bytes(s.as_bytes()) => {
                 s.retain(is_xml_char);
                 true
             }
             Value::List(items) => items.iter_mut().fold(false, |acc, v| scrub(v) | acc),
             Value::Map(pairs) => pairs.iter_mut().fold(false, |acc, (k, v)| {
-                let key_dirty = k.contains(|c| !is_xml_char(c));
-                k.retain(is_xml_char);
+                let key_dirty = has_forbidden_bytes(k.as_bytes());
+                if key_dirty {
+                    k.retain(is_xml_char);
+                }
                 scrub(v) | key_dirty | acc
             }),
             _ => false,
@@ -162,9 +164,16 @@ fn decode_percent_escapes(text: String) -> String {
     }
 }
 
-/// Whether UTF-8 text may hold a character XML forbids: an ASCII control
-/// other than tab, newline and carriage return, or U+FFFE/U+FFFF.
+/// Whether UTF-8 text holds a character XML forbids (one `is_xml_char`
+/// refuses): an ASCII control other than tab, newline and carriage return,
+/// or U+FFFE/U+FFFF. Runs on every body and every front matter value, so it
+/// looks at bytes rather than decoding characters.
 fn has_forbidden_bytes(bytes: &[u8]) -> bool {
+    // U+FFFE and U+FFFF are `EF BF BE` and `EF BF BF`. `EF BF` itself (the
+    // rare U+FFC0..U+FFFF) is searched for with a searcher built once: the
+    // short values of front matter would spend more time building one.
+    static EF_BF: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\xEF\xBF"));
     // Branch-free over fixed-size chunks, so the compiler can vectorise it.
     let control = bytes.chunks(256).any(|chunk| {
         chunk.iter().fold(false, |found, &b| {
@@ -172,8 +181,9 @@ fn has_forbidden_bytes(bytes: &[u8]) -> bool {
         })
     });
     control
-        || memchr::memmem::find(bytes, "\u{FFFE}".as_bytes()).is_some()
-        || memchr::memmem::find(bytes, "\u{FFFF}".as_bytes()).is_some()
+        || EF_BF
+            .find_iter(bytes)
+            .any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
 }
 
 /// Characters XML 1.0 allows (Rust strings already exclude surrogates).
@@ -628,6 +638,34 @@ mod tests {
         "author: 某人",
         "date: yesterday",
     ];
+
+    proptest::proptest! {
+        /// The byte test must agree with the character test it stands for.
+        #[test]
+        fn forbidden_bytes_are_forbidden_characters(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('\u{0}', '\u{7f}'),
+                    proptest::sample::select(vec![
+                        '中', '，', '\u{ffbf}', '\u{ffc0}', '\u{fffd}', '\u{fffe}', '\u{ffff}', '😀',
+                    ]),
+                    proptest::prelude::any::<char>(),
+                ],
+                0..300,
+            ),
+            no_controls in proptest::prelude::any::<bool>(),
+        ) {
+            // Without ASCII controls, U+FFFE and U+FFFF alone decide.
+            let text: String = chars
+                .into_iter()
+                .filter(|&c| !(no_controls && c.is_ascii_control() && !"\t\n\r".contains(c)))
+                .collect();
+            proptest::prop_assert_eq!(
+                has_forbidden_bytes(text.as_bytes()),
+                text.contains(|c| !is_xml_char(c))
+            );
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
