@@ -254,7 +254,7 @@ impl<'a> DiskSink<'a> {
         let (out_dir, check) = (self.out_dir, self.check);
         let changes: Vec<Option<Change>> = pending
             .par_iter()
-            .map(|(rel, bytes)| change_on_disk(out_dir, rel, bytes))
+            .map(|(rel, bytes)| change_on_disk(out_dir, rel, &[bytes]))
             .collect();
         if !check {
             // A file already there was listed by the run that made it.
@@ -346,7 +346,7 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            let on_disk = change_on_disk(self.out_dir, MANIFEST, manifest);
+            let on_disk = change_on_disk(self.out_dir, MANIFEST, &[manifest]);
             let written = put_one(self.out_dir, MANIFEST, manifest, on_disk, self.check)?;
             // A run that wrote a manifest already, to list new files, reports
             // the change from the one that was there before it.
@@ -379,30 +379,27 @@ impl<'a> DiskSink<'a> {
     }
 }
 
-/// Whether `out_dir/rel` holds exactly `bytes` (a different length settles it
-/// without reading).
-fn holds(out_dir: &Path, rel: &str, bytes: &[u8]) -> bool {
-    change_on_disk(out_dir, rel, bytes).is_none()
-}
-
-/// What writing `bytes` to `out_dir/rel` would change: nothing (`None`) when
-/// it holds them already — a different length settles it without reading —,
-/// an update when something else is there, else a creation.
-fn change_on_disk(out_dir: &Path, rel: &str, bytes: &[u8]) -> Option<Change> {
+/// What writing `parts` (a file's bytes, in pieces) to `out_dir/rel` would
+/// change: nothing (`None`) when it holds them already — a different length
+/// settles it without reading —, an update when something else is there,
+/// else a creation.
+fn change_on_disk(out_dir: &Path, rel: &str, parts: &[&[u8]]) -> Option<Change> {
     let path = out_dir.join(rel);
     let Ok(meta) = std::fs::metadata(&path) else {
         return Some(Change::Create);
     };
+    let len: usize = parts.iter().map(|p| p.len()).sum();
     let same = meta.is_file()
-        && meta.len() == bytes.len() as u64
-        && std::fs::File::open(&path).is_ok_and(|f| reads_as(f, bytes));
+        && meta.len() == len as u64
+        && std::fs::File::open(&path).is_ok_and(|f| reads_as(f, parts, len));
     (!same).then_some(Change::Update)
 }
 
-/// Whether a file's first `expected.len()` bytes are `expected`, read through
-/// one buffer per thread: a build compares a hundred megabytes of feeds with
-/// the disk, and a fresh buffer for each file cost more than the comparing.
-fn reads_as(mut file: std::fs::File, expected: &[u8]) -> bool {
+/// Whether a file's first `len` bytes are `expected`'s (`len` bytes in all,
+/// in pieces), read in large chunks through one buffer per thread: a build
+/// compares a hundred megabytes of feeds with the disk, and a fresh buffer
+/// for each file cost more than the comparing.
+fn reads_as(mut file: std::fs::File, expected: &[&[u8]], len: usize) -> bool {
     use std::io::Read;
     const CHUNK: usize = 256 * 1024;
     thread_local! {
@@ -412,15 +409,32 @@ fn reads_as(mut file: std::fs::File, expected: &[u8]) -> bool {
         if buffer.is_empty() {
             buffer.resize(CHUNK, 0);
         }
-        let mut rest = expected;
-        while !rest.is_empty() {
-            let want = rest.len().min(CHUNK);
-            match file.read(&mut buffer[..want]) {
+        let mut parts = expected.iter();
+        // What is left of the piece being compared.
+        let mut piece: &[u8] = &[];
+        let mut left = len;
+        while left > 0 {
+            let n = match file.read(&mut buffer[..left.min(CHUNK)]) {
                 Ok(0) => return false,
-                Ok(n) if buffer[..n] == rest[..n] => rest = &rest[n..],
-                Ok(_) => return false,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return false,
+            };
+            left -= n;
+            let mut read = &buffer[..n];
+            while !read.is_empty() {
+                if piece.is_empty() {
+                    match parts.next() {
+                        Some(next) => piece = next,
+                        None => return false,
+                    }
+                    continue;
+                }
+                let k = piece.len().min(read.len());
+                if piece[..k] != read[..k] {
+                    return false;
+                }
+                (piece, read) = (&piece[k..], &read[k..]);
             }
         }
         true
@@ -430,8 +444,8 @@ fn reads_as(mut file: std::fs::File, expected: &[u8]) -> bool {
 impl Sink for DiskSink<'_> {
     fn on_disk(&self) -> Option<OnDisk> {
         let out_dir = self.out_dir.to_path_buf();
-        Some(std::sync::Arc::new(move |rel: &str, bytes: &[u8]| {
-            holds(&out_dir, rel, bytes)
+        Some(std::sync::Arc::new(move |rel: &str, parts: &[&[u8]]| {
+            change_on_disk(&out_dir, rel, parts).is_none()
         }))
     }
 
@@ -539,33 +553,64 @@ mod tests {
         assert_eq!(previous_files(dir.path()).len(), 1);
     }
 
-    /// Feeds are compared with the disk in chunks through one buffer: a
-    /// difference anywhere, in any chunk, must count.
+    /// Feeds are compared with the disk in chunks through one buffer, piece
+    /// by piece: a difference anywhere, in any chunk or piece, must count,
+    /// however the bytes are cut into pieces.
     #[test]
     fn comparing_with_the_disk_sees_every_byte() {
         let dir = tempfile::tempdir().unwrap();
         let long: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(dir.path().join("f"), &long).unwrap();
         let open = || std::fs::File::open(dir.path().join("f")).unwrap();
-        assert!(reads_as(open(), &long));
-        assert!(
-            reads_as(open(), &long[..1000]),
-            "a prefix is compared as such"
-        );
+        let whole = |bytes: &[u8]| reads_as(open(), &[bytes], bytes.len());
+        // Cut at chunk edges, in the middle, into empty and one-byte pieces.
+        let cuts = |bytes: &[u8]| {
+            let at = [0, 1, 1, 8_000, 262_143, 262_144, 262_145, 699_999];
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for to in at.into_iter().filter(|&to| to <= bytes.len()) {
+                parts.push(&bytes[from..to]);
+                from = to;
+            }
+            parts.push(&bytes[from..]);
+            reads_as(open(), &parts, bytes.len())
+        };
+        assert!(whole(&long));
+        assert!(cuts(&long));
+        assert!(whole(&long[..1000]), "a prefix is compared as such");
+        assert!(cuts(&long[..1000]), "a prefix is compared as such");
         for at in [0, 1000, 256 * 1024 - 1, 256 * 1024, 600_000, long.len() - 1] {
             let mut other = long.clone();
             other[at] ^= 1;
-            assert!(!reads_as(open(), &other), "difference at {at}");
+            assert!(!whole(&other), "difference at {at}");
+            assert!(!cuts(&other), "difference at {at}, in pieces");
         }
         let mut longer = long.clone();
         longer.push(0);
-        assert!(!reads_as(open(), &longer), "the file ends too soon");
-        assert_eq!(change_on_disk(dir.path(), "f", &long), None);
+        assert!(!whole(&longer), "the file ends too soon");
+        assert!(!cuts(&longer), "the file ends too soon, in pieces");
+        assert!(
+            !reads_as(open(), &[&long[..10]], 20),
+            "the pieces end before the bytes asked for"
+        );
+        assert_eq!(change_on_disk(dir.path(), "f", &[&long]), None);
         assert_eq!(
-            change_on_disk(dir.path(), "f", &long[1..]),
+            change_on_disk(dir.path(), "f", &[&long[..5], &long[5..]]),
+            None
+        );
+        assert_eq!(
+            change_on_disk(dir.path(), "f", &[&long[1..]]),
             Some(Change::Update)
         );
-        assert_eq!(change_on_disk(dir.path(), "g", &long), Some(Change::Create));
+        assert_eq!(
+            change_on_disk(dir.path(), "f", &[&long[..5], &long[6..], &[0]]),
+            Some(Change::Update),
+            "same length, one byte moved"
+        );
+        assert_eq!(
+            change_on_disk(dir.path(), "g", &[&long]),
+            Some(Change::Create)
+        );
     }
 
     /// A full build of `entries` into `dir` (with their manifest) through a

@@ -22,7 +22,7 @@ use crate::collect::{self, Collection, Edit, Listing, Options, Patchable, Spelli
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
-use crate::feed::{self, Entry, Feed, Scope};
+use crate::feed::{self, Entry, Feed, Pieces, Scope};
 use crate::markdown::{self, Rendered};
 use crate::output;
 
@@ -645,21 +645,7 @@ impl Site {
         for batch in scopes.chunks(EMIT_BATCH) {
             let emitted: Vec<Emitted> = batch
                 .par_iter()
-                .map(|(scope, posts)| {
-                    let mut e = self.emit(*scope, posts, &inputs);
-                    if let (Some(check), Some(outputs)) = (&on_disk, &mut e.outputs) {
-                        for (path, output) in outputs.iter_mut() {
-                            if let Ok((bytes, _)) = output {
-                                if check(path, bytes) {
-                                    // Keep the hash, drop the bytes: nothing to write.
-                                    *bytes = Vec::new();
-                                    e.on_disk.push(path.clone());
-                                }
-                            }
-                        }
-                    }
-                    e
-                })
+                .map(|(scope, posts)| self.emit(*scope, posts, &inputs, on_disk.as_ref()))
                 .collect();
             for e in emitted {
                 if let Some(listed) = e.listed {
@@ -1052,7 +1038,15 @@ impl Site {
 
     /// Serialises one feed's RSS and JSON files (and, for a term, its page),
     /// unless nothing it shows changed since they were last produced.
-    fn emit(&self, scope: Scope<'_>, posts: &[usize], inputs: &Inputs<'_>) -> Emitted {
+    /// Files that `on_disk` finds on disk already are not copied into one
+    /// buffer: their bytes are left empty, and their paths listed.
+    fn emit(
+        &self,
+        scope: Scope<'_>,
+        posts: &[usize],
+        inputs: &Inputs<'_>,
+        on_disk: Option<&OnDisk>,
+    ) -> Emitted {
         let c = inputs.collection;
         let folder = scope.folder();
         let rss_path = format!("{folder}{}", feed::RSS_FILE);
@@ -1115,26 +1109,37 @@ impl Site {
         // The hashes tell the next rebuild whether bytes changed; a one-shot
         // build has no next rebuild and skips them (they cost a pass over
         // every byte of every feed).
-        let hashed = |bytes: Vec<u8>| {
-            let hash = if self.once { 0 } else { hash_of(&bytes) };
-            (bytes, hash)
+        let mut found = Vec::new();
+        let mut settle = |path: String, made: Result<Pieces<'_>, String>| {
+            let output = made.map(|pieces| {
+                let hash = if self.once { 0 } else { hash_pieces(&pieces) };
+                if on_disk.is_some_and(|holds| holds(&path, &pieces.parts())) {
+                    found.push(path.clone());
+                    (Vec::new(), hash)
+                } else {
+                    (pieces.concat(), hash)
+                }
+            });
+            (path, output)
         };
-        let rss = feed::rss::write(&feed, &self.config).map(hashed);
-        let json = feed::json::write(&feed, &self.config).map(hashed);
+        let json_path = format!("{folder}{}", feed::JSON_FILE);
         let mut outputs = vec![
-            (rss_path.clone(), rss),
-            (format!("{folder}{}", feed::JSON_FILE), json),
+            settle(rss_path.clone(), feed::rss::write(&feed, &self.config)),
+            settle(json_path, feed::json::write(&feed, &self.config)),
         ];
         if kind != "site" {
-            let page = hashed(discovery::page(&self.config, &feed, &listed));
-            outputs.push((format!("{folder}{}", feed::PAGE_FILE), Ok(page)));
+            let page = discovery::page(&self.config, &feed, &listed);
+            outputs.push(settle(
+                format!("{folder}{}", feed::PAGE_FILE),
+                Ok(page.into()),
+            ));
         }
         Emitted {
             rss_path,
             fingerprint,
             listed: Some(listed),
             outputs: Some(outputs),
-            on_disk: Vec::new(),
+            on_disk: found,
         }
     }
 }
@@ -1215,7 +1220,8 @@ pub trait Sink {
 }
 
 /// See [`Sink::on_disk`].
-pub type OnDisk = Arc<dyn Fn(&str, &[u8]) -> bool + Send + Sync>;
+/// It is given the file's pieces, in order.
+pub type OnDisk = Arc<dyn Fn(&str, &[&[u8]]) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {
@@ -1294,6 +1300,17 @@ impl Stopwatch {
 struct Inputs<'a> {
     collection: &'a Collection,
     uses_refs: &'a [bool],
+}
+
+/// The hash of a file made of `pieces`, the same whatever pieces it is cut
+/// into: each output is always hashed this way, so rebuilds compare alike.
+fn hash_pieces(pieces: &Pieces<'_>) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write_usize(pieces.len());
+    for part in pieces.parts() {
+        h.write(part);
+    }
+    h.finish()
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

@@ -1,14 +1,15 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), written with serde_json.
 //!
 //! A post's item is written once ([`item`]) and copied into every feed that
-//! shows it ([`write`]), indented as serde_json indents an item of `items`.
+//! shows it ([`write`]), indented as serde_json indents an item of `items`
+//! (as [`Pieces`]: they are copied only if the feed must be written).
 
 use std::cell::RefCell;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::{Feed, Post};
+use super::{Feed, Pieces, Post};
 use crate::config::Config;
 
 /// How serde_json's pretty printer indents an element of `items`.
@@ -173,30 +174,35 @@ fn head<'a, Items>(feed: &'a Feed<'_>, config: &'a Config, items: Items) -> Json
     }
 }
 
-/// Writes a feed as JSON Feed 1.1 bytes (pretty-printed, ending in a newline).
-pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
+/// Writes a feed as JSON Feed 1.1 (pretty-printed, ending in a newline): its
+/// top level as serde_json writes it, with the items' bytes, borrowed, in
+/// its empty `items`.
+pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String> {
     let empty: [(); 0] = [];
-    let mut out =
+    let mut head =
         serde_json::to_vec_pretty(&head(feed, config, empty)).map_err(|e| e.to_string())?;
-    if !feed.entries.is_empty() {
-        // `items` is the last member: its empty array ends the document.
-        const EMPTY_END: &[u8] = b"[]\n}";
-        if !out.ends_with(EMPTY_END) {
-            return Err("serde_json wrote a feed in an unexpected shape".to_owned());
-        }
-        out.truncate(out.len() - EMPTY_END.len());
-        let items: usize = feed.entries.iter().map(|e| e.item.json_len() + 16).sum();
-        out.reserve(items + 16);
-        out.push(b'[');
-        for (n, entry) in feed.entries.iter().enumerate() {
-            out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
-            out.extend_from_slice(ITEM_INDENT);
-            out.extend_from_slice(entry.item.json()?);
-        }
-        out.extend_from_slice(ITEMS_END);
+    if feed.entries.is_empty() {
+        head.push(b'\n');
+        return Ok(head.into());
     }
-    out.push(b'\n');
-    Ok(out)
+    // `items` is the last member: its empty array ends the document.
+    const EMPTY_END: &[u8] = b"[]\n}";
+    if !head.ends_with(EMPTY_END) {
+        return Err("serde_json wrote a feed in an unexpected shape".to_owned());
+    }
+    head.truncate(head.len() - EMPTY_END.len());
+    head.push(b'[');
+    let mut pieces = Pieces::with_capacity(3 * feed.entries.len() + 2);
+    pieces.push(head);
+    for (n, entry) in feed.entries.iter().enumerate() {
+        let item: &'a super::Item = entry.item;
+        pieces.push(if n == 0 { &b"\n"[..] } else { &b",\n"[..] });
+        pieces.push(ITEM_INDENT);
+        pieces.push(item.json()?);
+    }
+    pieces.push(ITEMS_END);
+    pieces.push(&b"\n"[..]);
+    Ok(pieces)
 }
 
 /// The feed as serde_json writes it with every item in `items`: what

@@ -3,7 +3,8 @@
 //!
 //! A post's `<item>` is written once ([`item`]) and copied into every feed
 //! that shows it ([`write`]): the crate writes the channel, items last, and
-//! the items go in before `</channel>`, exactly where the crate puts them.
+//! the items go in before `</channel>`, exactly where the crate puts them
+//! (as [`Pieces`]: they are copied only if the feed must be written).
 
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::extension::dublincore::{self, DublinCoreExtension};
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use ::rss::extension::Extension;
 use ::rss::{Category, Channel, Item, Source};
 
-use super::{Feed, GENERATOR};
+use super::{Feed, Pieces, GENERATOR};
 use crate::article::Article;
 use crate::config::Config;
 
@@ -29,13 +30,6 @@ const CHANNEL_END: &str = "\n  </channel>";
 pub struct ItemXml {
     xml: Result<Vec<u8>, String>,
     namespaces: Vec<(&'static str, &'static str)>,
-}
-
-impl ItemXml {
-    /// The bytes a feed takes for this item.
-    fn len(&self) -> usize {
-        self.xml.as_ref().map_or(0, Vec::len)
-    }
 }
 
 /// Writes a post's `<item>` element once, for every feed that shows it.
@@ -93,33 +87,34 @@ fn namespaces_of(item: &Item) -> Vec<(&'static str, &'static str)> {
     namespaces
 }
 
-/// Writes a feed as RSS 2.0 bytes (pretty-printed, UTF-8, ending in a newline).
-pub fn write(feed: &Feed<'_>, config: &Config) -> Result<Vec<u8>, String> {
+/// Writes a feed as RSS 2.0 (pretty-printed, UTF-8, ending in a newline):
+/// its channel as the crate writes it, with the items' bytes, borrowed, in
+/// place of its empty list of items.
+pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String> {
     let mut namespaces = BTreeMap::new();
-    let mut items = 0;
     for entry in &feed.entries {
-        let rss = &entry.item.rss;
-        for &(prefix, url) in &rss.namespaces {
+        for &(prefix, url) in &entry.item.rss.namespaces {
             namespaces.insert(prefix.to_owned(), url.to_owned());
         }
-        items += rss.len();
     }
     let mut channel = channel(feed, config);
     channel.namespaces = namespaces;
-    let out = Vec::with_capacity(items + 4096);
-    let mut out = channel
-        .pretty_write_to(out, b' ', INDENT)
+    let mut head = channel
+        .pretty_write_to(Vec::with_capacity(4096), b' ', INDENT)
         .map_err(|e| e.to_string())?;
-    let end = memchr::memmem::rfind(&out, CHANNEL_END.as_bytes())
+    let end = memchr::memmem::rfind(&head, CHANNEL_END.as_bytes())
         .ok_or("the rss crate wrote a channel in an unexpected shape")?;
-    let tail = out.split_off(end);
+    let mut tail = head.split_off(end);
+    tail.push(b'\n');
+    let mut pieces = Pieces::with_capacity(feed.entries.len() + 2);
+    pieces.push(head);
     for entry in &feed.entries {
-        let xml = entry.item.rss.xml.as_ref().map_err(Clone::clone)?;
-        out.extend_from_slice(xml);
+        let item: &'a super::Item = entry.item;
+        let xml = item.rss.xml.as_ref().map_err(Clone::clone)?;
+        pieces.push(xml.as_slice());
     }
-    out.extend_from_slice(&tail);
-    out.push(b'\n');
-    Ok(out)
+    pieces.push(tail);
+    Ok(pieces)
 }
 
 /// The channel of a feed, without its items.
