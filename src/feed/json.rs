@@ -105,9 +105,7 @@ pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
         items: [T; 1],
     }
     const BEFORE: &[u8] = b"{\n  \"items\": [\n    ";
-    let size = post.html.map_or(0, |h| h.len() + h.len() / 8) + post.summary.len() + 1024;
-    let mut out = Vec::with_capacity(size);
-    ESCAPED.with_borrow_mut(|escaped| {
+    super::with_buffer(&ESCAPED, |escaped| {
         let html = post
             .html
             .map(|html| html_value(html, escaped))
@@ -115,31 +113,24 @@ pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
         let wrapped = InItems {
             items: [item_of(post, html)],
         };
-        serde_json::to_writer_pretty(&mut out, &wrapped).map_err(|e| e.to_string())
-    })?;
-    ESCAPED.with_borrow_mut(|escaped| {
-        // A huge post's buffer is not kept for the rest of the run.
-        if escaped.capacity() > ESCAPED_KEPT {
-            *escaped = Vec::new();
-        }
-    });
-    if !(out.starts_with(BEFORE) && out.ends_with(ITEMS_END)) {
-        return Err("serde_json wrote an item in an unexpected shape".to_owned());
-    }
-    out.truncate(out.len() - ITEMS_END.len());
-    out.drain(..BEFORE.len());
-    Ok(out)
+        super::with_buffer(&super::ITEM, |out| {
+            serde_json::to_writer_pretty(&mut *out, &wrapped).map_err(|e| e.to_string())?;
+            match out
+                .strip_prefix(BEFORE)
+                .and_then(|o| o.strip_suffix(ITEMS_END))
+            {
+                Some(item) => Ok(item.to_vec()),
+                None => Err("serde_json wrote an item in an unexpected shape".to_owned()),
+            }
+        })
+    })
 }
 
 thread_local! {
-    /// Where a thread escapes its posts' HTML: kept from post to post, since
-    /// the escaper asks for six times the HTML's length up front, and fresh
-    /// memory costs more than the escaping.
+    /// Where a thread escapes its posts' HTML: the escaper asks for six
+    /// times the HTML's length up front.
     static ESCAPED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
-
-/// The most of [`ESCAPED`] a thread keeps after a post.
-const ESCAPED_KEPT: usize = 1 << 20;
 
 /// `html` as a JSON string, ready to write as it is, in `buffer` (whatever
 /// it held before is dropped). serde_json

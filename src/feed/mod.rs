@@ -6,6 +6,8 @@ pub mod json;
 pub mod rss;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::thread::LocalKey;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -177,6 +179,33 @@ impl From<Vec<u8>> for Pieces<'_> {
             parts: vec![Cow::Owned(bytes)],
         }
     }
+}
+
+/// A buffer each thread keeps, for [`with_buffer`].
+pub(crate) type Buffer = LocalKey<RefCell<Vec<u8>>>;
+
+/// The most of a [`Buffer`] a thread keeps after use: a huge post's is not
+/// kept for the rest of the run.
+const BUFFER_KEPT: usize = 1 << 20;
+
+/// Runs `f` with this thread's `buffer`, emptied. Items are written and
+/// escaped through such buffers, warm from the post before, because fresh
+/// memory costs more here than the writing.
+pub(crate) fn with_buffer<R>(buffer: &'static Buffer, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    buffer.with_borrow_mut(|bytes| {
+        bytes.clear();
+        let result = f(bytes);
+        if bytes.capacity() > BUFFER_KEPT {
+            *bytes = Vec::new();
+        }
+        result
+    })
+}
+
+thread_local! {
+    /// Where a thread writes a post's items, before each is copied out into
+    /// a buffer of its own size: items are kept until every feed is made.
+    static ITEM: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The file names, under a scope's folder.

@@ -41,7 +41,6 @@ pub fn item(
     summary: &str,
     config: &Config,
 ) -> (ItemXml, Option<String>) {
-    let size = html.as_ref().map_or(0, String::len) + summary.len() + 2048;
     let mut item = item_of(article, summary, config);
     item.content = html;
     let namespaces = namespaces_of(&item);
@@ -54,21 +53,17 @@ pub fn item(
         items: vec![item],
         ..Channel::default()
     };
-    let xml = channel
-        .pretty_write_to(Vec::with_capacity(size), b' ', INDENT)
-        .map_err(|e| e.to_string())
-        .and_then(|mut bytes| {
-            let start = memchr::memmem::find(&bytes, ITEM_START.as_bytes());
-            let end = memchr::memmem::rfind(&bytes, CHANNEL_END.as_bytes());
-            match (start, end) {
-                (Some(start), Some(end)) if start < end => {
-                    bytes.truncate(end);
-                    bytes.drain(..start);
-                    Ok(bytes)
-                }
-                _ => Err("the rss crate wrote an item in an unexpected shape".to_owned()),
-            }
-        });
+    let xml = super::with_buffer(&super::ITEM, |out| {
+        let bytes = channel
+            .pretty_write_to(&mut *out, b' ', INDENT)
+            .map_err(|e| e.to_string())?;
+        let start = memchr::memmem::find(bytes, ITEM_START.as_bytes());
+        let end = memchr::memmem::rfind(bytes, CHANNEL_END.as_bytes());
+        match (start, end) {
+            (Some(start), Some(end)) if start < end => Ok(bytes[start..end].to_vec()),
+            _ => Err("the rss crate wrote an item in an unexpected shape".to_owned()),
+        }
+    });
     let html = channel.items.pop().and_then(|item| item.content);
     (ItemXml { xml, namespaces }, html)
 }
