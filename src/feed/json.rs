@@ -133,10 +133,10 @@ thread_local! {
 }
 
 /// `html` as a JSON string, ready to write as it is, in `buffer` (whatever
-/// it held before is dropped). serde_json
-/// escapes a string a byte at a time; json-escape-simd writes the same bytes
-/// (a test compares them) about ten times as fast, and the HTML is most of
-/// the bytes of every item. serde_json then checks that it is one JSON string.
+/// it held before is dropped). serde_json escapes a string a byte at a time;
+/// json-escape-simd writes the same bytes (a test compares them) about ten
+/// times as fast, and the HTML is most of the bytes of every item. serde_json
+/// then checks that it is one JSON string.
 fn html_value<'b>(html: &str, buffer: &'b mut Vec<u8>) -> Result<&'b RawValue, String> {
     buffer.clear();
     json_escape_simd::escape_into(html, buffer);
