@@ -1349,6 +1349,37 @@ fn ref_resolver(posts: &[Arc<Article>]) -> impl Fn(&str) -> Option<String> + '_ 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's hash must not depend on how its bytes are cut into pieces:
+    /// the same bytes must never look changed to a watch.
+    #[test]
+    fn a_file_hashes_alike_however_it_is_cut() {
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        let cut = |at: &[usize]| {
+            let mut pieces = Pieces::default();
+            let mut from = 0;
+            for &to in at {
+                pieces.push(bytes[from..to].to_vec());
+                from = to;
+            }
+            pieces.push(bytes[from..].to_vec());
+            hash_pieces(&pieces)
+        };
+        let whole = cut(&[]);
+        assert_eq!(whole, hash_pieces(&Pieces::from(bytes.clone())));
+        for at in [
+            &[0][..],
+            &[1],
+            &[7, 8, 9],
+            &[3, 500, 999],
+            &[8, 16, 24, 1000],
+        ] {
+            assert_eq!(cut(at), whole, "cut at {at:?}");
+        }
+        let mut other = bytes.clone();
+        other[500] ^= 1;
+        assert_ne!(hash_pieces(&Pieces::from(other)), whole);
+    }
     use crate::build::{self, SourceFile};
     use proptest::prelude::*;
 
