@@ -713,7 +713,7 @@ impl Site {
                 (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
             ];
             for (path, bytes) in directory {
-                let hash = if self.once { 0 } else { hash_of(&bytes) };
+                let hash = self.file_hash(&[&bytes]);
                 added |= self.hand_over(path.to_owned(), bytes, hash, sink);
             }
         }
@@ -1025,6 +1025,17 @@ impl Site {
         Ok(count)
     }
 
+    /// An output file's hash (see [`hash_parts`]), which tells the next
+    /// rebuild whether its bytes changed. A one-shot build has no next
+    /// rebuild and skips it: it costs a pass over every byte of every feed.
+    fn file_hash(&self, parts: &[&[u8]]) -> u64 {
+        if self.once {
+            0
+        } else {
+            hash_parts(parts)
+        }
+    }
+
     /// Records a produced file and gives it to the sink if it is new or its
     /// bytes changed. Returns whether it is new to the list of files.
     fn hand_over(&mut self, path: String, bytes: Vec<u8>, hash: u64, sink: &mut dyn Sink) -> bool {
@@ -1106,14 +1117,12 @@ impl Site {
                 on_disk: Vec::new(),
             };
         }
-        // The hashes tell the next rebuild whether bytes changed; a one-shot
-        // build has no next rebuild and skips them (they cost a pass over
-        // every byte of every feed).
         let mut found = Vec::new();
         let mut settle = |path: String, made: Result<Pieces<'_>, String>| {
             let output = made.map(|pieces| {
-                let hash = if self.once { 0 } else { hash_pieces(&pieces) };
-                if on_disk.is_some_and(|holds| holds(&path, &pieces.parts())) {
+                let parts = pieces.parts();
+                let hash = self.file_hash(&parts);
+                if on_disk.is_some_and(|holds| holds(&path, &parts)) {
                     found.push(path.clone());
                     (Vec::new(), hash)
                 } else {
@@ -1302,12 +1311,13 @@ struct Inputs<'a> {
     uses_refs: &'a [bool],
 }
 
-/// The hash of a file made of `pieces`, the same whatever pieces it is cut
-/// into: each output is always hashed this way, so rebuilds compare alike.
-fn hash_pieces(pieces: &Pieces<'_>) -> u64 {
+/// The hash of a file made of `parts`, the same whatever pieces its bytes
+/// are cut into: every output file is hashed this way, so rebuilds compare
+/// alike.
+fn hash_parts(parts: &[&[u8]]) -> u64 {
     let mut h = DefaultHasher::new();
-    h.write_usize(pieces.len());
-    for part in pieces.parts() {
+    h.write_usize(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
         h.write(part);
     }
     h.finish()
@@ -1349,6 +1359,8 @@ fn ref_resolver(posts: &[Arc<Article>]) -> impl Fn(&str) -> Option<String> + '_ 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build::{self, SourceFile};
+    use proptest::prelude::*;
 
     /// A file's hash must not depend on how its bytes are cut into pieces:
     /// the same bytes must never look changed to a watch.
@@ -1356,17 +1368,17 @@ mod tests {
     fn a_file_hashes_alike_however_it_is_cut() {
         let bytes: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
         let cut = |at: &[usize]| {
-            let mut pieces = Pieces::default();
+            let mut parts = Vec::new();
             let mut from = 0;
             for &to in at {
-                pieces.push(bytes[from..to].to_vec());
+                parts.push(&bytes[from..to]);
                 from = to;
             }
-            pieces.push(bytes[from..].to_vec());
-            hash_pieces(&pieces)
+            parts.push(&bytes[from..]);
+            hash_parts(&parts)
         };
         let whole = cut(&[]);
-        assert_eq!(whole, hash_pieces(&Pieces::from(bytes.clone())));
+        assert_eq!(whole, hash_parts(&[&bytes]));
         for at in [
             &[0][..],
             &[1],
@@ -1378,10 +1390,8 @@ mod tests {
         }
         let mut other = bytes.clone();
         other[500] ^= 1;
-        assert_ne!(hash_pieces(&Pieces::from(other)), whole);
+        assert_ne!(hash_parts(&[&other]), whole);
     }
-    use crate::build::{self, SourceFile};
-    use proptest::prelude::*;
 
     fn config() -> Config {
         Config::parse(

@@ -145,7 +145,7 @@ impl<'a> Pieces<'a> {
         }
     }
 
-    pub(crate) fn push(&mut self, part: impl Into<Cow<'a, [u8]>>) {
+    fn push(&mut self, part: impl Into<Cow<'a, [u8]>>) {
         self.parts.push(part.into());
     }
 
