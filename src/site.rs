@@ -960,7 +960,7 @@ impl Site {
                     &a.permalink,
                     &self.config.base_url,
                     &tracking,
-                    needs_text_summary(a),
+                    front_matter_summary(a).is_none(),
                 );
                 if let Some(reread) = reread {
                     let found = reread
@@ -1260,16 +1260,13 @@ fn scopes(c: &Collection, limit: Option<usize>) -> Vec<(Scope<'_>, Vec<usize>)> 
 /// The summary a post's feed items show: its `description`, else its
 /// `summary`, else the start of its text.
 fn summary_of<'a>(a: &'a Article, rendered: &'a Rendered) -> &'a str {
-    a.description
-        .as_deref()
-        .or(a.summary.as_deref())
-        .unwrap_or(&rendered.summary)
+    front_matter_summary(a).unwrap_or(&rendered.summary)
 }
 
-/// Whether `summary_of` needs the summary made from an article's text: only
-/// when its front matter gives neither a `description` nor a `summary`.
-fn needs_text_summary(a: &Article) -> bool {
-    a.description.is_none() && a.summary.is_none()
+/// The summary an article's front matter gives, if any: its `description`,
+/// else its `summary`. Without one, the render makes one from the text.
+fn front_matter_summary(a: &Article) -> Option<&str> {
+    a.description.as_deref().or(a.summary.as_deref())
 }
 
 /// Whether two versions of an article are the same to the collector (same
