@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the hot stages, so a regression in one of them shows:
-//! front matter parsing, Markdown rendering, feed serialisation, collecting.
+//! finding the articles, front matter parsing, Markdown rendering, feed
+//! serialisation, collecting.
 //! Run with `cargo bench --bench stages`.
 
 #[path = "support/corpus.rs"]
@@ -12,6 +13,7 @@ use feedsmith::collect::{self, Options};
 use feedsmith::config::Config;
 use feedsmith::feed::{self, Entry, Feed, Scope};
 use feedsmith::markdown;
+use feedsmith::source;
 
 fn main() {
     divan::main();
@@ -52,6 +54,20 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
         })
         .map(Arc::new)
         .collect()
+}
+
+/// Finding 10,000 articles in one folder, with the paths messages show:
+/// the walk runs on one core before anything else can start.
+#[divan::bench(sample_count = 20)]
+fn find_10k(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).expect("folder");
+    for i in 0..10_000 {
+        std::fs::write(posts.join(format!("post-{i:06}.md")), "").expect("file");
+    }
+    let content = dir.path().join("content");
+    bencher.bench(|| divan::black_box(source::find_articles(&content).0.len()));
 }
 
 /// Parsing one article: decoding, front matter (YAML), dates, permalink.

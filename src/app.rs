@@ -104,9 +104,13 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
 
     let read_started = Instant::now();
     let (found, mut diagnostics) = source::find_articles(&config.content_dir);
+    let content_shown = source::shown(&config.content_dir);
     let files: Vec<(String, String)> = found
-        .iter()
-        .map(|(rel, path)| (rel.clone(), source::shown(path)))
+        .into_iter()
+        .map(|rel| {
+            let shown = source::shown_in(&content_shown, &rel);
+            (rel, shown)
+        })
         .collect();
     let find_time = read_started.elapsed();
     let options = Options {

@@ -191,8 +191,7 @@ impl<'a> Session<'a> {
         let (found, diagnostics) = source::find_candidates(&self.content_dir, "");
         print_all(&diagnostics);
         self.candidates = found
-            .iter()
-            .map(|(rel, _)| rel.clone())
+            .into_iter()
             .filter(|rel| !self.is_output(rel))
             .collect();
         let all = self.candidates.clone();
@@ -236,10 +235,10 @@ impl<'a> Session<'a> {
     /// Reads articles into the site, on every core (the first build reads
     /// them all); returns those that changed.
     fn read_into_site(&mut self, rels: Vec<&String>) -> Vec<String> {
-        let content_shown = &self.site.config().content_dir;
+        let content_shown = source::shown(&self.site.config().content_dir);
         let files: Vec<(String, String)> = rels
             .into_iter()
-            .map(|rel| (rel.clone(), source::shown(&content_shown.join(rel))))
+            .map(|rel| (rel.clone(), source::shown_in(&content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
         self.site.load_all(&files, |rel, limit| {
@@ -378,7 +377,7 @@ impl<'a> Session<'a> {
                 let (found, diagnostics) = source::find_candidates(&self.content_dir, rel);
                 print_all(&diagnostics);
                 self.candidates.retain(|c| !c.starts_with(&prefix));
-                for (path, _) in found {
+                for path in found {
                     if !self.is_output(&path) {
                         to_read.insert(path.clone());
                         self.candidates.insert(path);
