@@ -18,6 +18,12 @@ use crate::site::{OnDisk, Sink};
 /// The list of files feedsmith wrote, kept in the output folder.
 pub const MANIFEST: &str = ".feedsmith-manifest";
 
+/// Present in the output folder while a run writes to it: a run killed
+/// meanwhile may have left temporary files, and the next run then looks for
+/// them. Without it, every run would walk the whole output folder (hundreds
+/// of folders, milliseconds on one core) to find nothing.
+const WRITING: &str = ".feedsmith-writing";
+
 const MANIFEST_HEADER: &str =
     "# Files written by feedsmith. It deletes only these, when they are no longer produced.\n";
 
@@ -98,14 +104,10 @@ pub struct OutputLock {
 }
 
 /// Takes the output folder's lock, creating the folder if needed. If another
-/// run holds it, calls `waiting` (to say so) and waits. Then, if `sweep`,
-/// removes the temporary files a killed run may have left (none can be in
-/// use now).
-pub fn lock(
-    out_dir: &Path,
-    sweep: bool,
-    waiting: impl FnOnce(),
-) -> Result<OutputLock, OutputError> {
+/// run holds it, calls `waiting` (to say so) and waits. Then, if a run was
+/// stopped while writing, removes the temporary files it may have left (none
+/// can be in use now).
+pub fn lock(out_dir: &Path, waiting: impl FnOnce()) -> Result<OutputLock, OutputError> {
     std::fs::create_dir_all(out_dir).map_err(err(out_dir))?;
     let folder = std::fs::File::open(out_dir).map_err(err(out_dir))?;
     match folder.try_lock() {
@@ -116,8 +118,10 @@ pub fn lock(
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(err(out_dir)(e)),
     }
-    if sweep {
+    let writing = out_dir.join(WRITING);
+    if writing.exists() {
         remove_stale_temp_files(out_dir);
+        let _ = std::fs::remove_file(writing);
     }
     Ok(OutputLock { _folder: folder })
 }
@@ -158,8 +162,8 @@ pub struct DiskSink<'a> {
     /// Files handed over but not written yet, and their size.
     pending: Vec<(String, Vec<u8>)>,
     pending_bytes: usize,
-    /// Whether taking the lock also sweeps away killed runs' temporary files.
-    sweep: bool,
+    /// Whether this sink put the [`WRITING`] mark in the output folder.
+    writing: bool,
     /// The files the manifest on disk lists, once this run has read it.
     listed: Option<BTreeSet<String>>,
     /// The manifest as it was before this run wrote one listing its new
@@ -204,20 +208,10 @@ impl<'a> DiskSink<'a> {
             lock: None,
             pending: Vec::new(),
             pending_bytes: 0,
-            sweep: true,
+            writing: false,
             listed: None,
             manifest_before: None,
         }
-    }
-
-    /// Skips the sweep for killed runs' temporary files when the lock is
-    /// taken. It walks the whole output folder (milliseconds at thousands of
-    /// feeds), so a watch session does it at its first rebuild only; a run
-    /// killed while the session waits for edits leaves its hidden
-    /// `.feedsmith-*.tmp` files until the next build or watch starts.
-    pub fn without_sweep(mut self) -> Self {
-        self.sweep = false;
-        self
     }
 
     /// Takes the output folder's lock (saying so if another run holds it).
@@ -227,11 +221,30 @@ impl<'a> DiskSink<'a> {
             return;
         }
         let shown = self.out_dir.display().to_string();
-        match lock(self.out_dir, self.sweep, || {
+        match lock(self.out_dir, || {
             eprintln!("feedsmith: waiting for another feedsmith run that is writing to {shown}/ …")
         }) {
             Ok(lock) => self.lock = Some(lock),
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Marks the output folder as being written to, before the first
+    /// temporary file of this sink is made (see [`WRITING`]).
+    fn start_writing(&mut self) -> Result<(), OutputError> {
+        if !self.writing {
+            let path = self.out_dir.join(WRITING);
+            std::fs::File::create(&path).map_err(err(&path))?;
+            self.writing = true;
+        }
+        Ok(())
+    }
+
+    /// Removes the mark once every file is in place (or its temporary file
+    /// removed, as a failed write does).
+    fn stop_writing(&mut self) {
+        if std::mem::take(&mut self.writing) {
+            let _ = std::fs::remove_file(self.out_dir.join(WRITING));
         }
     }
 
@@ -256,8 +269,14 @@ impl<'a> DiskSink<'a> {
             .par_iter()
             .map(|(rel, bytes)| change_on_disk(out_dir, rel, &[bytes]))
             .collect();
-        if !check {
-            // A file already there was listed by the run that made it.
+        if !check && changes.iter().any(Option::is_some) {
+            if let Err(e) = self.start_writing() {
+                self.error = Some(e);
+                return;
+            }
+            // The mark goes first: the manifest below is written through a
+            // temporary file too. A file already there was listed by the run
+            // that made it.
             let created = pending
                 .iter()
                 .zip(&changes)
@@ -347,6 +366,9 @@ impl<'a> DiskSink<'a> {
         }
         if let Some(manifest) = manifest {
             let on_disk = change_on_disk(self.out_dir, MANIFEST, &[manifest]);
+            if on_disk.is_some() && !self.check {
+                self.start_writing()?;
+            }
             let written = put_one(self.out_dir, MANIFEST, manifest, on_disk, self.check)?;
             // A run that wrote a manifest already, to list new files, reports
             // the change from the one that was there before it.
@@ -359,6 +381,7 @@ impl<'a> DiskSink<'a> {
             self.listed = Some(listed_in(&String::from_utf8_lossy(manifest)));
         }
         self.flush();
+        self.stop_writing();
         match self.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -439,6 +462,14 @@ fn reads_as(mut file: std::fs::File, expected: &[&[u8]], len: usize) -> bool {
         }
         true
     })
+}
+
+/// A sink dropped without [`DiskSink::finish`] made no file it did not put
+/// in place or remove again: only a stopped process leaves the mark.
+impl Drop for DiskSink<'_> {
+    fn drop(&mut self) {
+        self.stop_writing();
+    }
 }
 
 impl Sink for DiskSink<'_> {
@@ -627,6 +658,50 @@ mod tests {
         let mut changes = sink.changes.clone();
         changes.sort();
         (changes, sink.unchanged)
+    }
+
+    /// A run stopped while writing leaves its mark, and the next run (even
+    /// one with nothing to write) removes the temporary files it may have
+    /// left; a run that ends leaves no mark, and one that writes nothing
+    /// makes none.
+    #[test]
+    fn temporary_files_of_a_stopped_run_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        build(out, &[("a/rss.xml", "a")]);
+        assert!(!out.join(WRITING).exists());
+        // While a sink writes, the mark is there.
+        let mut sink = DiskSink::new(out, false, |_: &[Diagnostic]| true);
+        assert!(sink.proceed(&[]));
+        sink.file("a/rss.xml", b"a2".to_vec());
+        sink.flush();
+        assert!(out.join(WRITING).exists());
+        sink.finish(&[], true, Some(&manifest(&["a/rss.xml"])))
+            .unwrap();
+        assert!(!out.join(WRITING).exists());
+        drop(sink);
+        // What a run stopped halfway leaves: its mark and temporary files.
+        std::fs::write(out.join(WRITING), "").unwrap();
+        let temps = [
+            out.join(".feedsmith-x1.tmp"),
+            out.join("a/.feedsmith-x2.tmp"),
+        ];
+        for temp in &temps {
+            std::fs::write(temp, "half a feed").unwrap();
+        }
+        let mine = out.join("a/notes.tmp");
+        std::fs::write(&mine, "not feedsmith's").unwrap();
+        let (changes, unchanged) = build(out, &[("a/rss.xml", "a2")]);
+        assert_eq!(
+            (changes, unchanged),
+            (vec![], 2),
+            "the feed and the manifest"
+        );
+        for temp in &temps {
+            assert!(!temp.exists(), "{}", temp.display());
+        }
+        assert!(mine.exists());
+        assert!(!out.join(WRITING).exists());
     }
 
     #[test]

@@ -412,10 +412,9 @@ impl<'a> Session<'a> {
         let full = !self.site.has_built();
         let strict = self.args.build.strict;
         let output_dir = self.output_dir.clone();
-        let sink = output::DiskSink::new(&output_dir, false, |d: &[Diagnostic]| {
+        let mut sink = output::DiskSink::new(&output_dir, false, |d: &[Diagnostic]| {
             !strict || d.is_empty()
         });
-        let mut sink = if full { sink } else { sink.without_sweep() };
         let rebuild = self.site.rebuild_into(Utc::now(), &mut sink);
         self.report(&rebuild.diagnostics);
         if rebuild.stopped {
