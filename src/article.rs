@@ -202,9 +202,10 @@ pub fn parse(path: &str, shown_path: &str, bytes: &[u8], ctx: &ParseContext<'_>)
 /// the whole file. The article then equals what [`parse`] gives for the whole
 /// file, but with no body: a one-shot build reads only this much of the posts
 /// no feed shows, so its cost grows with their front matter, not their text.
-/// Anything unusual (an unclosed or broken front matter, a byte that is not
-/// UTF-8 in it, carriage returns, control characters) returns `None`, so that
-/// the whole-file path reports it exactly as always.
+/// Anything unusual in the front matter (unclosed or broken, a byte that is
+/// not UTF-8, carriage returns, control characters) returns `None`, so that
+/// the whole-file path reports it exactly as always; the body is not looked
+/// at (see [`front_end`]).
 ///
 /// Also returns how many bytes of the file come before the body: when the
 /// file is read again to render it, [`clean_body`] can take the body from
@@ -215,8 +216,7 @@ pub fn parse_front(
     start: &[u8],
     ctx: &ParseContext<'_>,
 ) -> Option<(Parsed, usize)> {
-    // Up to the last complete line: the start may end inside a character.
-    let end = memchr::memrchr(b'\n', start)? + 1;
+    let end = front_end(start)?;
     let whole_head = simdutf8::basic::from_utf8(&start[..end]).ok()?;
     let head = whole_head.strip_prefix('\u{feff}').unwrap_or(whole_head);
     if !needs_no_decoding(head.as_bytes()) {
@@ -229,6 +229,37 @@ pub fn parse_front(
         warnings,
     };
     Some((parsed, whole_head.len() - head.len() + body_start))
+}
+
+/// Where the front matter in `start` ends: after its closing `---` or `+++`
+/// line, found the way [`frontmatter::split`] finds it. Only those bytes are
+/// checked and parsed: the rest of the start is body, which a one-shot build
+/// judges only when a feed shows the post (see [`clean_body`]), and checking
+/// it made up a third of the cost of this first read. JSON front matter and
+/// anything odd end at the last complete line (the start may end inside a
+/// character), for [`parse_text`] to judge; `None` when there is none.
+fn front_end(start: &[u8]) -> Option<usize> {
+    let complete = || memchr::memrchr(b'\n', start).map(|at| at + 1);
+    let text = start.strip_prefix("\u{feff}".as_bytes()).unwrap_or(start);
+    let bom = start.len() - text.len();
+    let fence = match text.get(..3) {
+        Some(b"---") => "---",
+        Some(b"+++") => "+++",
+        _ => return complete(),
+    };
+    // Line by line: a front matter is a dozen short lines.
+    let mut ends = memchr::memchr_iter(b'\n', text);
+    let mut line_start = ends.next()? + 1;
+    for end in ends {
+        let line = &text[line_start..end];
+        if line.starts_with(fence.as_bytes())
+            && std::str::from_utf8(line).is_ok_and(|line| line.trim_end() == fence)
+        {
+            return Some(bom + end + 1);
+        }
+        line_start = end + 1;
+    }
+    complete()
 }
 
 /// The body of a file whose first bytes held a front matter that
@@ -750,12 +781,39 @@ mod tests {
         let inside = body.len() - 5;
         assert!(std::str::from_utf8(&body[..inside]).is_err());
         assert!(front(&body[..inside]).is_some(), "a cut inside a character");
-        // The body's control character is not its business.
+        // The body's control character is not its business (it is judged
+        // when the body is read whole); the front matter's is.
         assert!(
-            front(text.as_bytes()).is_none(),
-            "a control character in view"
+            front(text.as_bytes()).is_some(),
+            "a control character in the body"
+        );
+        let in_front = text.replace("中文", "中\u{1}文");
+        assert!(
+            front(in_front.as_bytes()).is_none(),
+            "a control character in the front matter"
         );
         assert!(front(&text.replace('\n', "\r\n").into_bytes()).is_none());
+        // Nor is a byte that is not UTF-8 in the body, or a carriage return.
+        let odd_body = [&text.as_bytes()[..closed], b"\xff\r\n"].concat();
+        assert!(front(&odd_body).is_some(), "odd bytes in the body");
+        // A fence line with spaces after it closes the front matter, one with
+        // more text does not; TOML's `+++` and a byte order mark work alike.
+        let spaced = text.replacen("---\nBody", "---  \nBody", 1);
+        assert!(front(spaced.as_bytes()).is_some(), "a fence with spaces");
+        let not_fence = "---\ntitle: \"T\n---x\"\ndate: 2024-01-02\n---\nBody\n";
+        let (front_title, whole_title) = (
+            front(not_fence.as_bytes()).map(|p| p.article.map(|a| a.title)),
+            parse("a.md", "a.md", not_fence.as_bytes(), &ctx)
+                .article
+                .map(|a| a.title),
+        );
+        assert_eq!(
+            front_title,
+            Some(whole_title),
+            "a line that starts like a fence"
+        );
+        let toml = "\u{feff}+++\ntitle = \"T\"\ndate = 2024-01-02\n+++\n\u{1}\n";
+        assert!(front(toml.as_bytes()).is_some(), "TOML after a BOM");
     }
 
     #[test]
