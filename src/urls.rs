@@ -91,13 +91,7 @@ pub fn path_segment(raw: &str) -> String {
 /// already starts with the base URL's own path is not prefixed twice, so both
 /// `/img/a.png` and `/blog/img/a.png` work under `https://example.com/blog/`.
 pub fn site_url(base: &Url, path: &str) -> Option<Url> {
-    let base_path = base.path();
-    let trimmed = if base_path != "/" && path.starts_with(base_path) {
-        &path[base_path.len()..]
-    } else {
-        path.trim_start_matches('/')
-    };
-    base.join(trimmed).ok()
+    base.join(site_path(base, path)).ok()
 }
 
 /// Resolves a link found in an article against its permalink. Absolute URLs
@@ -111,14 +105,50 @@ pub fn resolve_link(link: &str, permalink: &Url, base: &Url) -> Option<String> {
     if has_scheme(link) {
         return None;
     }
-    let resolved = if link.starts_with("//") {
-        Url::parse(&format!("{}:{link}", base.scheme())).ok()?
-    } else if link.starts_with('/') {
-        site_url(base, link)?
-    } else {
-        permalink.join(link).ok()?
+    if link.starts_with("//") {
+        return Url::parse(&format!("{}:{link}", base.scheme()))
+            .ok()
+            .map(String::from);
+    }
+    // Most links of a site are plain paths (`/posts/x/`, `img/a.png`):
+    // joined as text, they give what the URL parser gives, without it.
+    let (against, path) = match link.strip_prefix('/') {
+        Some(_) => (base, site_path(base, link)),
+        None => (permalink, link),
     };
-    Some(resolved.to_string())
+    if let Some(joined) = plain_join(against, path) {
+        return Some(joined);
+    }
+    against.join(path).ok().map(String::from)
+}
+
+/// `against.join(path)` as text, when `against` ends with `/` and `path` is
+/// a plain relative path: letters, digits, `/`, `-`, `_`, `~` and `.`, not
+/// starting with `/`, with no `.` or `..` segment to resolve and nothing to
+/// escape. `None`
+/// otherwise, for the URL parser to do it.
+fn plain_join(against: &Url, path: &str) -> Option<String> {
+    let plain_base = against.as_str().ends_with('/')
+        && against.query().is_none()
+        && against.fragment().is_none();
+    let plain_path = !path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'~' | b'.'))
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    (plain_base && plain_path).then(|| [against.as_str(), path].concat())
+}
+
+/// What [`site_url`] joins onto the base URL for a site path.
+fn site_path<'p>(base: &Url, path: &'p str) -> &'p str {
+    let base_path = base.path();
+    if base_path != "/" && path.starts_with(base_path) {
+        &path[base_path.len()..]
+    } else {
+        path.trim_start_matches('/')
+    }
 }
 
 /// Whether a link already names its scheme (`https:`, `mailto:`, `data:`).
@@ -137,6 +167,7 @@ fn has_scheme(link: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
@@ -179,6 +210,53 @@ mod tests {
         assert_eq!(encode_segment("100%"), "100%25");
         assert_eq!(encode_segment("a%zz"), "a%25zz");
         assert_eq!(encode_segment("x#v"), "x%23v");
+    }
+
+    #[test]
+    fn plain_paths_are_joined_as_text() {
+        let page = url("https://example.com/blog/posts/foo/");
+        for path in ["img/a.png", "posts/x/", "", "a..b/c.d", "~u/-_"] {
+            assert!(plain_join(&page, path).is_some(), "{path}");
+        }
+        for path in [
+            "../x", "./x", "a/..", "a b", "x?y", "x#y", "%41", "é", "a\\b", "a:b",
+        ] {
+            assert_eq!(plain_join(&page, path), None, "{path}");
+        }
+        assert_eq!(plain_join(&url("https://example.com/x.html"), "a"), None);
+        assert_eq!(plain_join(&url("https://example.com/?q=1"), "a"), None);
+    }
+
+    proptest::proptest! {
+        /// Joining as text gives what the URL parser gives, whenever it is
+        /// done: half the paths are made of plain segments, `.` and `..`
+        /// among them, half hold anything that needs the parser.
+        #[test]
+        fn plain_joins_are_what_the_url_parser_gives(
+            path in proptest::prop_oneof![
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["a", "b.c", ".", "..", "x-y_z", "~u", ""]),
+                    0..5,
+                )
+                .prop_map(|segments: Vec<&str>| segments.join("/")),
+                "[a-z./%?#: \\\\é\\-]{0,12}",
+            ],
+            against in proptest::sample::select(vec![
+                "https://example.com/",
+                "https://example.com/blog/",
+                "https://EXAMPLE.com:443/blog/posts/foo/",
+                "https://example.com/blog/x.html",
+                "https://example.com/a/?q=1",
+                "https://example.com/a/#top",
+                "http://例子.测试/路径/",
+            ]),
+        ) {
+            let against = url(against);
+            if let Some(joined) = plain_join(&against, &path) {
+                let parsed = against.join(&path).map(String::from);
+                proptest::prop_assert_eq!(Ok(joined), parsed);
+            }
+        }
     }
 
     #[test]
