@@ -259,21 +259,13 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
 }
 
 /// Reads `len` bytes (fewer if the file ends sooner) into a buffer of that
-/// size: one system call for a whole file, where reading to the end would
-/// grow the buffer in steps and ask once more for the end. A file that grows
-/// meanwhile is read as it was when its size was taken.
-fn read_up_to(mut file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
-    let mut bytes = vec![0; len];
-    let mut filled = 0;
-    while filled < len {
-        match file.read(&mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(filled);
+/// size: one system call for a file of up to 8 KiB (std reads larger ones
+/// in growing steps), where reading to the end would grow the buffer and ask
+/// once more for the end. The buffer is not zeroed first: the reads fill it.
+/// A file that grows meanwhile is read as it was when its size was taken.
+fn read_up_to(file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -372,6 +364,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn files_are_read_up_to_a_limit() {
+        let text: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        for (len, expected) in [
+            (0, 0),
+            (10, 10),
+            (8_192, 8_192),
+            (20_000, 20_000),
+            (30_000, 20_000),
+        ] {
+            let read = read_up_to(std::io::Cursor::new(&text), len).unwrap();
+            assert_eq!(read, text[..expected], "{len}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_file(&path, 4096).unwrap(), text[..4096]);
+        assert_eq!(read_file(&path, usize::MAX).unwrap(), text);
     }
 
     #[test]
