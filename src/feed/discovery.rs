@@ -229,7 +229,9 @@ pub fn index(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
 /// The page beside one term's feed: its title, a subscribe box, its items.
 pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
     let w = words(config);
-    let mut out = String::new();
+    // A term page is made for every feed on every build: its items are
+    // written straight into it, without a string of their own each.
+    let mut out = String::with_capacity(8 * 1024);
     head(&mut out, &w, &listed.title, &[listed]);
     let _ = writeln!(out, "<h1>{}</h1>", esc(&listed.title));
     let _ = writeln!(out, "<p>{}</p>", esc(&feed.description));
@@ -237,14 +239,15 @@ pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
     let _ = write!(out, "<h2>{}</h2>\n<ul>\n", w.latest);
     for entry in &feed.entries {
         let a = entry.article;
-        let _ = writeln!(
-            out,
-            "<li><a href=\"{}\">{}</a> <span class=\"meta\">{}</span><br>{}</li>",
-            esc_url(a.permalink.as_str()),
-            esc(&a.title),
-            a.publish_date.format("%Y-%m-%d"),
-            esc(entry.summary)
-        );
+        out.push_str("<li><a href=\"");
+        let _ = escape_href(&mut out, a.permalink.as_str());
+        out.push_str("\">");
+        let _ = escape_html(&mut out, &a.title);
+        out.push_str("</a> <span class=\"meta\">");
+        day(&mut out, a.publish_date);
+        out.push_str("</span><br>");
+        let _ = escape_html(&mut out, entry.summary);
+        out.push_str("</li>\n");
     }
     let _ = write!(
         out,
@@ -252,6 +255,20 @@ pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
         w.all_feeds
     );
     out.into_bytes()
+}
+
+/// Writes the day of `date` as `2024-03-05`: what chrono's `%Y-%m-%d`
+/// writes, without parsing that format for every item of every page.
+fn day(out: &mut String, date: chrono::DateTime<chrono::FixedOffset>) {
+    use chrono::Datelike;
+    match date.year() {
+        year @ 0..=9999 => {
+            let _ = write!(out, "{year:04}-{:02}-{:02}", date.month(), date.day());
+        }
+        _ => {
+            let _ = write!(out, "{}", date.format("%Y-%m-%d"));
+        }
+    }
 }
 
 /// `feeds.opml`: OPML 2.0 with every feed, grouped, for one import.
@@ -291,4 +308,43 @@ pub fn opml(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
     }
     out.push_str("  </body>\n</opml>\n");
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The day is written as chrono writes `%Y-%m-%d`, for any date
+        /// chrono holds: years of four digits, and beyond.
+        #[test]
+        fn days_are_written_as_chrono_writes_them(
+            seconds in -8_334_000_000_000i64..8_210_000_000_000,
+            offset in -86_399i32..86_400,
+        ) {
+            let offset = chrono::FixedOffset::east_opt(offset).expect("offset");
+            let date = chrono::DateTime::from_timestamp(seconds, 0).expect("date").with_timezone(&offset);
+            let mut out = String::new();
+            day(&mut out, date);
+            proptest::prop_assert_eq!(out, date.format("%Y-%m-%d").to_string());
+        }
+    }
+
+    #[test]
+    fn days_at_the_edges_of_four_digit_years() {
+        let utc = chrono::FixedOffset::east_opt(0).expect("offset");
+        for (text, day_text) in [
+            ("0000-01-01T00:00:00Z", "0000-01-01"),
+            ("0999-12-31T23:59:59Z", "0999-12-31"),
+            ("9999-12-31T23:59:59Z", "9999-12-31"),
+        ] {
+            let date = chrono::DateTime::parse_from_rfc3339(text)
+                .expect("date")
+                .with_timezone(&utc);
+            let mut out = String::new();
+            day(&mut out, date);
+            assert_eq!(out, day_text);
+            assert_eq!(out, date.format("%Y-%m-%d").to_string());
+        }
+    }
 }
