@@ -128,7 +128,7 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
     });
     let content_dir = config.content_dir.clone();
     let load = |rel: &str, limit: usize| source::read_file(&content_dir.join(rel), limit);
-    let built = build::build_into(&config, &files, load, &options, &mut sink);
+    let built = build::build_into(&config, files, load, &options, &mut sink);
     diagnostics.extend(built.diagnostics.iter().cloned());
     for d in &diagnostics {
         let _ = writeln!(stderr, "{d}");

@@ -60,7 +60,7 @@ pub struct Built {
 /// produced. The caller does the I/O; this stays pure.
 pub fn build_into<L>(
     config: &Config,
-    files: &[(String, String)],
+    files: Vec<(String, String)>,
     load: L,
     options: &Options,
     sink: &mut dyn Sink,
@@ -109,7 +109,7 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         crate::site::load_from_memory(bytes, limit)
     };
     let mut out = BTreeMap::new();
-    let built = build_into(config, &files, load, options, &mut out);
+    let built = build_into(config, files, load, options, &mut out);
     if let Some(manifest) = built.manifest {
         out.insert(crate::output::MANIFEST.to_owned(), manifest);
     }

@@ -237,13 +237,14 @@ impl<'a> Session<'a> {
     fn read_into_site(&mut self, rels: Vec<&String>) -> Vec<String> {
         let content_shown = source::shown(&self.site.config().content_dir);
         let files: Vec<(String, String)> = rels
-            .into_iter()
-            .map(|rel| (rel.clone(), source::shown_in(&content_shown, rel)))
+            .iter()
+            .map(|rel| ((*rel).clone(), source::shown_in(&content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
-        self.site.load_all(&files, |rel, limit| {
+        let changed = self.site.load_all(files, |rel, limit| {
             source::read_file(&content_dir.join(rel), limit)
-        })
+        });
+        changed.into_iter().map(|i| rels[i].clone()).collect()
     }
 
     /// Whether a path under the content folder is inside the output folder
