@@ -166,7 +166,10 @@ pub struct Site {
     /// then need not remember what it produced.
     once: bool,
     sources: BTreeMap<String, Source>,
-    renders: HashMap<String, Cached>,
+    /// Boxed: each render is made on the core that rendered it, and the map
+    /// stays small (a map of 2,400 whole renders, grown at once on one core,
+    /// was a fresh megabyte for the kernel to zero while the others waited).
+    renders: HashMap<String, Box<Cached>>,
     /// Fingerprint of the inputs of each feed file last emitted.
     feeds: HashMap<String, u64>,
     /// Hash of the bytes of every file last produced (manifest excluded).
@@ -940,7 +943,7 @@ impl Site {
             })
             .collect();
         // Rendering is the costly part: on every core.
-        let done: Vec<(usize, Result<Cached, Box<article::Parsed>>)> = stale
+        let done: Vec<(usize, Result<Box<Cached>, _>)> = stale
             .par_iter()
             .map(|&i| {
                 let a = &c.posts[i];
@@ -986,7 +989,7 @@ impl Site {
                     rendered,
                     item,
                 };
-                (i, Ok(cached))
+                (i, Ok(Box::new(cached)))
             })
             .collect();
         let count = done.len();
