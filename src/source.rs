@@ -258,11 +258,11 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
     read_up_to(file, (len as usize).min(limit)).map_err(|e| e.to_string())
 }
 
-/// Reads `len` bytes (fewer if the file ends sooner) into a buffer of that
-/// size: one system call for a file of up to 8 KiB (std reads larger ones
-/// in growing steps), where reading to the end would grow the buffer and ask
-/// once more for the end. The buffer is not zeroed first: the reads fill it.
-/// A file that grows meanwhile is read as it was when its size was taken.
+/// Reads `len` bytes (fewer if the file ends sooner) into a buffer made for
+/// that many, which the reads fill without zeroing it first: one system call
+/// for a file of up to 8 KiB (std reads larger ones in growing steps), and
+/// none to find the end, which `len` marks. A file that grows meanwhile is
+/// read as it was when its size was taken.
 fn read_up_to(file: impl Read, len: usize) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(len);
     file.take(len as u64).read_to_end(&mut bytes)?;

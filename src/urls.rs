@@ -112,9 +112,10 @@ pub fn resolve_link(link: &str, permalink: &Url, base: &Url) -> Option<String> {
     }
     // Most links of a site are plain paths (`/posts/x/`, `img/a.png`):
     // joined as text, they give what the URL parser gives, without it.
-    let (against, path) = match link.strip_prefix('/') {
-        Some(_) => (base, site_path(base, link)),
-        None => (permalink, link),
+    let (against, path) = if link.starts_with('/') {
+        (base, site_path(base, link))
+    } else {
+        (permalink, link)
     };
     if let Some(joined) = plain_join(against, path) {
         return Some(joined);
@@ -125,8 +126,7 @@ pub fn resolve_link(link: &str, permalink: &Url, base: &Url) -> Option<String> {
 /// `against.join(path)` as text, when `against` ends with `/` and `path` is
 /// a plain relative path: letters, digits, `/`, `-`, `_`, `~` and `.`, not
 /// starting with `/`, with no `.` or `..` segment to resolve and nothing to
-/// escape. `None`
-/// otherwise, for the URL parser to do it.
+/// escape. `None` otherwise, for the URL parser to do it.
 fn plain_join(against: &Url, path: &str) -> Option<String> {
     let plain_base = against.as_str().ends_with('/')
         && against.query().is_none()

@@ -154,22 +154,9 @@ impl<'a> Pieces<'a> {
         self.parts.iter().map(|p| &**p).collect()
     }
 
-    /// How many bytes the file has.
-    pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The file's bytes, in one buffer of the right size.
     pub fn concat(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.len());
-        for part in &self.parts {
-            out.extend_from_slice(part);
-        }
-        out
+        self.parts.concat()
     }
 }
 
