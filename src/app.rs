@@ -11,7 +11,7 @@ use crate::build;
 use crate::collect::{Exclusion, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
-use crate::{output, source};
+use crate::{output, record, source};
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -125,7 +125,8 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
     // Under --strict, any problem stops the build before a file is written.
     let mut sink = output::DiskSink::new(&out_dir, args.check, |problems: &[Diagnostic]| {
         !args.strict || walk_problems + problems.len() == 0
-    });
+    })
+    .with_record(&config.cache_dir());
     let content_dir = config.content_dir.clone();
     let load = |rel: &str, limit: usize| source::read_file(&content_dir.join(rel), limit);
     let built = build::build_into(&config, files, load, &options, &mut sink);
@@ -188,6 +189,12 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
             stderr,
             "feedsmith: stages: {} (emit includes writing)",
             stages.join(", ")
+        );
+        let _ = writeln!(
+            stderr,
+            "feedsmith: {} file(s) known from {}, not read back",
+            sink.vouched(),
+            config.cache_dir().join(record::FILE).display()
         );
     }
     if !args.quiet {

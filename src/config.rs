@@ -65,6 +65,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The folder, beside the config file (else in the current one), where
+    /// feedsmith keeps what it knows between runs (see [`crate::record`]).
+    pub fn cache_dir(&self) -> PathBuf {
+        let site = self.file.as_deref().and_then(Path::parent);
+        site.unwrap_or(Path::new("")).join(crate::record::CACHE_DIR)
+    }
+
     /// The settings used when there is no config file. Paths are relative to
     /// the current directory.
     pub fn defaults() -> Config {

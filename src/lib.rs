@@ -3,7 +3,8 @@
 //!
 //! The library is a pure core — [`article`] parsing, [`collect`]ing, [`feed`]
 //! rendering, tied together by [`build`] — with I/O at the edges: [`source`]
-//! reads the content folder, [`output`] writes the feeds, and [`app`] runs the
+//! reads the content folder, [`output`] writes the feeds (with [`record`]
+//! remembering which of them are on disk already), and [`app`] runs the
 //! command line.
 
 pub mod app;
@@ -17,6 +18,7 @@ pub mod feed;
 pub mod frontmatter;
 pub mod markdown;
 pub mod output;
+pub mod record;
 pub mod serve;
 pub mod shortcode;
 pub mod site;

@@ -8,11 +8,13 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
+use crate::record::{self, Identity, Record};
 use crate::site::{OnDisk, Sink};
 
 /// The list of files feedsmith wrote, kept in the output folder.
@@ -169,6 +171,10 @@ pub struct DiskSink<'a> {
     /// The manifest as it was before this run wrote one listing its new
     /// files (`Some(None)`: there was none), for reporting what changed.
     manifest_before: Option<Option<Vec<u8>>>,
+    /// Where the record of the output folder is kept, if it is used.
+    record_dir: Option<PathBuf>,
+    /// The record, read when files are first compared with the disk.
+    record: OnceLock<Arc<Record>>,
 }
 
 /// How many bytes of files the sink holds back before writing them all.
@@ -211,7 +217,25 @@ impl<'a> DiskSink<'a> {
             writing: false,
             listed: None,
             manifest_before: None,
+            record_dir: None,
+            record: OnceLock::new(),
         }
+    }
+
+    /// Uses the record of the output folder kept in `cache_dir` (see
+    /// [`crate::record`]): files it vouches for are not read to be compared.
+    pub fn with_record(mut self, cache_dir: &Path) -> Self {
+        self.record_dir = Some(cache_dir.to_path_buf());
+        self
+    }
+
+    /// The record, read the first time files are compared with the disk.
+    fn loaded_record(&self) -> Option<&Arc<Record>> {
+        let dir = self.record_dir.as_deref()?;
+        Some(
+            self.record
+                .get_or_init(|| Arc::new(Record::load(dir, self.out_dir))),
+        )
     }
 
     /// Takes the output folder's lock (saying so if another run holds it).
@@ -265,9 +289,12 @@ impl<'a> DiskSink<'a> {
             return;
         }
         let (out_dir, check) = (self.out_dir, self.check);
+        // Only a full build reads the record (see `on_disk`): a rebuild that
+        // hands over a few files must not load it, nor save it with only them.
+        let record = self.record.get().map(Arc::as_ref);
         let changes: Vec<Option<Change>> = pending
             .par_iter()
-            .map(|(rel, bytes)| change_on_disk(out_dir, rel, &[bytes]))
+            .map(|(rel, bytes)| change_on_disk(out_dir, rel, &[bytes], record))
             .collect();
         if !check && changes.iter().any(Option::is_some) {
             if let Err(e) = self.start_writing() {
@@ -365,7 +392,7 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            let on_disk = change_on_disk(self.out_dir, MANIFEST, &[manifest]);
+            let on_disk = change_on_disk(self.out_dir, MANIFEST, &[manifest], None);
             if on_disk.is_some() && !self.check {
                 self.start_writing()?;
             }
@@ -384,8 +411,25 @@ impl<'a> DiskSink<'a> {
         self.stop_writing();
         match self.error.take() {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => {
+                self.save_record();
+                Ok(())
+            }
         }
+    }
+
+    /// Saves what this run found of its files on disk. A record that cannot
+    /// be saved costs the next run only time, so that is not an error.
+    fn save_record(&self) {
+        if let (Some(dir), Some(record), false) = (&self.record_dir, self.record.get(), self.check)
+        {
+            let _ = record.save(dir, &self.produced);
+        }
+    }
+
+    /// How many files the record vouched for, which were not read.
+    pub fn vouched(&self) -> usize {
+        self.record.get().map_or(0, |r| r.vouched())
     }
 
     /// How many files were created or updated (or would be).
@@ -403,19 +447,47 @@ impl<'a> DiskSink<'a> {
 }
 
 /// What writing `parts` (a file's bytes, in pieces) to `out_dir/rel` would
-/// change: nothing (`None`) when it holds them already — a different length
-/// settles it without reading —, an update when something else is there,
-/// else a creation.
-fn change_on_disk(out_dir: &Path, rel: &str, parts: &[&[u8]]) -> Option<Change> {
+/// change: nothing (`None`) when it holds them already, an update when
+/// something else is there, else a creation. A different length settles it
+/// without reading, and so does the `record` when it knows the file; else
+/// the file is read, and the record told what it holds.
+fn change_on_disk(
+    out_dir: &Path,
+    rel: &str,
+    parts: &[&[u8]],
+    record: Option<&Record>,
+) -> Option<Change> {
     let path = out_dir.join(rel);
     let Ok(meta) = std::fs::metadata(&path) else {
         return Some(Change::Create);
     };
     let len: usize = parts.iter().map(|p| p.len()).sum();
-    let same = meta.is_file()
-        && meta.len() == len as u64
-        && std::fs::File::open(&path).is_ok_and(|f| reads_as(f, parts, len));
-    (!same).then_some(Change::Update)
+    if !meta.is_file() || meta.len() != len as u64 {
+        return Some(Change::Update);
+    }
+    let known = record.and_then(|r| Some((r, Identity::of(&meta)?)));
+    if let Some((record, id)) = known {
+        if let Some(hash) = record.vouch(rel, &id) {
+            let same = record::hash(parts) == hash;
+            if same {
+                record.found(rel, id, hash);
+            }
+            return (!same).then_some(Change::Update);
+        }
+    }
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Some(Change::Update);
+    };
+    // The identity is taken before reading: a change made while the file
+    // is read then shows as a new identity next time.
+    let id = file.metadata().ok().as_ref().and_then(Identity::of);
+    if !reads_as(file, parts, len) {
+        return Some(Change::Update);
+    }
+    if let (Some(record), Some(id)) = (record, id) {
+        record.found(rel, id, record::hash(parts));
+    }
+    None
 }
 
 /// Whether a file's first `len` bytes are `expected`'s (`len` bytes in all,
@@ -475,8 +547,9 @@ impl Drop for DiskSink<'_> {
 impl Sink for DiskSink<'_> {
     fn on_disk(&self) -> Option<OnDisk> {
         let out_dir = self.out_dir.to_path_buf();
+        let record = self.loaded_record().cloned();
         Some(std::sync::Arc::new(move |rel: &str, parts: &[&[u8]]| {
-            change_on_disk(&out_dir, rel, parts).is_none()
+            change_on_disk(&out_dir, rel, parts, record.as_deref()).is_none()
         }))
     }
 
@@ -624,22 +697,22 @@ mod tests {
             !reads_as(open(), &[&long[..10]], 20),
             "the pieces end before the bytes asked for"
         );
-        assert_eq!(change_on_disk(dir.path(), "f", &[&long]), None);
+        assert_eq!(change_on_disk(dir.path(), "f", &[&long], None), None);
         assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[..5], &long[5..]]),
+            change_on_disk(dir.path(), "f", &[&long[..5], &long[5..]], None),
             None
         );
         assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[1..]]),
+            change_on_disk(dir.path(), "f", &[&long[1..]], None),
             Some(Change::Update)
         );
         assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[..5], &long[6..], &[0]]),
+            change_on_disk(dir.path(), "f", &[&long[..5], &long[6..], &[0]], None),
             Some(Change::Update),
             "same length, one byte moved"
         );
         assert_eq!(
-            change_on_disk(dir.path(), "g", &[&long]),
+            change_on_disk(dir.path(), "g", &[&long], None),
             Some(Change::Create)
         );
     }

@@ -104,3 +104,79 @@ fn no_temporary_files_are_left_behind() {
         ]
     );
 }
+
+/// Once a build has found the feeds on disk holding their bytes (and they
+/// last changed long enough ago), later builds take the record's word for
+/// them. A feed edited by hand since — even in place, with the same size
+/// and its old modification time put back — is still found and rewritten.
+#[test]
+fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
+    let site = Site::new();
+    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
+        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    site.build(&[]).assert_code(0);
+    let files = tree(&site.out()).len();
+    // Files are recorded only once their last change is old enough.
+    std::thread::sleep(feedsmith::record::SETTLED + std::time::Duration::from_millis(200));
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("0 file(s) known from .feedsmith-cache/outputs, not read back");
+    let record = site.path().join(".feedsmith-cache");
+    assert_eq!(
+        std::fs::read_to_string(record.join(".gitignore")).unwrap(),
+        "# Written by feedsmith: what it keeps between runs.\n*\n"
+    );
+    // Every file but the manifest, which is always read.
+    let known = format!("{} file(s) known from", files - 1);
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has(&known)
+        .assert_stderr_has(&format!("0 written, {files} unchanged"));
+
+    let rss = site.out().join("tags/one/rss.xml");
+    let before = std::fs::metadata(&rss).unwrap();
+    let mut bytes = std::fs::read(&rss).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+    {
+        use std::io::{Seek, Write};
+        let mut file = std::fs::File::options().write(true).open(&rss).unwrap();
+        file.seek(std::io::SeekFrom::Start(at as u64)).unwrap();
+        file.write_all(&bytes[at..=at]).unwrap();
+        file.set_modified(before.modified().unwrap()).unwrap();
+    }
+    let after = std::fs::metadata(&rss).unwrap();
+    assert_eq!(
+        (after.ino(), after.len(), after.mtime(), after.mtime_nsec()),
+        (
+            before.ino(),
+            before.len(),
+            before.mtime(),
+            before.mtime_nsec()
+        )
+    );
+    site.build(&["--check"])
+        .assert_code(1)
+        .assert_stderr_has("would update");
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has(&format!("{} file(s) known from", files - 2))
+        .assert_stderr_has("1 written");
+    let fresh = Site::new();
+    fresh
+        .post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
+        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    fresh.build(&[]).assert_code(0);
+    assert_eq!(tree(&site.out()), tree(&fresh.out()));
+
+    // Files the record knows are still rewritten when their bytes change,
+    // here without a change of size.
+    for site in [&site, &fresh] {
+        site.post("b.md", "title: C\ndate: 2024-01-01\ntags: [two]", "x");
+    }
+    site.build(&[])
+        .assert_code(0)
+        .assert_stderr_has("5 written");
+    fresh.build(&[]).assert_code(0);
+    assert_eq!(tree(&site.out()), tree(&fresh.out()));
+}
