@@ -2,12 +2,20 @@
 //! sizes, and of Hugo on the same content when Debian's `hugo` is installed.
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
-//! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB).
+//! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
+//! `--no-record` to time builds without the record of the output folder).
 //! After the table, one `--verbose` run per size shows where the time goes.
 //!
 //! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
 //! between feedsmith and Hugo after one warm-up run each, and report median
 //! wall time, CPU time (user + system) and peak memory (max RSS).
+//!
+//! Every timed feedsmith run finds the feeds up to date on disk, as a build
+//! after a build does. By default it also finds the record of the output
+//! folder (`.feedsmith-cache/`, see `src/record.rs`) that a build after a
+//! build finds: the bench waits until the warm-up's files are settled and
+//! builds once more to make it. With `--no-record`, the record is deleted
+//! before each run, as in a fresh clone: every feed is then read back.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -23,6 +31,7 @@ struct Options {
     limit: usize,
     hugo: bool,
     body_kb: Option<usize>,
+    record: bool,
 }
 
 fn options() -> Options {
@@ -33,6 +42,7 @@ fn options() -> Options {
         limit: 20,
         hugo: true,
         body_kb: None,
+        record: true,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -51,6 +61,11 @@ fn options() -> Options {
             "--body-kb" => o.body_kb = Some(value.parse().expect("--body-kb N")),
             "--no-hugo" => {
                 o.hugo = false;
+                i += 1;
+                continue;
+            }
+            "--no-record" => {
+                o.record = false;
                 i += 1;
                 continue;
             }
@@ -142,11 +157,18 @@ fn main() {
     let bin = env!("CARGO_BIN_EXE_feedsmith");
     let hugo = o.hugo && have_hugo();
     println!(
-        "feedsmith build vs {}; {} runs each after a warm-up, limit {}, seed {}",
+        "feedsmith build ({}) vs {}; {} runs each after a warm-up, limit {}, seed {}",
+        if o.record {
+            "feeds and their record on disk"
+        } else {
+            "feeds on disk, no record"
+        },
         if hugo {
             "hugo (feeds only)"
-        } else {
+        } else if o.hugo {
             "nothing (hugo not installed)"
+        } else {
+            "nothing (--no-hugo)"
         },
         o.runs,
         o.limit,
@@ -160,7 +182,11 @@ fn main() {
         let body = o.body_kb.map(|kb| kb * 1024);
         let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
+        let record = o.record;
         let feedsmith = || {
+            if !record {
+                let _ = std::fs::remove_dir_all(dir.path().join(feedsmith::record::CACHE_DIR));
+            }
             let mut c = Command::new(bin);
             c.args(["build", "-q"]).current_dir(dir.path());
             measure(&mut c)
@@ -173,6 +199,10 @@ fn main() {
         feedsmith();
         if hugo {
             hugo_run();
+        }
+        if record {
+            std::thread::sleep(feedsmith::record::SETTLED);
+            feedsmith();
         }
         let mut ours = Vec::new();
         let mut theirs = Vec::new();

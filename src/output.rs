@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -173,7 +173,9 @@ pub struct DiskSink<'a> {
     manifest_before: Option<Option<Vec<u8>>>,
     /// Where the record of the output folder is kept, if it is used.
     record_dir: Option<PathBuf>,
-    /// The record, read when files are first compared with the disk.
+    /// The record being read, on a thread of its own.
+    loading: Mutex<Option<std::thread::JoinHandle<Record>>>,
+    /// The record, once read.
     record: OnceLock<Arc<Record>>,
 }
 
@@ -218,24 +220,35 @@ impl<'a> DiskSink<'a> {
             listed: None,
             manifest_before: None,
             record_dir: None,
+            loading: Mutex::new(None),
             record: OnceLock::new(),
         }
     }
 
     /// Uses the record of the output folder kept in `cache_dir` (see
     /// [`crate::record`]): files it vouches for are not read to be compared.
+    /// For a full build: it starts reading the record at once, on a thread
+    /// of its own, because the build needs it when all its cores wait.
     pub fn with_record(mut self, cache_dir: &Path) -> Self {
+        let (dir, out_dir) = (cache_dir.to_path_buf(), self.out_dir.to_path_buf());
+        let loading = std::thread::Builder::new()
+            .name("record".into())
+            .spawn(move || Record::load(&dir, &out_dir))
+            .ok();
+        self.loading = Mutex::new(loading);
         self.record_dir = Some(cache_dir.to_path_buf());
         self
     }
 
-    /// The record, read the first time files are compared with the disk.
+    /// The record, once read (here, if its thread could not be started or
+    /// failed).
     fn loaded_record(&self) -> Option<&Arc<Record>> {
         let dir = self.record_dir.as_deref()?;
-        Some(
-            self.record
-                .get_or_init(|| Arc::new(Record::load(dir, self.out_dir))),
-        )
+        Some(self.record.get_or_init(|| {
+            let loading = self.loading.lock().ok().and_then(|mut l| l.take());
+            let record = loading.and_then(|thread| thread.join().ok());
+            Arc::new(record.unwrap_or_else(|| Record::load(dir, self.out_dir)))
+        }))
     }
 
     /// Takes the output folder's lock (saying so if another run holds it).

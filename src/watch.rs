@@ -419,8 +419,10 @@ impl<'a> Session<'a> {
         let output_dir = self.output_dir.clone();
         let mut sink = output::DiskSink::new(&output_dir, false, |d: &[Diagnostic]| {
             !strict || d.is_empty()
-        })
-        .with_record(&self.cache_dir);
+        });
+        if full {
+            sink = sink.with_record(&self.cache_dir);
+        }
         let rebuild = self.site.rebuild_into(Utc::now(), &mut sink);
         self.report(&rebuild.diagnostics);
         if rebuild.stopped {
