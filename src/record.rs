@@ -180,17 +180,22 @@ impl Record {
     /// unless that is what the record held already. Failing to save costs
     /// only speed, so the caller may ignore the error.
     pub fn save(&self, cache_dir: &Path, produced: &BTreeSet<String>) -> std::io::Result<()> {
-        let found = self
-            .found
-            .lock()
-            .map(|found| found.clone())
-            .unwrap_or_default();
+        let Ok(found) = self.found.lock() else {
+            return Ok(());
+        };
+        // Every file found as the record knew it, and no other: the common
+        // case, told without building the record again.
+        let known = self.known.len();
+        if self.out_dir.is_empty() || (found.len() == known && self.vouched() == known) {
+            return Ok(());
+        }
         let now: HashMap<String, (Identity, Hash)> = found
-            .into_iter()
+            .iter()
             .filter(|(rel, _, _)| produced.contains(rel))
-            .map(|(rel, id, hash)| (rel, (id, hash)))
+            .map(|(rel, id, hash)| (rel.clone(), (*id, *hash)))
             .collect();
-        if now == self.known || self.out_dir.is_empty() {
+        drop(found);
+        if now == self.known {
             return Ok(());
         }
         if !cache_dir.is_dir() {
