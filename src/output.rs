@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::record::{self, Identity, Record};
+use crate::feed::{Hash, Pieces};
+use crate::record::{Identity, Record};
 use crate::site::{OnDisk, Sink};
 
 /// The list of files feedsmith wrote, kept in the output folder.
@@ -307,7 +308,10 @@ impl<'a> DiskSink<'a> {
         let record = self.record.get().map(Arc::as_ref);
         let changes: Vec<Option<Change>> = pending
             .par_iter()
-            .map(|(rel, bytes)| change_on_disk(out_dir, rel, &[bytes], record))
+            .map(|(rel, bytes)| {
+                let known = record.map(|r| (r, Pieces::from(&bytes[..]).fingerprint()));
+                change_on_disk(out_dir, rel, &[bytes], known)
+            })
             .collect();
         if !check && changes.iter().any(Option::is_some) {
             if let Err(e) = self.start_writing() {
@@ -462,13 +466,15 @@ impl<'a> DiskSink<'a> {
 /// What writing `parts` (a file's bytes, in pieces) to `out_dir/rel` would
 /// change: nothing (`None`) when it holds them already, an update when
 /// something else is there, else a creation. A different length settles it
-/// without reading, and so does the `record` when it knows the file; else
-/// the file is read, and the record told what it holds.
+/// without reading, and so does the record (with the parts' fingerprint)
+/// when it knows the file with that fingerprint; else the file is read, and
+/// the record told what it holds. The record only ever says "the same": a
+/// fingerprint that differs may be the same bytes cut otherwise.
 fn change_on_disk(
     out_dir: &Path,
     rel: &str,
     parts: &[&[u8]],
-    record: Option<&Record>,
+    record: Option<(&Record, Hash)>,
 ) -> Option<Change> {
     let path = out_dir.join(rel);
     let Ok(meta) = std::fs::metadata(&path) else {
@@ -478,14 +484,10 @@ fn change_on_disk(
     if !meta.is_file() || meta.len() != len as u64 {
         return Some(Change::Update);
     }
-    let known = record.and_then(|r| Some((r, Identity::of(&meta)?)));
-    if let Some((record, id)) = known {
-        if let Some(hash) = record.vouch(rel, &id) {
-            let same = record::hash(parts) == hash;
-            if same {
-                record.found(rel, id, hash);
-            }
-            return (!same).then_some(Change::Update);
+    if let (Some((record, fingerprint)), Some(id)) = (record, Identity::of(&meta)) {
+        if record.vouch(rel, &id) == Some(fingerprint) {
+            record.found(rel, id, fingerprint);
+            return None;
         }
     }
     let Ok(file) = std::fs::File::open(&path) else {
@@ -497,8 +499,8 @@ fn change_on_disk(
     if !reads_as(file, parts, len) {
         return Some(Change::Update);
     }
-    if let (Some(record), Some(id)) = (record, id) {
-        record.found(rel, id, record::hash(parts));
+    if let (Some((record, fingerprint)), Some(id)) = (record, id) {
+        record.found(rel, id, fingerprint);
     }
     None
 }
@@ -561,9 +563,12 @@ impl Sink for DiskSink<'_> {
     fn on_disk(&self) -> Option<OnDisk> {
         let out_dir = self.out_dir.to_path_buf();
         let record = self.loaded_record().cloned();
-        Some(std::sync::Arc::new(move |rel: &str, parts: &[&[u8]]| {
-            change_on_disk(&out_dir, rel, parts, record.as_deref()).is_none()
-        }))
+        Some(std::sync::Arc::new(
+            move |rel: &str, parts: &[&[u8]], fingerprint: Hash| {
+                let known = record.as_deref().map(|r| (r, fingerprint));
+                change_on_disk(&out_dir, rel, parts, known).is_none()
+            },
+        ))
     }
 
     fn same(&mut self, path: &str) {
@@ -637,6 +642,42 @@ pub fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The record is believed when it knows a file with the parts'
+    /// fingerprint (here, falsely: a file changed behind the record's back
+    /// with its identity kept, which writing cannot do); a fingerprint it
+    /// does not know, even for the very bytes on disk, sends the comparison
+    /// back to the bytes, and the record learns the new fingerprint.
+    #[test]
+    fn the_record_settles_a_comparison_only_when_it_knows_the_fingerprint() {
+        let out = tempfile::tempdir().unwrap();
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("f"), b"on disk").unwrap();
+        let id = Identity::of(&std::fs::metadata(out.path().join("f")).unwrap()).unwrap();
+        let record = Record::load(site.path(), out.path()).trusting_at_once();
+        record.found("f", id, 7);
+        let produced: BTreeSet<String> = ["f".to_owned()].into_iter().collect();
+        record.save(site.path(), &produced).unwrap();
+
+        let record = Record::load(site.path(), out.path()).trusting_at_once();
+        let other: &[&[u8]] = &[b"elsewise"[..7].as_ref()];
+        assert_eq!(
+            change_on_disk(out.path(), "f", other, Some((&record, 7))),
+            None
+        );
+        assert_eq!(
+            change_on_disk(out.path(), "f", other, Some((&record, 8))),
+            Some(Change::Update)
+        );
+        assert_eq!(
+            change_on_disk(out.path(), "f", &[b"on ", b"disk"], Some((&record, 9))),
+            None
+        );
+        assert_eq!(record.vouched(), 1);
+        record.save(site.path(), &produced).unwrap();
+        let record = Record::load(site.path(), out.path());
+        assert_eq!(record.vouch("f", &id), Some(9));
+    }
 
     /// A run killed after writing some feeds and before its manifest (here:
     /// a sink dropped without `finish`) must leave them listed, so that the

@@ -173,7 +173,7 @@ pub struct Site {
     /// Fingerprint of the inputs of each feed file last emitted.
     feeds: HashMap<String, u64>,
     /// Hash of the bytes of every file last produced (manifest excluded).
-    files: BTreeMap<String, u64>,
+    files: BTreeMap<String, feed::Hash>,
     /// Whether `files` reflects an earlier rebuild.
     built: bool,
     /// What the directory pages show of each feed (by RSS path), so
@@ -719,7 +719,7 @@ impl Site {
                 (feed::OPML_FILE, discovery::opml(&self.config, &listed)),
             ];
             for (path, bytes) in directory {
-                let hash = self.file_hash(&[&bytes]);
+                let hash = Pieces::from(&bytes[..]).fingerprint();
                 added |= self.hand_over(path.to_owned(), bytes, hash, sink);
             }
         }
@@ -1031,20 +1031,15 @@ impl Site {
         Ok(count)
     }
 
-    /// An output file's hash (see [`hash_parts`]), which tells the next
-    /// rebuild whether its bytes changed. A one-shot build has no next
-    /// rebuild and skips it: it costs a pass over every byte of every feed.
-    fn file_hash(&self, parts: &[&[u8]]) -> u64 {
-        if self.once {
-            0
-        } else {
-            hash_parts(parts)
-        }
-    }
-
     /// Records a produced file and gives it to the sink if it is new or its
     /// bytes changed. Returns whether it is new to the list of files.
-    fn hand_over(&mut self, path: String, bytes: Vec<u8>, hash: u64, sink: &mut dyn Sink) -> bool {
+    fn hand_over(
+        &mut self,
+        path: String,
+        bytes: Vec<u8>,
+        hash: feed::Hash,
+        sink: &mut dyn Sink,
+    ) -> bool {
         let previous = self.files.get(&path).copied();
         if !self.built || previous != Some(hash) {
             sink.file(&path, bytes);
@@ -1127,8 +1122,10 @@ impl Site {
         let mut settle = |path: String, made: Result<Pieces<'_>, String>| {
             let output = made.map(|pieces| {
                 let parts = pieces.parts();
-                let hash = self.file_hash(&parts);
-                if on_disk.is_some_and(|holds| holds(&path, &parts)) {
+                // Cheap (items are hashed once): it tells the next rebuild,
+                // and the record of the output folder, what the file holds.
+                let hash = pieces.fingerprint();
+                if on_disk.is_some_and(|holds| holds(&path, &parts, hash)) {
                     found.push(path.clone());
                     (Vec::new(), hash)
                 } else {
@@ -1189,7 +1186,7 @@ struct Emitted {
 }
 
 /// A file's bytes and hash, or why it could not be made.
-type FileBytes = Result<(Vec<u8>, u64), String>;
+type FileBytes = Result<(Vec<u8>, feed::Hash), String>;
 
 /// Reads a file under the content folder (the caller does the I/O): at most
 /// its first `limit` bytes ([`WHOLE`] for all of it).
@@ -1235,8 +1232,9 @@ pub trait Sink {
 }
 
 /// See [`Sink::on_disk`].
-/// It is given the file's pieces, in order.
-pub type OnDisk = Arc<dyn Fn(&str, &[&[u8]]) -> bool + Send + Sync>;
+/// It is given the file's pieces, in order, and their fingerprint
+/// ([`Pieces::fingerprint`]).
+pub type OnDisk = Arc<dyn Fn(&str, &[&[u8]], feed::Hash) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {
@@ -1314,18 +1312,6 @@ struct Inputs<'a> {
     uses_refs: &'a [bool],
 }
 
-/// The hash of a file made of `parts`, the same whatever pieces its bytes
-/// are cut into: every output file is hashed this way, so rebuilds compare
-/// alike.
-fn hash_parts(parts: &[&[u8]]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write_usize(parts.iter().map(|p| p.len()).sum());
-    for part in parts {
-        h.write(part);
-    }
-    h.finish()
-}
-
 fn hash_of(value: &impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     value.hash(&mut h);
@@ -1364,37 +1350,6 @@ mod tests {
     use super::*;
     use crate::build::{self, SourceFile};
     use proptest::prelude::*;
-
-    /// A file's hash must not depend on how its bytes are cut into pieces:
-    /// the same bytes must never look changed to a watch.
-    #[test]
-    fn a_file_hashes_alike_however_it_is_cut() {
-        let bytes: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
-        let cut = |at: &[usize]| {
-            let mut parts = Vec::new();
-            let mut from = 0;
-            for &to in at {
-                parts.push(&bytes[from..to]);
-                from = to;
-            }
-            parts.push(&bytes[from..]);
-            hash_parts(&parts)
-        };
-        let whole = cut(&[]);
-        assert_eq!(whole, hash_parts(&[&bytes]));
-        for at in [
-            &[0][..],
-            &[1],
-            &[7, 8, 9],
-            &[3, 500, 999],
-            &[8, 16, 24, 1000],
-        ] {
-            assert_eq!(cut(at), whole, "cut at {at:?}");
-        }
-        let mut other = bytes.clone();
-        other[500] ^= 1;
-        assert_ne!(hash_parts(&[&other]), whole);
-    }
 
     fn config() -> Config {
         Config::parse(

@@ -198,7 +198,7 @@ pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String>
         let item: &'a super::Item = entry.item;
         pieces.push(if n == 0 { &b"\n"[..] } else { &b",\n"[..] });
         pieces.push(ITEM_INDENT);
-        pieces.push(item.json()?);
+        pieces.push_hashed(item.json()?, item.json_hash);
     }
     pieces.push(ITEMS_END);
     pieces.push(&b"\n"[..]);

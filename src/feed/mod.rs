@@ -88,6 +88,10 @@ pub struct Post<'a> {
 pub struct Item {
     rss: rss::ItemXml,
     json: Result<Vec<u8>, String>,
+    /// The hashes of the RSS and JSON items' bytes, made once: they go into
+    /// the fingerprint of every feed that shows the item.
+    rss_hash: Hash,
+    json_hash: Hash,
 }
 
 impl Item {
@@ -100,7 +104,13 @@ impl Item {
             html: html.as_deref(),
             summary,
         });
-        Item { rss, json }
+        let hash_of = |bytes: Result<&Vec<u8>, &String>| bytes.map_or(0, |b| hash(b));
+        Item {
+            rss_hash: hash_of(rss.xml.as_ref()),
+            json_hash: hash_of(json.as_ref()),
+            rss,
+            json,
+        }
     }
 
     /// The JSON item, or why it could not be written.
@@ -129,13 +139,24 @@ pub struct Feed<'a> {
     pub entries: Vec<Entry<'a>>,
 }
 
+/// A hash of bytes: 128 bits, so two different files never share one in
+/// practice.
+pub type Hash = u128;
+
+/// The hash of `bytes` (xxh3).
+pub fn hash(bytes: &[u8]) -> Hash {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
 /// A file's bytes as the pieces they are made of, in order: a feed's own
 /// head and tail, and its items' bytes, borrowed. Most feeds of a build are
-/// on disk already with these bytes and are compared piece by piece; only a
-/// feed that must be written is copied into one buffer ([`Pieces::concat`]).
+/// on disk already with these bytes and are compared piece by piece (or by
+/// their [`Pieces::fingerprint`]); only a feed that must be written is
+/// copied into one buffer ([`Pieces::concat`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pieces<'a> {
-    parts: Vec<Cow<'a, [u8]>>,
+    /// Each piece, with its hash when it was known beforehand.
+    parts: Vec<(Cow<'a, [u8]>, Option<Hash>)>,
 }
 
 impl<'a> Pieces<'a> {
@@ -146,24 +167,58 @@ impl<'a> Pieces<'a> {
     }
 
     fn push(&mut self, part: impl Into<Cow<'a, [u8]>>) {
-        self.parts.push(part.into());
+        self.parts.push((part.into(), None));
+    }
+
+    /// Pushes a piece whose [`hash`] is known: an item's, shared by feeds.
+    fn push_hashed(&mut self, part: &'a [u8], hash: Hash) {
+        self.parts.push((Cow::Borrowed(part), Some(hash)));
     }
 
     /// The pieces, in order.
     pub fn parts(&self) -> Vec<&[u8]> {
-        self.parts.iter().map(|p| &**p).collect()
+        self.parts.iter().map(|(p, _)| &**p).collect()
     }
 
     /// The file's bytes, in one buffer of the right size.
     pub fn concat(&self) -> Vec<u8> {
-        self.parts.concat()
+        let mut bytes = Vec::with_capacity(self.parts.iter().map(|(p, _)| p.len()).sum());
+        for (part, _) in &self.parts {
+            bytes.extend_from_slice(part);
+        }
+        bytes
+    }
+
+    /// A hash of the file that tells its bytes from any other bytes cut
+    /// into these pieces: the hash of each piece's length and hash, in
+    /// order. Items' hashes are made once, so a feed's fingerprint costs a
+    /// pass over its own head and tail only — hashing every byte of every
+    /// feed took 4% of a 10,000-post build. The same bytes cut otherwise
+    /// fingerprint otherwise; what compares fingerprints falls back on the
+    /// bytes (see `output::change_on_disk`).
+    pub fn fingerprint(&self) -> Hash {
+        let mut all = xxhash_rust::xxh3::Xxh3::new();
+        for (part, known) in &self.parts {
+            let hash = known.unwrap_or_else(|| hash(part));
+            all.update(&(part.len() as u64).to_le_bytes());
+            all.update(&hash.to_le_bytes());
+        }
+        all.digest128()
     }
 }
 
 impl From<Vec<u8>> for Pieces<'_> {
     fn from(bytes: Vec<u8>) -> Self {
         Pieces {
-            parts: vec![Cow::Owned(bytes)],
+            parts: vec![(Cow::Owned(bytes), None)],
+        }
+    }
+}
+
+impl<'a> From<&'a [u8]> for Pieces<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Pieces {
+            parts: vec![(Cow::Borrowed(bytes), None)],
         }
     }
 }
@@ -271,6 +326,66 @@ fn join(base: &url::Url, path: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// A piece's hash given beforehand is its hash: a feed fingerprints
+        /// the same whether its items' hashes were kept or made anew. And a
+        /// change of any byte, or of where a piece ends, shows.
+        #[test]
+        fn a_fingerprint_is_of_the_bytes_as_cut(
+            parts in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..8),
+            given in proptest::collection::vec(any::<bool>(), 8),
+            at in any::<prop::sample::Index>(),
+        ) {
+            let plain = {
+                let mut pieces = Pieces::default();
+                for part in &parts {
+                    pieces.push(part.as_slice());
+                }
+                pieces
+            };
+            let hashed = {
+                let mut pieces = Pieces::default();
+                for (part, given) in parts.iter().zip(&given) {
+                    if *given {
+                        pieces.push_hashed(part, hash(part));
+                    } else {
+                        pieces.push(part.as_slice());
+                    }
+                }
+                pieces
+            };
+            prop_assert_eq!(plain.fingerprint(), hashed.fingerprint());
+            prop_assert_eq!(plain.concat(), parts.concat());
+            let whole = parts.concat();
+            if !whole.is_empty() {
+                let i = at.index(whole.len());
+                let mut changed = parts.clone();
+                let (mut k, mut j) = (0, i);
+                while j >= changed[k].len() {
+                    j -= changed[k].len();
+                    k += 1;
+                }
+                changed[k][j] ^= 1;
+                let mut other = Pieces::default();
+                for part in &changed {
+                    other.push(part.as_slice());
+                }
+                prop_assert_ne!(other.fingerprint(), plain.fingerprint());
+                // The same bytes, one piece ending a byte later.
+                if parts.len() > 1 && !parts[1].is_empty() {
+                    let mut moved = parts.clone();
+                    let byte = moved[1].remove(0);
+                    moved[0].push(byte);
+                    let mut other = Pieces::default();
+                    for part in &moved {
+                        other.push(part.as_slice());
+                    }
+                    prop_assert_ne!(other.fingerprint(), plain.fingerprint());
+                }
+            }
+        }
+    }
 
     /// Text with what could throw the splicing off: markup the item's own
     /// text might hold (`<item>`, `</channel>` at the feed's indent, `]]>`

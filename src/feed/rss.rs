@@ -28,7 +28,7 @@ const CHANNEL_END: &str = "\n  </channel>";
 /// uses (the feed declares them on its `<rss>` element).
 #[derive(Debug, Clone)]
 pub struct ItemXml {
-    xml: Result<Vec<u8>, String>,
+    pub(super) xml: Result<Vec<u8>, String>,
     namespaces: Vec<(&'static str, &'static str)>,
 }
 
@@ -106,7 +106,7 @@ pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String>
     for entry in &feed.entries {
         let item: &'a super::Item = entry.item;
         let xml = item.rss.xml.as_ref().map_err(Clone::clone)?;
-        pieces.push(xml.as_slice());
+        pieces.push_hashed(xml.as_slice(), item.rss_hash);
     }
     pieces.push(tail);
     Ok(pieces)
