@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::feed::{Hash, Pieces};
+use crate::feed::Hash;
 use crate::record::{Identity, Record};
 use crate::site::{OnDisk, Sink};
 
@@ -162,8 +162,9 @@ pub struct DiskSink<'a> {
     /// The output folder's lock, taken once the gate lets the run write and
     /// held until the sink is dropped (after [`DiskSink::finish`]).
     lock: Option<OutputLock>,
-    /// Files handed over but not written yet, and their size.
-    pending: Vec<(String, Vec<u8>)>,
+    /// Files handed over but not written yet (with their fingerprints), and
+    /// their size.
+    pending: Vec<(String, Vec<u8>, Hash)>,
     pending_bytes: usize,
     /// Whether this sink put the [`WRITING`] mark in the output folder.
     writing: bool,
@@ -308,9 +309,8 @@ impl<'a> DiskSink<'a> {
         let record = self.record.get().map(Arc::as_ref);
         let changes: Vec<Option<Change>> = pending
             .par_iter()
-            .map(|(rel, bytes)| {
-                let known = record.map(|r| (r, Pieces::from(&bytes[..]).fingerprint()));
-                change_on_disk(out_dir, rel, &[bytes], known)
+            .map(|(rel, bytes, fingerprint)| {
+                change_on_disk(out_dir, rel, &[bytes], record.map(|r| (r, *fingerprint)))
             })
             .collect();
         if !check && changes.iter().any(Option::is_some) {
@@ -325,7 +325,7 @@ impl<'a> DiskSink<'a> {
                 .iter()
                 .zip(&changes)
                 .filter(|(_, change)| **change == Some(Change::Create))
-                .map(|((rel, _), _)| rel.as_str());
+                .map(|((rel, _, _), _)| rel.as_str());
             if let Err(e) = self.list_before_writing(created) {
                 self.error = Some(e);
                 return;
@@ -334,9 +334,9 @@ impl<'a> DiskSink<'a> {
         let results: Vec<Result<Option<Change>, OutputError>> = pending
             .par_iter()
             .zip(&changes)
-            .map(|((rel, bytes), &change)| put_one(out_dir, rel, bytes, change, check))
+            .map(|((rel, bytes, _), &change)| put_one(out_dir, rel, bytes, change, check))
             .collect();
-        for ((rel, _), result) in pending.into_iter().zip(results) {
+        for ((rel, _, _), result) in pending.into_iter().zip(results) {
             match result {
                 Ok(change) => self.record(rel, change),
                 Err(e) => {
@@ -584,10 +584,10 @@ impl Sink for DiskSink<'_> {
         go
     }
 
-    fn file(&mut self, path: &str, bytes: Vec<u8>) {
+    fn file(&mut self, path: &str, bytes: Vec<u8>, fingerprint: Hash) {
         self.produced.insert(path.to_owned());
         self.pending_bytes += bytes.len();
-        self.pending.push((path.to_owned(), bytes));
+        self.pending.push((path.to_owned(), bytes, fingerprint));
         if self.pending_bytes > PENDING_BYTES {
             self.flush();
         }
@@ -642,6 +642,7 @@ pub fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<(), OutputE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::feed::Pieces;
 
     /// The record is believed when it knows a file with the parts'
     /// fingerprint (here, falsely: a file changed behind the record's back
@@ -652,8 +653,7 @@ mod tests {
     fn the_record_settles_a_comparison_only_when_it_knows_the_fingerprint() {
         let out = tempfile::tempdir().unwrap();
         let site = tempfile::tempdir().unwrap();
-        std::fs::write(out.path().join("f"), b"on disk").unwrap();
-        let id = Identity::of(&std::fs::metadata(out.path().join("f")).unwrap()).unwrap();
+        let id = crate::record::written(out.path(), "f", b"on disk");
         let record = Record::load(site.path(), out.path()).trusting_at_once();
         record.found("f", id, 7);
         let produced: BTreeSet<String> = ["f".to_owned()].into_iter().collect();
@@ -689,7 +689,7 @@ mod tests {
         {
             let mut killed = DiskSink::new(dir.path(), false, |_: &[Diagnostic]| true);
             assert!(killed.proceed(&[]));
-            killed.file("b/rss.xml", b"b".to_vec());
+            hand(&mut killed, "b/rss.xml", b"b");
             killed.flush();
             assert!(dir.path().join("b/rss.xml").is_file());
         }
@@ -771,13 +771,18 @@ mod tests {
         );
     }
 
+    /// Hands a file to `sink`, as a rebuild does.
+    fn hand(sink: &mut DiskSink<'_>, path: &str, bytes: &[u8]) {
+        sink.file(path, bytes.to_vec(), Pieces::from(bytes).fingerprint());
+    }
+
     /// A full build of `entries` into `dir` (with their manifest) through a
     /// `DiskSink`: its changes, in path order, and how many were unchanged.
     fn build(dir: &Path, entries: &[(&str, &str)]) -> (Vec<(String, Change)>, usize) {
         let mut sink = DiskSink::new(dir, false, |_: &[Diagnostic]| true);
         assert!(sink.proceed(&[]));
         for (path, bytes) in entries {
-            sink.file(path, bytes.as_bytes().to_vec());
+            hand(&mut sink, path, bytes.as_bytes());
         }
         let mut names: Vec<&str> = entries.iter().map(|(p, _)| *p).collect();
         names.sort();
@@ -800,7 +805,7 @@ mod tests {
         // While a sink writes, the mark is there.
         let mut sink = DiskSink::new(out, false, |_: &[Diagnostic]| true);
         assert!(sink.proceed(&[]));
-        sink.file("a/rss.xml", b"a2".to_vec());
+        hand(&mut sink, "a/rss.xml", b"a2");
         sink.flush();
         assert!(out.join(WRITING).exists());
         sink.finish(&[], true, Some(&manifest(&["a/rss.xml"])))
@@ -907,8 +912,8 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("b/rss.xml")).unwrap();
         let mut sink = DiskSink::new(dir.path(), false, |_: &[Diagnostic]| true);
         assert!(sink.proceed(&[]));
-        sink.file("a/rss.xml", b"a".to_vec());
-        sink.file("b/rss.xml", b"b".to_vec());
+        hand(&mut sink, "a/rss.xml", b"a");
+        hand(&mut sink, "b/rss.xml", b"b");
         let listed = manifest(&["a/rss.xml", "b/rss.xml"]);
         assert!(sink.finish(&[], true, Some(&listed)).is_err());
         let on_disk = previous_files(dir.path());

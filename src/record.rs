@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -109,8 +109,6 @@ pub struct Record {
     /// here made a fresh block of memory, zeroed while the other threads
     /// waited for the lock.
     found: Mutex<Vec<(String, Identity, Hash)>>,
-    /// How many files this run found as the record knew them.
-    vouched: AtomicUsize,
     settled: Duration,
 }
 
@@ -144,7 +142,6 @@ impl Record {
             out_dir,
             known,
             found: Mutex::new(Vec::new()),
-            vouched: AtomicUsize::new(0),
             settled: SETTLED,
         }
     }
@@ -169,7 +166,10 @@ impl Record {
     /// How many files this run found as the record knew them: they were
     /// not read.
     pub fn vouched(&self) -> usize {
-        self.vouched.load(Ordering::Relaxed)
+        self.known
+            .values()
+            .filter(|k| k.seen.load(Ordering::Relaxed))
+            .count()
     }
 
     /// Notes that `rel`, with identity `id`, holds bytes with fingerprint `hash`:
@@ -177,9 +177,7 @@ impl Record {
     pub fn found(&self, rel: &str, id: Identity, hash: Hash) {
         if let Some(known) = self.known.get(rel) {
             if known.id == id && known.hash == hash {
-                if !known.seen.swap(true, Ordering::Relaxed) {
-                    self.vouched.fetch_add(1, Ordering::Relaxed);
-                }
+                known.seen.store(true, Ordering::Relaxed);
                 return;
             }
         }
@@ -191,14 +189,13 @@ impl Record {
     }
 
     /// Saves what this run found of the files it produced into `cache_dir`,
-    /// unless that is what the record held already. Failing to save costs
-    /// only speed, so the caller may ignore the error.
+    /// unless it found every file as the record knew it, and no other.
+    /// Failing to save costs only speed, so the caller may ignore the error.
     pub fn save(&self, cache_dir: &Path, produced: &BTreeSet<String>) -> std::io::Result<()> {
         let Ok(found) = self.found.lock() else {
             return Ok(());
         };
-        // Every file found as the record knew it, and no other: the common
-        // case, told without building the record again.
+        // The common case, told without building the record again.
         if self.out_dir.is_empty() || (found.is_empty() && self.vouched() == self.known.len()) {
             return Ok(());
         }
@@ -212,15 +209,6 @@ impl Record {
             now.insert(rel.as_str(), (*id, *hash));
         }
         now.retain(|rel, _| produced.contains(*rel));
-        let same = now.len() == self.known.len()
-            && now.iter().all(|(rel, &(id, hash))| {
-                self.known
-                    .get(*rel)
-                    .is_some_and(|k| k.id == id && k.hash == hash)
-            });
-        if same {
-            return Ok(());
-        }
         if !cache_dir.is_dir() {
             std::fs::create_dir_all(cache_dir)?;
             // Like pytest's and ruff's caches: git leaves the folder alone
@@ -233,6 +221,14 @@ impl Record {
         let text = write(&self.out_dir, &now);
         crate::output::write_atomic(&cache_dir.join(FILE), text.as_bytes()).map_err(|e| e.source)
     }
+}
+
+/// Writes `bytes` to `dir/rel` and gives the file's identity.
+#[cfg(test)]
+pub(crate) fn written(dir: &Path, rel: &str, bytes: &[u8]) -> Identity {
+    let path = dir.join(rel);
+    std::fs::write(&path, bytes).unwrap();
+    Identity::of(&std::fs::metadata(&path).unwrap()).unwrap()
 }
 
 /// The record's text: the header, the output folder, one file a line, and
@@ -391,8 +387,7 @@ mod tests {
     fn a_record_that_holds_what_it_held_is_not_written_again() {
         let out = tempfile::tempdir().unwrap();
         let cache = tempfile::tempdir().unwrap();
-        std::fs::write(out.path().join("a"), b"a").unwrap();
-        let id = Identity::of(&std::fs::metadata(out.path().join("a")).unwrap()).unwrap();
+        let id = written(out.path(), "a", b"a");
         let produced: BTreeSet<String> = ["a".to_owned()].into_iter().collect();
         let record = Record::load(cache.path(), out.path()).trusting_at_once();
         record.found("a", id, 1);
@@ -420,8 +415,7 @@ mod tests {
     fn a_record_keeps_only_what_this_run_found() {
         let out = tempfile::tempdir().unwrap();
         let cache = tempfile::tempdir().unwrap();
-        std::fs::write(out.path().join("a"), b"a").unwrap();
-        let id = Identity::of(&std::fs::metadata(out.path().join("a")).unwrap()).unwrap();
+        let id = written(out.path(), "a", b"a");
         let all: BTreeSet<String> = ["a", "b", "c"].map(str::to_owned).into_iter().collect();
         let record = Record::load(cache.path(), out.path()).trusting_at_once();
         for rel in &all {

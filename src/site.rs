@@ -1046,7 +1046,7 @@ impl Site {
     ) -> bool {
         let previous = self.files.get(&path).copied();
         if !self.built || previous != Some(hash) {
-            sink.file(&path, bytes);
+            sink.file(&path, bytes, hash);
         }
         self.files.insert(path, hash);
         previous.is_none()
@@ -1221,8 +1221,9 @@ pub trait Sink {
         true
     }
 
-    /// A file that is new or whose bytes changed since the last rebuild.
-    fn file(&mut self, path: &str, bytes: Vec<u8>);
+    /// A file that is new or whose bytes changed since the last rebuild,
+    /// with their fingerprint ([`Pieces::fingerprint`]).
+    fn file(&mut self, path: &str, bytes: Vec<u8>, fingerprint: feed::Hash);
 
     /// A check, callable from several threads, of whether a file already
     /// holds these bytes where the sink puts it. Files it finds are passed
@@ -1242,7 +1243,7 @@ pub type OnDisk = Arc<dyn Fn(&str, &[&[u8]], feed::Hash) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {
-    fn file(&mut self, path: &str, bytes: Vec<u8>) {
+    fn file(&mut self, path: &str, bytes: Vec<u8>, _: feed::Hash) {
         self.insert(path.to_owned(), bytes);
     }
 }

@@ -95,8 +95,6 @@ struct Session<'a> {
     candidates: BTreeSet<String>,
     content_dir: PathBuf,
     output_dir: PathBuf,
-    /// Where the record of the output folder is kept (see [`crate::record`]).
-    cache_dir: PathBuf,
     config_file: PathBuf,
     /// Diagnostics already shown, so each is reported once.
     shown: HashSet<String>,
@@ -136,7 +134,6 @@ impl<'a> Session<'a> {
             candidates: BTreeSet::new(),
             content_dir: PathBuf::new(),
             output_dir: PathBuf::new(),
-            cache_dir: PathBuf::new(),
             config_file: absolute(&config_file),
             shown: HashSet::new(),
             receiver,
@@ -171,7 +168,6 @@ impl<'a> Session<'a> {
             self.content_dir = content_dir;
         }
         self.output_dir = absolute(&config.output_dir);
-        self.cache_dir = absolute(&config.cache_dir());
         self.site = Site::new(config, flags(&self.args.build), true);
         self.rescan();
         match self.rebuild("full build", Instant::now()) {
@@ -421,7 +417,7 @@ impl<'a> Session<'a> {
             !strict || d.is_empty()
         });
         if full {
-            sink = sink.with_record(&self.cache_dir);
+            sink = sink.with_record(&self.site.config().cache_dir());
         }
         let rebuild = self.site.rebuild_into(Utc::now(), &mut sink);
         self.report(&rebuild.diagnostics);

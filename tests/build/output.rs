@@ -32,11 +32,16 @@ fn stale_term_feeds_are_removed_but_other_files_are_kept() {
     assert!(site.out().join("tags/handmade").exists());
 }
 
+/// Two posts, each with a tag of its own.
+fn two_tagged_posts(site: &Site) {
+    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
+        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+}
+
 #[test]
 fn unchanged_files_are_not_rewritten() {
     let site = Site::new();
-    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
-        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    two_tagged_posts(&site);
     site.build(&[]).assert_code(0);
     let stamp = |rel: &str| {
         let m = std::fs::metadata(site.out().join(rel)).unwrap();
@@ -112,8 +117,7 @@ fn no_temporary_files_are_left_behind() {
 #[test]
 fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
     let site = Site::new();
-    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
-        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    two_tagged_posts(&site);
     site.build(&[]).assert_code(0);
     let files = tree(&site.out()).len();
     // Files are recorded only once their last change is old enough.
@@ -163,9 +167,7 @@ fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
         .assert_stderr_has(&format!("{} file(s) known from", files - 2))
         .assert_stderr_has("1 written");
     let fresh = Site::new();
-    fresh
-        .post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "x")
-        .post("b.md", "title: B\ndate: 2024-01-01\ntags: [two]", "x");
+    two_tagged_posts(&fresh);
     fresh.build(&[]).assert_code(0);
     assert_eq!(tree(&site.out()), tree(&fresh.out()));
 
