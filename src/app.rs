@@ -13,6 +13,11 @@ use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
 use crate::{output, record, source};
 
+/// How many articles the walk finds before it hands them on to be parsed:
+/// enough that handing them on costs nothing, few enough that the other
+/// cores start at once.
+const FOUND_BATCH: usize = 128;
+
 /// Exit codes, as documented in the README.
 pub mod exit {
     /// Success, possibly with warnings.
@@ -102,17 +107,6 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    let read_started = Instant::now();
-    let (found, mut diagnostics) = source::find_articles(&config.content_dir);
-    let content_shown = source::shown(&config.content_dir);
-    let files: Vec<(String, String)> = found
-        .into_iter()
-        .map(|rel| {
-            let shown = source::shown_in(&content_shown, &rel);
-            (rel, shown)
-        })
-        .collect();
-    let find_time = read_started.elapsed();
     let options = Options {
         drafts: args.drafts,
         future: args.future,
@@ -121,17 +115,34 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
     };
     let out_dir = config.output_dir.clone();
     let out_shown = config.output_dir.display().to_string();
-    let walk_problems = diagnostics.len();
     // Under --strict, any problem stops the build before a file is written.
     let mut sink = output::DiskSink::new(&out_dir, args.check, |problems: &[Diagnostic]| {
-        !args.strict || walk_problems + problems.len() == 0
+        !args.strict || problems.is_empty()
     })
     .with_record(&config.cache_dir());
     let content_dir = config.content_dir.clone();
+    let content_shown = source::shown(&content_dir);
+    // The articles are handed on in batches as the walk finds them, so that
+    // reading and parsing them starts at once.
+    let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+        let mut batch = Vec::with_capacity(FOUND_BATCH);
+        let problems = source::walk_candidates(&content_dir, "", |rel| {
+            let shown = source::shown_in(&content_shown, &rel);
+            batch.push((rel, shown));
+            if batch.len() == FOUND_BATCH {
+                give(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(FOUND_BATCH),
+                ));
+            }
+        });
+        give(batch);
+        problems
+    };
     let load = |rel: &str, limit: usize| source::read_file(&content_dir.join(rel), limit);
-    let built = build::build_into(&config, files, load, &options, &mut sink);
-    diagnostics.extend(built.diagnostics.iter().cloned());
-    for d in &diagnostics {
+    let built = build::build_into(&config, found, load, &options, &mut sink);
+    let diagnostics = &built.diagnostics;
+    for d in diagnostics {
         let _ = writeln!(stderr, "{d}");
     }
     if built.stopped {
@@ -180,8 +191,10 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         });
     }
     if args.verbose {
-        let stages: Vec<String> = std::iter::once(("find", find_time))
-            .chain(built.timings.iter().copied())
+        let stages: Vec<String> = built
+            .timings
+            .iter()
+            .copied()
             .chain(std::iter::once(("finish", write_started.elapsed())))
             .map(|(stage, t)| format!("{stage} {:.1} ms", t.as_secs_f64() * 1000.0))
             .collect();

@@ -55,17 +55,24 @@ pub struct Built {
     pub stopped: bool,
 }
 
-/// The one-shot build: reads `files` ((path, shown path) pairs) through
+/// The one-shot build: finds the files through `found`, reads them through
 /// `load`, on every core, and hands every output file to `sink` as it is
 /// produced. The caller does the I/O; this stays pure.
-pub fn build_into<L>(
+///
+/// `found` is called once, with a function to hand batches of candidate
+/// articles to ((path, shown path) pairs, in any order; see
+/// [`crate::source::is_candidate`]), and returns the problems it met: the
+/// first batches are parsed while it looks for more (see
+/// [`Site::load_found`]). Those problems come first in the diagnostics.
+pub fn build_into<F, L>(
     config: &Config,
-    files: Vec<(String, String)>,
+    found: F,
     load: L,
     options: &Options,
     sink: &mut dyn Sink,
 ) -> Built
 where
+    F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
     L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
 {
     let flags = Flags {
@@ -75,9 +82,9 @@ where
     };
     let mut site = Site::once(config.clone(), flags);
     let started = std::time::Instant::now();
-    site.load_all(files, &load);
+    let found = site.load_found(found, &load);
     let parse_time = started.elapsed();
-    let rebuild = site.rebuild_once(options.now, sink, &load);
+    let rebuild = site.rebuild_once(options.now, sink, &load, &found);
     // Freeing every parsed article takes tens of milliseconds at 10,000 posts
     // and nobody waits for it: a command-line build exits right after (and
     // the exit ends this thread), while a caller that lives on still gets the
@@ -86,7 +93,7 @@ where
     Built {
         diagnostics: rebuild.diagnostics,
         stats: rebuild.stats,
-        timings: std::iter::once(("read+parse", parse_time))
+        timings: std::iter::once(("find+read+parse", parse_time))
             .chain(rebuild.timings)
             .collect(),
         manifest: rebuild.manifest,
@@ -109,7 +116,11 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         crate::site::load_from_memory(bytes, limit)
     };
     let mut out = BTreeMap::new();
-    let built = build_into(config, files, load, options, &mut out);
+    let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+        give(files);
+        Vec::new()
+    };
+    let built = build_into(config, found, load, options, &mut out);
     if let Some(manifest) = built.manifest {
         out.insert(crate::output::MANIFEST.to_owned(), manifest);
     }

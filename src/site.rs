@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -25,6 +25,7 @@ use crate::feed::discovery::{self, Listed};
 use crate::feed::{self, Entry, Feed, Pieces, Scope};
 use crate::markdown::{self, Rendered};
 use crate::output;
+use crate::source;
 
 /// What `--drafts`, `--future` and `--expired` ask for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -269,25 +270,12 @@ impl Site {
     where
         L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
-        let mut prepared: Vec<Option<Prepared>> = files
+        let prepared: Vec<Option<Prepared>> = files
             .par_iter()
             .map(|(path, shown)| self.prepare(path, shown, &load))
             .collect();
         if self.sources.is_empty() && self.collected.is_none() {
-            // A site's first load: every file is new, so the map is built in
-            // one go rather than by 10,000 searches and inserts on one core,
-            // and the terms are numbered on every core.
-            self.number_all(&mut prepared);
-            let mut changed = Vec::with_capacity(files.len());
-            let mut sources = Vec::with_capacity(files.len());
-            for (i, ((path, _), prepared)) in files.into_iter().zip(prepared).enumerate() {
-                if let Some(prepared) = prepared {
-                    sources.push((path, self.source(prepared, None, None)));
-                    changed.push(i);
-                }
-            }
-            self.sources = sources.into_iter().collect();
-            return changed;
+            return self.store_first(files, prepared);
         }
         let mut changed = Vec::new();
         for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
@@ -297,6 +285,79 @@ impl Site {
             }
         }
         changed
+    }
+
+    /// Stores a site's first load, `files` sorted by path and `prepared`
+    /// theirs: every file is new, so the map is built in one go rather than
+    /// by 10,000 searches and inserts on one core, and the terms are numbered
+    /// on every core. Returns the indices of the files stored.
+    fn store_first(
+        &mut self,
+        files: Vec<(String, String)>,
+        mut prepared: Vec<Option<Prepared>>,
+    ) -> Vec<usize> {
+        self.number_all(&mut prepared);
+        let mut changed = Vec::with_capacity(files.len());
+        let mut sources = Vec::with_capacity(files.len());
+        for (i, ((path, _), prepared)) in files.into_iter().zip(prepared).enumerate() {
+            if let Some(prepared) = prepared {
+                sources.push((path, self.source(prepared, None, None)));
+                changed.push(i);
+            }
+        }
+        self.sources = sources.into_iter().collect();
+        changed
+    }
+
+    /// A one-shot site's load, made while its files are still being found.
+    /// `found` is called once, on a worker thread, with a function to hand
+    /// batches of candidate articles to ((path, shown path) pairs, see
+    /// [`source::is_candidate`]) in any order, and returns the problems it
+    /// met; each batch is read and parsed on the other cores while `found`
+    /// looks for more. The resources of page bundles are then dropped, and
+    /// the rest stored in the order of their paths, as [`Site::load_all`]
+    /// stores a first load. Returns `found`'s problems.
+    pub fn load_found<F, L>(&mut self, found: F, load: L) -> Vec<Diagnostic>
+    where
+        F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
+        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    {
+        type Parsed = ((String, String), Option<Prepared>);
+        let batches: Mutex<Vec<Vec<Parsed>>> = Mutex::default();
+        let this = &*self;
+        let problems = rayon::scope(|scope| {
+            found(&mut |batch| {
+                let (batches, load) = (&batches, &load);
+                scope.spawn(move |_| {
+                    let parsed: Vec<Parsed> = batch
+                        .into_iter()
+                        .map(|file| {
+                            let prepared = this.prepare(&file.0, &file.1, load);
+                            (file, prepared)
+                        })
+                        .collect();
+                    batches
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(parsed);
+                });
+            })
+        });
+        let parsed: Vec<Parsed> = batches
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .flatten()
+            .collect();
+        let parsed = source::drop_bundle_resources(parsed, |((path, _), _)| path.as_str());
+        // Sorted by moving each file once: sorting the pairs themselves moves
+        // 10,000 large values about a dozen times each.
+        let mut order: Vec<usize> = (0..parsed.len()).collect();
+        order.sort_unstable_by(|&a, &b| parsed[a].0 .0.cmp(&parsed[b].0 .0));
+        let mut parsed: Vec<Option<Parsed>> = parsed.into_iter().map(Some).collect();
+        let (files, prepared) = order.into_iter().filter_map(|i| parsed[i].take()).unzip();
+        self.store_first(files, prepared);
+        problems
     }
 
     /// Parses one file (without copying its bytes), unless its bytes are the
@@ -522,18 +583,20 @@ impl Site {
     /// Recomputes the feeds at `now`, rendering and emitting only what changed
     /// since the last rebuild; changed files go to `sink`.
     pub fn rebuild_into(&mut self, now: DateTime<Utc>, sink: &mut dyn Sink) -> Rebuild {
-        self.rebuild_with(now, sink, None)
+        self.rebuild_with(now, sink, None, &[])
     }
 
     /// [`Site::rebuild_into`] for a one-shot site, whose bodies `load` reads
-    /// again when they are rendered.
+    /// again when they are rendered. `found` are the problems met while
+    /// finding its files: they come first, and count for [`Sink::proceed`].
     pub fn rebuild_once(
         &mut self,
         now: DateTime<Utc>,
         sink: &mut dyn Sink,
         load: Load<'_>,
+        found: &[Diagnostic],
     ) -> Rebuild {
-        self.rebuild_with(now, sink, Some(load))
+        self.rebuild_with(now, sink, Some(load), found)
     }
 
     fn rebuild_with(
@@ -541,9 +604,10 @@ impl Site {
         now: DateTime<Utc>,
         sink: &mut dyn Sink,
         load: Option<Load<'_>>,
+        found: &[Diagnostic],
     ) -> Rebuild {
         let mut clock = Stopwatch::start();
-        let mut diagnostics = Vec::new();
+        let mut diagnostics = found.to_vec();
         let mut broken = 0;
         for source in self.sources.values() {
             diagnostics.extend(source.warnings.iter().cloned());
@@ -604,7 +668,7 @@ impl Site {
                 for (path, prepared) in broken {
                     self.commit(&path, prepared);
                 }
-                return self.rebuild_with(now, sink, load);
+                return self.rebuild_with(now, sink, load, found);
             }
         };
         diagnostics.extend(notes.values().flatten().cloned());
@@ -1552,6 +1616,63 @@ mod tests {
         assert_eq!(third.rendered, 0);
     }
 
+    #[test]
+    fn files_found_in_any_order_build_what_their_sorted_list_does() {
+        let mut texts: Vec<(String, String)> = (1..=9u8)
+            .map(|i| (format!("p{i}.md"), text(i, &[i % 3], i == 4, i == 7)))
+            .collect();
+        texts.push(("b/index.md".into(), text(20, &[1], false, false)));
+        // A page bundle's resource: newest of all, in no feed unless it were
+        // taken for an article.
+        texts.push(("b/notes.md".into(), text(28, &[1], false, false)));
+        let by_path: BTreeMap<&str, &str> = texts
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let load = |path: &str, limit: usize| load_from_memory(Ok(by_path[path].as_bytes()), limit);
+        let options = Options {
+            drafts: false,
+            future: false,
+            expired: false,
+            now: now(),
+        };
+        let articles: Vec<build::SourceFile> = by_path
+            .iter()
+            .filter(|(path, _)| **path != "b/notes.md")
+            .map(|(path, text)| build::SourceFile {
+                path: (*path).to_owned(),
+                shown: (*path).to_owned(),
+                bytes: Ok(text.as_bytes().to_vec()),
+            })
+            .collect();
+        let expected = build::build(&config(), &articles, &options);
+        assert!(!expected.diagnostics.is_empty(), "p7.md is broken");
+
+        let walk_problem = Diagnostic::warning("content/loop", None, "symbolic link loop");
+        let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+            let mut reversed: Vec<(String, String)> = texts
+                .iter()
+                .rev()
+                .map(|(path, _)| (path.clone(), path.clone()))
+                .collect();
+            while !reversed.is_empty() {
+                let rest = reversed.split_off(reversed.len().min(2));
+                give(std::mem::replace(&mut reversed, rest));
+            }
+            vec![walk_problem.clone()]
+        };
+        let mut out = BTreeMap::new();
+        let built = build::build_into(&config(), found, load, &options, &mut out);
+        if let Some(manifest) = built.manifest {
+            out.insert(output::MANIFEST.to_owned(), manifest);
+        }
+        assert_eq!(out, expected.files);
+        assert_eq!(built.stats, expected.stats);
+        let mut diagnostics = vec![walk_problem];
+        diagnostics.extend(expected.diagnostics);
+        assert_eq!(built.diagnostics, diagnostics);
+    }
+
     /// A one-shot build reads a rendered post's body a second time; `reads`
     /// says what each read of `p1.md` returns.
     fn one_shot_with_rereads(reads: Vec<Result<String, String>>) -> build::Output {
@@ -1581,7 +1702,11 @@ mod tests {
             now: now(),
         };
         let mut out = BTreeMap::new();
-        let built = build::build_into(&config(), files.to_vec(), load, &options, &mut out);
+        let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+            give(files.to_vec());
+            Vec::new()
+        };
+        let built = build::build_into(&config(), found, load, &options, &mut out);
         build::Output {
             files: out,
             diagnostics: built.diagnostics,

@@ -42,18 +42,27 @@ fn is_section_index(name: &str) -> bool {
 /// `dir`, sorted.
 pub fn find_articles(dir: &Path) -> (Vec<String>, Vec<Diagnostic>) {
     let (found, diagnostics) = find_candidates(dir, "");
-    let bundles = bundle_folders(found.iter().map(String::as_str));
+    (drop_bundle_resources(found, String::as_str), diagnostics)
+}
+
+/// `items` (each with a path under the content folder) without the
+/// resources of page bundles: what is left of a list of candidates (see
+/// [`is_candidate`]) is the articles. The order is kept.
+pub fn drop_bundle_resources<T>(items: Vec<T>, path: impl Fn(&T) -> &str) -> Vec<T> {
+    let bundles = bundle_folders(items.iter().map(&path));
     if bundles.is_empty() {
-        return (found, diagnostics);
+        return items;
     }
-    let keep: Vec<bool> = found.iter().map(|rel| !in_bundle(rel, &bundles)).collect();
+    let keep: Vec<bool> = items
+        .iter()
+        .map(|item| !in_bundle(path(item), &bundles))
+        .collect();
     drop(bundles);
-    let found = found
+    items
         .into_iter()
         .zip(keep)
-        .filter_map(|(rel, keep)| keep.then_some(rel))
-        .collect();
-    (found, diagnostics)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect()
 }
 
 /// Whether a path under the content folder (`posts/a.md`) may be an article:
@@ -90,15 +99,25 @@ fn bundle_folders<'a>(candidates: impl Iterator<Item = &'a str>) -> BTreeSet<&'a
 /// Walks `dir.join(under)` and returns every candidate article below it, as
 /// its path under `dir`, sorted.
 pub fn find_candidates(dir: &Path, under: &str) -> (Vec<String>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
     let mut found: Vec<String> = Vec::new();
+    let diagnostics = walk_candidates(dir, under, |rel| found.push(rel));
+    // Sorted once at the end, by the path as a string: sorting each folder's
+    // entries by file name as they are walked took more time than the walk.
+    found.sort_unstable();
+    (found, diagnostics)
+}
+
+/// Walks `dir.join(under)` and hands every candidate article below it to
+/// `found` as soon as the walk meets it, as its path under `dir`, in the
+/// order the folders list them: a build parses the first articles while the
+/// walk goes on. Returns the problems met, sorted by path.
+pub fn walk_candidates(dir: &Path, under: &str, mut found: impl FnMut(String)) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let root = if under.is_empty() {
         dir.to_path_buf()
     } else {
         dir.join(under)
     };
-    // Sorted once at the end, by the path as a string: sorting each folder's
-    // entries by file name as they are walked took more time than the walk.
     let walker = WalkDir::new(&root)
         .follow_links(true)
         .into_iter()
@@ -154,12 +173,11 @@ pub fn find_candidates(dir: &Path, under: &str) -> (Vec<String>, Vec<Diagnostic>
             continue;
         };
         if is_candidate(&rel) {
-            found.push(rel);
+            found(rel);
         }
     }
-    found.sort_unstable();
     diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
-    (found, diagnostics)
+    diagnostics
 }
 
 /// Whether `rel` is a resource of a page bundle rather than an article.
