@@ -6,7 +6,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::Article;
@@ -56,9 +55,6 @@ pub struct Collection {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The numbers of an article's tags and of its categories.
-pub type TermNumbers = (Box<[u32]>, Box<[u32]>);
-
 /// Every tag and category spelling seen, numbered, so that collecting works
 /// on small integers instead of strings behind pointers (it runs on every
 /// rebuild in watch mode). Grows only.
@@ -91,61 +87,75 @@ impl Spellings {
         id
     }
 
-    /// Numbers the terms of `articles` (each one's tags, then its
-    /// categories, as [`Listing::number`] does), giving new spellings their
-    /// numbers in the order that numbering the articles one after another
-    /// would, and returns each article's (tags, categories) numbers. There
-    /// are few spellings but many terms (40,000 at 10,000 posts), each a
-    /// string behind two pointers, so the terms are read on every core: each
-    /// chunk of articles numbers the spellings it uses by itself, in order of
-    /// first use; then the chunks' spellings, in order, are interned here;
-    /// then each chunk's numbers are turned into the site's.
-    pub fn number_all<'a>(&mut self, articles: &[&'a Article]) -> Vec<TermNumbers> {
-        const CHUNKS: usize = 16;
-        let size = articles.len().div_ceil(CHUNKS).max(1);
-        let chunks: Vec<(Vec<&'a str>, Vec<TermNumbers>)> = articles
-            .par_chunks(size)
-            .map(|chunk| {
-                let mut local: HashMap<&'a str, u32> = HashMap::default();
-                let mut order: Vec<&'a str> = Vec::new();
-                let mut number = |spelling: &'a String| -> u32 {
-                    let spelling = spelling.trim();
-                    *local.entry(spelling).or_insert_with(|| {
-                        order.push(spelling);
-                        (order.len() - 1) as u32
-                    })
-                };
-                let numbered = chunk
-                    .iter()
-                    .map(|a| {
-                        let tags = a.tags.iter().map(&mut number).collect();
-                        let categories = a.categories.iter().map(&mut number).collect();
-                        (tags, categories)
-                    })
-                    .collect();
-                (order, numbered)
-            })
+    /// Takes in the spellings that [`LocalSpellings`] numbered, and returns,
+    /// for each of them, its local numbers' site numbers (for
+    /// [`Listing::renumber`]). Spellings new to the site are numbered in the
+    /// order of their text: the numbers do not depend on how the articles
+    /// were shared out among the tables, nor in what order each numbered
+    /// them.
+    pub fn adopt(&mut self, locals: Vec<LocalSpellings>) -> Vec<Vec<u32>> {
+        let locals: Vec<Vec<String>> = locals
+            .into_iter()
+            .map(LocalSpellings::into_spellings)
             .collect();
-        let site_numbers: Vec<Vec<u32>> = chunks
+        let mut new: Vec<&str> = locals
             .iter()
-            .map(|(order, _)| order.iter().map(|s| self.intern(s)).collect())
+            .flatten()
+            .map(String::as_str)
+            .filter(|spelling| !self.ids.contains_key(*spelling))
             .collect();
-        chunks
-            .into_par_iter()
-            .zip(site_numbers)
-            .flat_map_iter(|((_, numbered), site)| {
-                numbered.into_iter().map(move |(mut tags, mut categories)| {
-                    for n in tags.iter_mut().chain(categories.iter_mut()) {
-                        *n = site[*n as usize];
-                    }
-                    (tags, categories)
-                })
-            })
+        new.sort_unstable();
+        new.dedup();
+        for spelling in new {
+            self.intern(spelling);
+        }
+        locals
+            .iter()
+            .map(|local| local.iter().map(|spelling| self.intern(spelling)).collect())
             .collect()
     }
 
     fn len(&self) -> usize {
         self.text.len()
+    }
+}
+
+/// Spellings numbered among the articles one worker parsed, in order of
+/// first use: a worker numbers the terms of each article it has just parsed,
+/// while it is in its cache, and [`Spellings::adopt`] and
+/// [`Listing::renumber`] then turn those numbers into the site's, on every
+/// core. (Reading 40,000 terms again on one core, each a string behind two
+/// pointers in memory another core wrote, took milliseconds.)
+#[derive(Debug, Default)]
+pub struct LocalSpellings {
+    ids: HashMap<String, u32>,
+}
+
+impl LocalSpellings {
+    /// Numbers the terms of `article` (tags, then categories, as
+    /// [`Listing::number`] does) among this table's spellings.
+    pub fn number(&mut self, listing: &mut Listing, article: &Article) {
+        listing.tags = article.tags.iter().map(|t| self.id(t)).collect();
+        listing.categories = article.categories.iter().map(|t| self.id(t)).collect();
+    }
+
+    fn id(&mut self, spelling: &str) -> u32 {
+        let spelling = spelling.trim();
+        if let Some(&id) = self.ids.get(spelling) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(spelling.to_owned(), id);
+        id
+    }
+
+    /// The table's spellings, by their numbers.
+    pub fn into_spellings(self) -> Vec<String> {
+        let mut text = vec![String::new(); self.ids.len()];
+        for (spelling, id) in self.ids {
+            text[id as usize] = spelling;
+        }
+        text
     }
 }
 
@@ -191,10 +201,12 @@ impl Listing {
         }
     }
 
-    /// Sets the numbers of the article's terms (see [`Spellings::number_all`]).
-    pub fn set_numbers(&mut self, tags: Box<[u32]>, categories: Box<[u32]>) {
-        self.tags = tags;
-        self.categories = categories;
+    /// Turns the numbers a [`LocalSpellings`] gave the article's terms into
+    /// the site's: `site` is what [`Spellings::adopt`] gave for that table.
+    pub fn renumber(&mut self, site: &[u32]) {
+        for n in self.tags.iter_mut().chain(self.categories.iter_mut()) {
+            *n = site[*n as usize];
+        }
     }
 
     /// Numbers the article's terms, which needs the site's one set of
@@ -769,15 +781,18 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Numbering the terms of many articles at once, on every core, gives
-        /// every spelling the number that numbering the articles one by one
-        /// gives, and every listing the same numbers.
+        /// Numbering the terms of articles in tables of their own, shared out
+        /// in any way and numbered in any order, then adopting the tables,
+        /// gives every term the site's number of its spelling, keeps the
+        /// numbers of spellings known before, and gives the same numbers
+        /// however the articles were shared out.
         #[test]
-        fn terms_numbered_at_once_are_numbered_as_one_by_one(
+        fn terms_numbered_in_local_tables_get_the_sites_numbers(
             terms in proptest::collection::vec(
                 (
                     proptest::collection::vec(0..8usize, 0..4),
                     proptest::collection::vec(0..8usize, 0..3),
+                    0..3usize,
                 ),
                 0..80,
             ),
@@ -791,7 +806,7 @@ mod tests {
             let articles: Vec<Arc<Article>> = terms
                 .iter()
                 .enumerate()
-                .map(|(i, (tags, categories))| {
+                .map(|(i, (tags, categories, _))| {
                     article(
                         &format!("p{i}.md"),
                         &format!(
@@ -807,21 +822,41 @@ mod tests {
             for &i in &known {
                 before.intern(POOL[i]);
             }
-            let mut one_by_one = before.clone();
-            let expected: Vec<Listing> = articles
-                .iter()
-                .map(|a| Listing::of(a, 0, &mut one_by_one))
-                .collect();
-            let mut at_once = before;
-            let refs: Vec<&Article> = articles.iter().map(|a| &**a).collect();
-            let numbers = at_once.number_all(&refs);
-            proptest::prop_assert_eq!(&at_once, &one_by_one);
-            proptest::prop_assert_eq!(numbers.len(), expected.len());
-            for ((a, expected), (tags, categories)) in articles.iter().zip(&expected).zip(numbers) {
-                let mut listing = Listing::unnumbered(a, 0);
-                listing.set_numbers(tags, categories);
-                proptest::prop_assert_eq!(&listing, expected);
+            // Shared out as `terms` says, each table numbering its articles
+            // last first; or all in one table, first first.
+            let number = |table_of: &dyn Fn(usize) -> usize, order: Vec<usize>| {
+                let mut listings: Vec<Listing> =
+                    articles.iter().map(|a| Listing::unnumbered(a, 0)).collect();
+                let mut tables: Vec<LocalSpellings> =
+                    (0..3).map(|_| LocalSpellings::default()).collect();
+                for i in order {
+                    tables[table_of(i)].number(&mut listings[i], &articles[i]);
+                }
+                let mut spellings = before.clone();
+                let site = spellings.adopt(tables);
+                for (i, listing) in listings.iter_mut().enumerate() {
+                    listing.renumber(&site[table_of(i)]);
+                }
+                (spellings, listings)
+            };
+            let (spellings, listings) =
+                number(&|i| terms[i].2, (0..articles.len()).rev().collect());
+            for (article, listing) in articles.iter().zip(&listings) {
+                let named = |numbers: &[u32]| -> Vec<String> {
+                    numbers.iter().map(|&n| spellings.text[n as usize].clone()).collect()
+                };
+                let trimmed = |terms: &[String]| -> Vec<String> {
+                    terms.iter().map(|t| t.trim().to_owned()).collect()
+                };
+                proptest::prop_assert_eq!(named(&listing.tags), trimmed(&article.tags));
+                proptest::prop_assert_eq!(named(&listing.categories), trimmed(&article.categories));
             }
+            for &i in &known {
+                proptest::prop_assert_eq!(spellings.ids.get(POOL[i].trim()), before.ids.get(POOL[i].trim()));
+            }
+            let (one_table, same) = number(&|_| 0, (0..articles.len()).collect());
+            proptest::prop_assert_eq!(&spellings, &one_table);
+            proptest::prop_assert_eq!(&listings, &same);
         }
     }
 

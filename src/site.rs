@@ -18,7 +18,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::article::{self, Article, ParseContext};
 use crate::build::Stats;
-use crate::collect::{self, Collection, Edit, Listing, Options, Patchable, Spellings};
+use crate::collect::{
+    self, Collection, Edit, Listing, LocalSpellings, Options, Patchable, Spellings,
+};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
@@ -166,7 +168,10 @@ pub struct Site {
     /// Whether this site is built once and dropped (a one-shot build): it
     /// then need not remember what it produced.
     once: bool,
-    sources: BTreeMap<String, Source>,
+    /// Boxed: a first load makes each one on the core that parsed its file,
+    /// and building the map on one core then moves pointers, not 300-byte
+    /// values into fresh memory.
+    sources: BTreeMap<String, Box<Source>>,
     /// Boxed: each render is made on the core that rendered it, and the map
     /// stays small (a map of 2,400 whole renders, grown at once on one core,
     /// was a fresh megabyte for the kernel to zero while the others waited).
@@ -270,13 +275,25 @@ impl Site {
     where
         L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
+        if self.sources.is_empty() && self.collected.is_none() {
+            // A site's first load: every file is new and changes, and the
+            // map is built in one go (see `Site::load_found`).
+            let count = files.len();
+            let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+                let mut files = files;
+                while !files.is_empty() {
+                    let rest = files.split_off(files.len().min(FIRST_LOAD_BATCH));
+                    give(std::mem::replace(&mut files, rest));
+                }
+                Vec::new()
+            };
+            self.load_found(found, load);
+            return (0..count).collect();
+        }
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
             .map(|(path, shown)| self.prepare(path, shown, &load))
             .collect();
-        if self.sources.is_empty() && self.collected.is_none() {
-            return self.store_first(files, prepared);
-        }
         let mut changed = Vec::new();
         for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
             if let Some(prepared) = prepared {
@@ -287,76 +304,84 @@ impl Site {
         changed
     }
 
-    /// Stores a site's first load, `files` sorted by path and `prepared`
-    /// theirs: every file is new, so the map is built in one go rather than
-    /// by 10,000 searches and inserts on one core, and the terms are numbered
-    /// on every core. Returns the indices of the files stored.
-    fn store_first(
-        &mut self,
-        files: Vec<(String, String)>,
-        mut prepared: Vec<Option<Prepared>>,
-    ) -> Vec<usize> {
-        self.number_all(&mut prepared);
-        let mut changed = Vec::with_capacity(files.len());
-        let mut sources = Vec::with_capacity(files.len());
-        for (i, ((path, _), prepared)) in files.into_iter().zip(prepared).enumerate() {
-            if let Some(prepared) = prepared {
-                sources.push((path, self.source(prepared, None, None)));
-                changed.push(i);
-            }
-        }
-        self.sources = sources.into_iter().collect();
-        changed
-    }
-
-    /// A one-shot site's load, made while its files are still being found.
+    /// A site's first load, made while its files are still being found.
     /// `found` is called once, on a worker thread, with a function to hand
     /// batches of candidate articles to ((path, shown path) pairs, see
     /// [`source::is_candidate`]) in any order, and returns the problems it
     /// met; each batch is read and parsed on the other cores while `found`
-    /// looks for more. The resources of page bundles are then dropped, and
-    /// the rest stored in the order of their paths, as [`Site::load_all`]
-    /// stores a first load. Returns `found`'s problems.
+    /// looks for more, and its terms numbered there (see
+    /// [`LocalSpellings`]). The resources of page bundles are then dropped,
+    /// and the rest stored in one go. Returns `found`'s problems.
     pub fn load_found<F, L>(&mut self, found: F, load: L) -> Vec<Diagnostic>
     where
         F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
         L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
-        type Parsed = ((String, String), Option<Prepared>);
-        let batches: Mutex<Vec<Vec<Parsed>>> = Mutex::default();
+        // Each worker numbers the terms of what it parses in a table of its
+        // own; each source keeps the index of that table.
+        let tables: Vec<Mutex<LocalSpellings>> = (0..rayon::current_num_threads())
+            .map(|_| Mutex::default())
+            .collect();
+        type Batch = (Vec<(String, Box<Source>, usize)>, Vec<String>);
+        let batches: Mutex<Vec<Batch>> = Mutex::default();
         let this = &*self;
         let problems = rayon::scope(|scope| {
-            found(&mut |batch| {
-                let (batches, load) = (&batches, &load);
+            found(&mut |files| {
+                let (batches, tables, load) = (&batches, &tables, &load);
                 scope.spawn(move |_| {
-                    let parsed: Vec<Parsed> = batch
-                        .into_iter()
-                        .map(|file| {
-                            let prepared = this.prepare(&file.0, &file.1, load);
-                            (file, prepared)
-                        })
-                        .collect();
+                    let table = rayon::current_thread_index().unwrap_or(0) % tables.len();
+                    let mut local = tables[table].lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut bundles = Vec::new();
+                    let mut sources = Vec::with_capacity(files.len());
+                    for (path, shown) in files {
+                        let Some(prepared) = this.prepare(&path, &shown, load) else {
+                            continue;
+                        };
+                        let mut source = this.source(prepared, None, None);
+                        if let (Some((article, _)), Some(listing)) =
+                            (&source.good, &mut source.listing)
+                        {
+                            local.number(listing, article);
+                        }
+                        if let Some(folder) = source::bundle_folder(&path) {
+                            bundles.push(folder.to_owned());
+                        }
+                        sources.push((path, Box::new(source), table));
+                    }
+                    drop(local);
                     batches
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push(parsed);
+                        .push((sources, bundles));
                 });
             })
         });
-        let parsed: Vec<Parsed> = batches
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+        let mut batches = batches.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let tables = tables
             .into_iter()
-            .flatten()
+            .map(|t| t.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
-        let parsed = source::drop_bundle_resources(parsed, |((path, _), _)| path.as_str());
-        // Sorted by moving each file once: sorting the pairs themselves moves
-        // 10,000 large values about a dozen times each.
-        let mut order: Vec<usize> = (0..parsed.len()).collect();
-        order.sort_unstable_by(|&a, &b| parsed[a].0 .0.cmp(&parsed[b].0 .0));
-        let mut parsed: Vec<Option<Parsed>> = parsed.into_iter().map(Some).collect();
-        let (files, prepared) = order.into_iter().filter_map(|i| parsed[i].take()).unzip();
-        self.store_first(files, prepared);
+        let site = self.spellings.adopt(tables);
+        batches.par_iter_mut().for_each(|(sources, _)| {
+            for (_, source, table) in sources {
+                if let (Some(_), Some(listing)) = (&source.good, &mut source.listing) {
+                    listing.renumber(&site[*table]);
+                }
+            }
+        });
+        let any_bundle = batches.iter().any(|(_, bundles)| !bundles.is_empty());
+        let mut sources: Vec<(String, Box<Source>, usize)> = batches
+            .into_iter()
+            .flat_map(|(sources, _)| sources)
+            .collect();
+        if any_bundle {
+            sources = source::drop_bundle_resources(sources, |(path, _, _)| path);
+        }
+        sources.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.sources = sources
+            .into_iter()
+            .map(|(path, source, _)| (path, source))
+            .collect();
         problems
     }
 
@@ -456,31 +481,13 @@ impl Site {
             }
         }
         let source = self.source(prepared, previous, previous_listing);
-        self.sources.insert(path.to_owned(), source);
-    }
-
-    /// Numbers the terms of all the `prepared` articles, as [`Site::commit`]
-    /// would one by one (see [`Spellings::number_all`]).
-    fn number_all(&mut self, prepared: &mut [Option<Prepared>]) {
-        let articles: Vec<&Article> = prepared
-            .iter()
-            .flatten()
-            .filter_map(|p| p.article.as_ref().ok())
-            .map(|(article, _)| &**article)
-            .collect();
-        let numbers = self.spellings.number_all(&articles);
-        let listed = prepared.iter_mut().flatten().filter(|p| p.article.is_ok());
-        for (p, (tags, categories)) in listed.zip(numbers) {
-            if let Ok((_, listing)) = &mut p.article {
-                listing.set_numbers(tags, categories);
-            }
-        }
+        self.sources.insert(path.to_owned(), Box::new(source));
     }
 
     /// What is stored of a parsed file (its terms numbered), given what was
     /// stored before.
     fn source(
-        &mut self,
+        &self,
         prepared: Prepared,
         previous: Option<(Arc<Article>, u64)>,
         previous_listing: Option<Listing>,
@@ -1235,6 +1242,9 @@ struct Reread {
     warnings: Vec<Diagnostic>,
 }
 
+/// How many files of a first load [`Site::load_all`] parses at a time.
+const FIRST_LOAD_BATCH: usize = 128;
+
 /// How many feeds are serialised (in parallel) before their files go to
 /// the sink: bounds memory on large sites.
 const EMIT_BATCH: usize = 64;
@@ -1618,8 +1628,8 @@ mod tests {
 
     #[test]
     fn files_found_in_any_order_build_what_their_sorted_list_does() {
-        let mut texts: Vec<(String, String)> = (1..=9u8)
-            .map(|i| (format!("p{i}.md"), text(i, &[i % 3], i == 4, i == 7)))
+        let mut texts: Vec<(String, String)> = (1..=24u8)
+            .map(|i| (format!("p{i}.md"), text(i, &[i % 5, i % 7], i == 4, i == 7)))
             .collect();
         texts.push(("b/index.md".into(), text(20, &[1], false, false)));
         // A page bundle's resource: newest of all, in no feed unless it were
@@ -1649,20 +1659,20 @@ mod tests {
         assert!(!expected.diagnostics.is_empty(), "p7.md is broken");
 
         let walk_problem = Diagnostic::warning("content/loop", None, "symbolic link loop");
+        // One file at a time, last first, on four threads: each numbers the
+        // terms of what it parses in a table of its own.
         let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
-            let mut reversed: Vec<(String, String)> = texts
-                .iter()
-                .rev()
-                .map(|(path, _)| (path.clone(), path.clone()))
-                .collect();
-            while !reversed.is_empty() {
-                let rest = reversed.split_off(reversed.len().min(2));
-                give(std::mem::replace(&mut reversed, rest));
+            for (path, _) in texts.iter().rev() {
+                give(vec![(path.clone(), path.clone())]);
             }
             vec![walk_problem.clone()]
         };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
         let mut out = BTreeMap::new();
-        let built = build::build_into(&config(), found, load, &options, &mut out);
+        let built = pool.install(|| build::build_into(&config(), found, load, &options, &mut out));
         if let Some(manifest) = built.manifest {
             out.insert(output::MANIFEST.to_owned(), manifest);
         }

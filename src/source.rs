@@ -88,12 +88,15 @@ pub fn articles_among(candidates: &BTreeSet<String>) -> BTreeSet<String> {
 
 /// The folders of page bundles (those holding an `index.md`).
 fn bundle_folders<'a>(candidates: impl Iterator<Item = &'a str>) -> BTreeSet<&'a str> {
-    candidates
-        .filter_map(|rel| {
-            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            is_bundle_index(name).then_some(folder)
-        })
-        .collect()
+    candidates.filter_map(bundle_folder).collect()
+}
+
+/// The folder `rel` makes a page bundle of, if it is a bundle's `index.md`:
+/// only then can a list of candidates hold resources to drop (see
+/// [`drop_bundle_resources`]).
+pub fn bundle_folder(rel: &str) -> Option<&str> {
+    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    is_bundle_index(name).then_some(folder)
 }
 
 /// Walks `dir.join(under)` and returns every candidate article below it, as
