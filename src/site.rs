@@ -562,8 +562,8 @@ impl Site {
     /// [`Site::next_scheduled`], computed from every article.
     fn next_scheduled_slow(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.sources
-            .values()
-            .filter_map(|s| s.listing.as_ref())
+            .par_iter()
+            .filter_map(|(_, s)| s.listing.as_ref())
             .filter_map(|l| self.next_time(l, now))
             .min()
     }
@@ -616,7 +616,15 @@ impl Site {
         let mut clock = Stopwatch::start();
         let mut diagnostics = found.to_vec();
         let mut broken = 0;
-        for source in self.sources.values() {
+        // Few files have problems: they are picked out on every core, as
+        // each source is read here for the first time since it was made.
+        let with_problems: Vec<&Source> = self
+            .sources
+            .par_iter()
+            .filter(|(_, source)| source.error.is_some() || !source.warnings.is_empty())
+            .map(|(_, source)| &**source)
+            .collect();
+        for source in with_problems {
             diagnostics.extend(source.warnings.iter().cloned());
             if let Some(error) = &source.error {
                 broken += 1;
@@ -853,12 +861,14 @@ impl Site {
                 return (c, (!moved).then_some(swapped));
             }
         }
-        let mut articles = Vec::with_capacity(self.sources.len());
-        for source in self.sources.values() {
-            if let (Some((article, _)), Some(listing)) = (&source.good, &source.listing) {
-                articles.push((Arc::clone(article), listing));
-            }
-        }
+        let articles: Vec<(Arc<Article>, &Listing)> = self
+            .sources
+            .par_iter()
+            .filter_map(|(_, source)| match (&source.good, &source.listing) {
+                (Some((article, _)), Some(listing)) => Some((Arc::clone(article), listing)),
+                _ => None,
+            })
+            .collect();
         let (collection, patchable) =
             collect::collect_patchable(articles, &self.spellings, &options);
         let until = self.next_scheduled_slow(now);
