@@ -306,7 +306,7 @@ fn parse_text(
     let split = frontmatter::split(text).map_err(problem)?;
     let mut entries = frontmatter::parse(&split).map_err(problem)?;
     warnings.extend(scrub_escaped_controls(&mut entries, &split, shown));
-    let fields = Fields {
+    let mut fields = Fields {
         split: &split,
         entries,
         shown,
@@ -423,6 +423,18 @@ impl Fields<'_> {
     }
 
     fn duplicate_warnings(&self) -> Vec<Diagnostic> {
+        // Nearly always: ASCII keys, none twice, told without lowercasing
+        // every key into a string of its own.
+        let keys = &self.entries;
+        let ascii = keys.iter().all(|(k, _)| k.is_ascii());
+        if ascii
+            && keys
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| !keys[..i].iter().any(|(o, _)| o.eq_ignore_ascii_case(k)))
+        {
+            return Vec::new();
+        }
         let mut seen: Vec<String> = Vec::new();
         let mut out = Vec::new();
         for (key, _) in &self.entries {
@@ -462,43 +474,67 @@ impl Fields<'_> {
         .with_help(format!("write `{key}` as {wanted}"))
     }
 
-    fn text(&self, key: &str, warnings: &mut Vec<Diagnostic>) -> Option<String> {
-        match self.get(key)? {
+    /// The last value of `key`, taken out: each text and list field is
+    /// read once, and its strings move into the article instead of being
+    /// copied.
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.entries
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| std::mem::replace(v, Value::Null))
+    }
+
+    fn text(&mut self, key: &str, warnings: &mut Vec<Diagnostic>) -> Option<String> {
+        match self.take(key)? {
             Value::Null => None,
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s),
             v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_)) => v.as_text(),
             other => {
-                warnings.push(self.wrong_type(key, other, "text"));
+                warnings.push(self.wrong_type(key, &other, "text"));
                 None
             }
         }
     }
 
     /// A list of strings; one string is a list of one, as in Hugo.
-    fn list(&self, key: &str, warnings: &mut Vec<Diagnostic>) -> Vec<String> {
-        let items = match self.get(key) {
+    fn list(&mut self, key: &str, warnings: &mut Vec<Diagnostic>) -> Vec<String> {
+        let items = match self.take(key) {
             None | Some(Value::Null) => return Vec::new(),
-            Some(Value::List(items)) => items.iter().collect::<Vec<_>>(),
+            Some(Value::List(items)) => items,
             Some(single) => vec![single],
         };
-        let mut out: Vec<String> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        // The terms' keys, one after another, and where each ends.
+        let mut keys = String::new();
+        let mut ends: Vec<usize> = Vec::with_capacity(items.len());
         for item in items {
-            match item {
-                Value::Null => {}
+            let text = match item {
+                Value::Null => continue,
                 Value::List(_) | Value::Map(_) => {
-                    warnings.push(self.wrong_type(key, item, "a list of text"))
+                    warnings.push(self.wrong_type(key, &item, "a list of text"));
+                    continue;
                 }
-                scalar => {
-                    // `AI` and `ai` in one post are one term: keep the first
-                    // spelling so the post is not listed twice under it.
-                    let text = decode_percent_escapes(scalar.as_text().unwrap_or_default());
-                    let term = crate::taxonomy::term_key(&text);
-                    if !term.is_empty() && !keys.contains(&term) {
-                        keys.push(term);
-                        out.push(text);
-                    }
-                }
+                Value::Str(text) => text,
+                scalar => scalar.as_text().unwrap_or_default(),
+            };
+            // `AI` and `ai` in one post are one term: keep the first
+            // spelling so the post is not listed twice under it.
+            let text = decode_percent_escapes(text);
+            let start = keys.len();
+            crate::taxonomy::push_term_key(&text, &mut keys);
+            let term = &keys[start..];
+            let mut from = 0;
+            let seen = ends.iter().any(|&end| {
+                let same = &keys[from..end] == term;
+                from = end;
+                same
+            });
+            if term.is_empty() || seen {
+                keys.truncate(start);
+            } else {
+                ends.push(keys.len());
+                out.push(text);
             }
         }
         out
@@ -517,7 +553,7 @@ impl Fields<'_> {
         let text = match value {
             Value::Null => return Ok(None),
             Value::Str(s) if s.trim().is_empty() => return Ok(None),
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.as_str(),
             other => {
                 return Err(Diagnostic::error(
                     self.shown,
@@ -527,7 +563,7 @@ impl Fields<'_> {
                 .with_help(date::DATE_HELP))
             }
         };
-        match date::parse(&text, tz) {
+        match date::parse(text, tz) {
             Ok(parsed) => {
                 if let Some(sloppy) = parsed.sloppy {
                     warnings.push(
@@ -934,6 +970,16 @@ mod tests {
     fn percent_encoded_terms_are_decoded() {
         let p = parse_str("---\ntitle: A\ndate: 2024-03-05\ntags: [\"%e4%bd%9c%e6%a5%ad\", \"100%\", \"%ff\"]\n---\n");
         assert_eq!(p.article.unwrap().tags, ["作業", "100%", "%ff"]);
+    }
+
+    #[test]
+    fn a_term_spelled_twice_in_one_article_is_kept_once() {
+        let p = parse_str(
+            "---\ntitle: A\ndate: 2024-03-05\ntags: [Rust, ai, AI, \"c d\", \" \", C-D, rust, 7, 7]\ncategories: Go\n---\n",
+        );
+        let a = p.article.unwrap();
+        assert_eq!(a.tags, ["Rust", "ai", "c d", "7"]);
+        assert_eq!(a.categories, ["Go"]);
     }
 
     #[test]

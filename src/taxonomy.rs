@@ -14,19 +14,26 @@ use rustc_hash::FxHashMap as HashMap;
 /// The identity of a term: terms with the same key are one term.
 pub fn term_key(term: &str) -> String {
     let mut key = String::with_capacity(term.len());
+    push_term_key(term, &mut key);
+    key
+}
+
+/// Appends [`term_key`] of `term` to `out`, which may hold other keys before
+/// it: an article's terms are compared without a string for each.
+pub fn push_term_key(term: &str, out: &mut String) {
+    let start = out.len();
     let mut pending_dash = false;
     for c in term.trim().chars() {
         if c.is_whitespace() || c == '-' {
-            pending_dash = !key.is_empty();
+            pending_dash = out.len() > start;
             continue;
         }
         if pending_dash {
-            key.push('-');
+            out.push('-');
             pending_dash = false;
         }
-        key.extend(c.to_lowercase());
+        out.extend(c.to_lowercase());
     }
-    key
 }
 
 /// Longest slug in bytes: far below the 255-byte file name limit.
