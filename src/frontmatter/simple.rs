@@ -63,6 +63,13 @@ fn value_of(value: &str) -> Option<Value> {
 fn quoted(value: &str) -> Option<&str> {
     let quote = value.chars().next()?;
     let inner = value.strip_prefix(quote)?.strip_suffix(quote)?;
+    // Looked at byte by byte first: only the quote, a backslash, an ASCII
+    // control and the first bytes of the characters `is_plain_char` refuses
+    // beyond ASCII (C1 controls, U+2028, U+2029, U+FEFF) need a closer look.
+    let maybe = |b: u8| b < 0x20 || matches!(b, b'"' | b'\'' | b'\\' | 0x7F | 0xC2 | 0xE2 | 0xEF);
+    if !inner.bytes().any(maybe) {
+        return Some(inner);
+    }
     let forbidden = |c: char| c == quote || (quote == '"' && c == '\\') || !is_plain_char(c);
     (!inner.contains(forbidden)).then_some(inner)
 }
@@ -178,6 +185,28 @@ mod tests {
 
     fn s(text: &str) -> Value {
         Value::Str(text.to_owned())
+    }
+
+    #[test]
+    fn characters_yaml_may_read_otherwise_go_to_serde_yaml() {
+        // Plain, though their first bytes ask for a closer look.
+        for plain in ["© 2024", "— 破折號 — “引號” …", "Ünïcödé", "\u{FEFE}"] {
+            assert_eq!(quoted(&format!("\"{plain}\"")), Some(plain), "{plain:?}");
+        }
+        // C1 controls, YAML 1.1 line breaks, a byte order mark, a tab.
+        for odd in [
+            "a\u{85}b",
+            "a\u{9F}",
+            "a\u{2028}b",
+            "a\u{2029}",
+            "\u{FEFF}a",
+            "a\tb",
+        ] {
+            assert_eq!(quoted(&format!("\"{odd}\"")), None, "{odd:?}");
+            assert_eq!(quoted(&format!("'{odd}'")), None, "{odd:?}");
+        }
+        assert_eq!(quoted("'say \"hi\"'"), Some("say \"hi\""));
+        assert_eq!(quoted("\"a\\\\b\""), None);
     }
 
     #[test]
