@@ -304,8 +304,11 @@ fn parse_text(
         Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help)
     };
     let split = frontmatter::split(text).map_err(problem)?;
-    let mut entries = frontmatter::parse(&split).map_err(problem)?;
-    warnings.extend(scrub_escaped_controls(&mut entries, &split, shown));
+    let (mut entries, verbatim) = frontmatter::parse_entries(&split).map_err(problem)?;
+    // The text holds no character XML forbids: only unescaping can add one.
+    if !verbatim {
+        warnings.extend(scrub_escaped_controls(&mut entries, &split, shown));
+    }
     let mut fields = Fields {
         split: &split,
         entries,

@@ -184,9 +184,18 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             ))
         }
     };
-    let start = text.find('\n').map_or(text.len(), |i| i + 1);
+    let start = memchr::memchr(b'\n', text.as_bytes()).map_or(text.len(), |i| i + 1);
     let mut offset = start;
-    for (line, raw) in (2..).zip(text[start..].split_inclusive('\n')) {
+    // Line by line, as `split_inclusive('\n')` would cut them, but found
+    // with memchr: every article's front matter is read this way.
+    let ends = memchr::memchr_iter(b'\n', &text.as_bytes()[start..])
+        .map(|at| start + at + 1)
+        .chain(std::iter::once(text.len()));
+    for (line, end) in (2..).zip(ends) {
+        if end == offset {
+            break;
+        }
+        let raw = &text[offset..end];
         if raw.trim_end() == fence {
             let body_start = offset + raw.len();
             return Ok(Split {
@@ -233,9 +242,16 @@ fn split_json(text: &str) -> Result<Split<'_>, Problem> {
 /// Parses a front matter block into its top-level entries (in file order,
 /// duplicates kept).
 pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
+    parse_entries(split).map(|(entries, _)| entries)
+}
+
+/// [`parse`], also telling whether every string in the entries is a piece
+/// of the text as it stands ([`simple`] read it, unescaping nothing): such
+/// strings hold no character the text does not.
+pub fn parse_entries(split: &Split<'_>) -> Result<(Vec<(String, Value)>, bool), Problem> {
     let parsed = match split.format {
         Format::Yaml => match simple::parse(split.text) {
-            Some(entries) => return Ok(entries),
+            Some(entries) => return Ok((entries, true)),
             None => parse_yaml(split),
         },
         Format::Toml => toml::from_str::<Value>(split.text).map_err(|e| {
@@ -257,8 +273,8 @@ pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
         }),
     }?;
     match parsed {
-        Value::Map(entries) => Ok(entries),
-        Value::Null => Ok(Vec::new()),
+        Value::Map(entries) => Ok((entries, false)),
+        Value::Null => Ok((Vec::new(), false)),
         other => Err(Problem::new(
             split.first_line,
             format!(

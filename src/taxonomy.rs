@@ -32,8 +32,21 @@ pub fn push_term_key(term: &str, out: &mut String) {
             out.push('-');
             pending_dash = false;
         }
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_caseless(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
+}
+
+/// Whether a character is in a CJK block, where no character has a
+/// lowercase form: such a character is its own lowercase, found without
+/// searching Unicode's case tables (most terms here are Chinese).
+fn is_caseless(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// Longest slug in bytes: far below the 255-byte file name limit.
@@ -181,6 +194,26 @@ pub fn merge_counted<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caseless_blocks_have_no_lowercase_forms() {
+        let blocks = [
+            '\u{3000}'..='\u{9FFF}',
+            '\u{AC00}'..='\u{D7A3}',
+            '\u{F900}'..='\u{FAFF}',
+        ];
+        for c in blocks.into_iter().flatten() {
+            assert!(is_caseless(c));
+            assert!(c.to_lowercase().eq([c]), "{c:?} has a lowercase form");
+        }
+        for c in ['A', 'Ä', 'Σ', 'Ⓐ', 'Ａ', '\u{2FFF}', '\u{A000}', '\u{D7A4}'] {
+            assert!(!is_caseless(c), "{c:?}");
+        }
+        assert_eq!(
+            term_key(" Ärger  Über-ALL  開源 Ⓐ "),
+            "ärger-über-all-開源-ⓐ"
+        );
+    }
 
     #[test]
     fn keys_merge_case_spaces_and_hyphens() {

@@ -17,12 +17,23 @@ use super::Value;
 /// every line has the simple shape; `None` means "ask serde_yaml".
 pub fn parse(text: &str) -> Option<Vec<(String, Value)>> {
     let mut entries = Vec::new();
-    for line in text.split('\n') {
+    // The lines `split('\n')` would give, found with memchr.
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        let line = &text[start..end];
+        start = end + 1;
         let line = line.trim_end_matches(' ');
         if line.is_empty() {
             continue;
         }
-        let (key, value) = line.split_once(": ")?;
+        // The first `:` must be followed by a space: a key with a `:` in it
+        // is not simple anyway.
+        let colon = memchr::memchr(b':', line.as_bytes())?;
+        if line.as_bytes().get(colon + 1) != Some(&b' ') {
+            return None;
+        }
+        let (key, value) = (&line[..colon], &line[colon + 2..]);
         if !is_simple_key(key) {
             return None;
         }
@@ -66,8 +77,19 @@ fn quoted(value: &str) -> Option<&str> {
     // Looked at byte by byte first: only the quote, a backslash, an ASCII
     // control and the first bytes of the characters `is_plain_char` refuses
     // beyond ASCII (C1 controls, U+2028, U+2029, U+FEFF) need a closer look.
-    let maybe = |b: u8| b < 0x20 || matches!(b, b'"' | b'\'' | b'\\' | 0x7F | 0xC2 | 0xE2 | 0xEF);
-    if !inner.bytes().any(maybe) {
+    // Without branches, so that the compiler can vectorise it.
+    let maybe = inner.bytes().fold(false, |found, b| {
+        found
+            | (b < 0x20)
+            | (b == b'"')
+            | (b == b'\'')
+            | (b == b'\\')
+            | (b == 0x7F)
+            | (b == 0xC2)
+            | (b == 0xE2)
+            | (b == 0xEF)
+    });
+    if !maybe {
         return Some(inner);
     }
     let forbidden = |c: char| c == quote || (quote == '"' && c == '\\') || !is_plain_char(c);
