@@ -32,19 +32,25 @@ pub fn push_term_key(term: &str, out: &mut String) {
             out.push('-');
             pending_dash = false;
         }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_caseless(c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
+        push_lowercase(out, c);
+    }
+}
+
+/// Appends the lowercase form of `c`: ASCII letters and characters of the
+/// CJK blocks (which have none) without searching Unicode's case tables, as
+/// every term and path of a site goes through here.
+pub fn push_lowercase(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_caseless(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
     }
 }
 
 /// Whether a character is in a CJK block, where no character has a
-/// lowercase form: such a character is its own lowercase, found without
-/// searching Unicode's case tables (most terms here are Chinese).
+/// lowercase form (most terms here are Chinese).
 fn is_caseless(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}')
 }

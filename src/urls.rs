@@ -8,6 +8,8 @@ use icu_properties::CodePointMapData;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use url::Url;
 
+use crate::taxonomy;
+
 /// Characters that cannot stand raw in a URL path segment. Non-ASCII letters
 /// are always encoded too, as UTF-8, so CJK paths become valid ASCII URLs.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -68,18 +70,21 @@ pub fn path_segment(raw: &str) -> String {
     for (i, c) in raw.char_indices() {
         let kept = matches!(c, '.' | '_' | '-' | '+' | '~' | '@' | '#')
             || (c == '%' && is_escape(&raw[i + 1..]))
-            || {
+            // ASCII letters and digits are the only ASCII characters in
+            // those categories: told without looking them up.
+            || c.is_ascii_alphanumeric()
+            || (!c.is_ascii() && {
                 let category = categories.get(c);
                 GeneralCategoryGroup::Letter.contains(category)
                     || GeneralCategoryGroup::Mark.contains(category)
                     || category == GeneralCategory::DecimalNumber
-            };
+            });
         if kept {
             if pending_hyphen {
                 out.push('-');
                 pending_hyphen = false;
             }
-            out.extend(c.to_lowercase());
+            taxonomy::push_lowercase(&mut out, c);
         } else if c.is_whitespace() && !out.is_empty() {
             pending_hyphen = true;
         }
@@ -167,6 +172,22 @@ fn has_scheme(link: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_only_ascii_letters_marks_and_digits_are_alphanumeric() {
+        let categories = CodePointMapData::<GeneralCategory>::new();
+        for c in (0u8..128).map(char::from) {
+            let category = categories.get(c);
+            let wordy = GeneralCategoryGroup::Letter.contains(category)
+                || GeneralCategoryGroup::Mark.contains(category)
+                || category == GeneralCategory::DecimalNumber;
+            assert_eq!(wordy, c.is_ascii_alphanumeric(), "{c:?}");
+        }
+        assert_eq!(
+            path_segment("Post 12: Ünïcode, 開源 ÉTÉ!"),
+            "post-12-ünïcode-開源-été"
+        );
+    }
     use proptest::strategy::Strategy;
 
     fn url(s: &str) -> Url {
