@@ -205,7 +205,7 @@ pub fn parse(path: &str, shown_path: &str, bytes: &[u8], ctx: &ParseContext<'_>)
 /// Anything unusual in the front matter (unclosed or broken, a byte that is
 /// not UTF-8, carriage returns, control characters) returns `None`, so that
 /// the whole-file path reports it exactly as always; the body is not looked
-/// at (see [`front_end`]).
+/// at (see `front_end`).
 ///
 /// Also returns how many bytes of the file come before the body: when the
 /// file is read again to render it, [`clean_body`] can take the body from

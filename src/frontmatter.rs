@@ -246,7 +246,7 @@ pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
 }
 
 /// [`parse`], also telling whether every string in the entries is a piece
-/// of the text as it stands ([`simple`] read it, unescaping nothing): such
+/// of the text as it stands (the simple reader read it, unescaping nothing): such
 /// strings hold no character the text does not.
 pub fn parse_entries(split: &Split<'_>) -> Result<(Vec<(String, Value)>, bool), Problem> {
     let parsed = match split.format {

@@ -266,11 +266,11 @@ impl Site {
 
     /// Reads and parses article files, on every core: `load` gives the bytes
     /// of a path (the caller does the I/O), and each file's bytes are dropped
-    /// as soon as it is parsed. `files` holds (path, shown path) pairs.
-    /// Returns which of `files` changed (their indices, in order): not their
-    /// paths, which a site's first load would copy 10,000 times on one core
-    /// for a one-shot build that does not look at them. `files` is taken so
-    /// that a first load moves the paths into the site instead of copying.
+    /// as soon as it is parsed. `files` holds (path, shown path) pairs of
+    /// articles (no page bundle's resources: see [`Site::load_found`]).
+    /// Returns which of `files` changed (their indices, in order). `files`
+    /// is taken so that a first load moves the paths into the site instead
+    /// of copying.
     pub fn load_all<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
     where
         L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,

@@ -1,7 +1,7 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>), written with serde_json.
 //!
 //! A post's item is written once ([`item`]) and copied into every feed that
-//! shows it ([`write`]), indented as serde_json indents an item of `items`
+//! shows it ([`write()`]), indented as serde_json indents an item of `items`
 //! (as [`Pieces`]: they are copied only if the feed must be written).
 
 use std::cell::RefCell;

@@ -2,7 +2,7 @@
 //! `atom:link rel="self"`, `content:encoded` and `dc:creator`.
 //!
 //! A post's `<item>` is written once ([`item`]) and copied into every feed
-//! that shows it ([`write`]): the crate writes the channel, items last, and
+//! that shows it ([`write()`]): the crate writes the channel, items last, and
 //! the items go in before `</channel>`, exactly where the crate puts them
 //! (as [`Pieces`]: they are copied only if the feed must be written).
 
