@@ -170,11 +170,15 @@ fn concurrent_builds_leave_one_runs_complete_output() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        site.post(
-            "posts/p001.md",
-            &format!("title: Round {round} B\ndate: 2024-03-01\ntags: [b{round}]"),
-            "x",
-        );
+        // Replaced, not rewritten in place, while the first run reads: a file
+        // caught half written is neither version, which no build can help.
+        let next = site.path().join("content/posts/.p001.md.next");
+        std::fs::write(
+            &next,
+            format!("---\ntitle: Round {round} B\ndate: 2024-03-01\ntags: [b{round}]\n---\nx\n"),
+        )
+        .unwrap();
+        std::fs::rename(&next, site.path().join("content/posts/p001.md")).unwrap();
         let second = Command::new(bin())
             .args(["build", "-q"])
             .current_dir(site.path())
