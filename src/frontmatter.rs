@@ -240,14 +240,9 @@ fn split_json(text: &str) -> Result<Split<'_>, Problem> {
 }
 
 /// Parses a front matter block into its top-level entries (in file order,
-/// duplicates kept).
-pub fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
-    parse_entries(split).map(|(entries, _)| entries)
-}
-
-/// [`parse`], also telling whether every string in the entries is a piece
-/// of the text as it stands (the simple reader read it, unescaping nothing): such
-/// strings hold no character the text does not.
+/// duplicates kept), and tells whether every string in them is a piece of
+/// the text as it stands (the simple reader read it, unescaping nothing):
+/// such strings hold no character the text does not.
 pub fn parse_entries(split: &Split<'_>) -> Result<(Vec<(String, Value)>, bool), Problem> {
     let parsed = match split.format {
         Format::Yaml => match simple::parse(split.text) {
@@ -340,6 +335,10 @@ fn line_defines_key(line: &str, key: &str, format: Format) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(split: &Split<'_>) -> Result<Vec<(String, Value)>, Problem> {
+        parse_entries(split).map(|(entries, _)| entries)
+    }
 
     #[test]
     fn splits_yaml_and_counts_lines() {

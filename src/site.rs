@@ -322,7 +322,9 @@ impl Site {
         let tables: Vec<Mutex<LocalSpellings>> = (0..rayon::current_num_threads())
             .map(|_| Mutex::default())
             .collect();
-        type Batch = (Vec<(String, Box<Source>, usize)>, Vec<String>);
+        // Each batch also says whether it holds a page bundle's `index.md`:
+        // only then can there be resources to drop.
+        type Batch = (Vec<(String, Box<Source>, usize)>, bool);
         let batches: Mutex<Vec<Batch>> = Mutex::default();
         let this = &*self;
         let problems = rayon::scope(|scope| {
@@ -331,7 +333,7 @@ impl Site {
                 scope.spawn(move |_| {
                     let table = rayon::current_thread_index().unwrap_or(0) % tables.len();
                     let mut local = tables[table].lock().unwrap_or_else(PoisonError::into_inner);
-                    let mut bundles = Vec::new();
+                    let mut bundle = false;
                     let mut sources = Vec::with_capacity(files.len());
                     for (path, shown) in files {
                         let Some(prepared) = this.prepare(&path, &shown, load) else {
@@ -343,16 +345,14 @@ impl Site {
                         {
                             local.number(listing, article);
                         }
-                        if let Some(folder) = source::bundle_folder(&path) {
-                            bundles.push(folder.to_owned());
-                        }
+                        bundle |= source::bundle_folder(&path).is_some();
                         sources.push((path, Box::new(source), table));
                     }
                     drop(local);
                     batches
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push((sources, bundles));
+                        .push((sources, bundle));
                 });
             })
         });
@@ -369,7 +369,7 @@ impl Site {
                 }
             }
         });
-        let any_bundle = batches.iter().any(|(_, bundles)| !bundles.is_empty());
+        let any_bundle = batches.iter().any(|&(_, bundle)| bundle);
         let mut sources: Vec<(String, Box<Source>, usize)> = batches
             .into_iter()
             .flat_map(|(sources, _)| sources)

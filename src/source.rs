@@ -78,10 +78,9 @@ pub fn is_candidate(rel: &str) -> bool {
 
 /// The candidates that are articles: all but the resources of page bundles.
 pub fn articles_among(candidates: &BTreeSet<String>) -> BTreeSet<String> {
-    let bundles = bundle_folders(candidates.iter().map(String::as_str));
-    candidates
-        .iter()
-        .filter(|rel| !in_bundle(rel, &bundles))
+    let candidates: Vec<&String> = candidates.iter().collect();
+    drop_bundle_resources(candidates, |rel| rel.as_str())
+        .into_iter()
         .cloned()
         .collect()
 }
