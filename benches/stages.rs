@@ -171,12 +171,12 @@ fn serialise_feed(bencher: divan::Bencher, format: &str) {
     bencher.bench(|| match format {
         "rss" => divan::black_box(
             feed::rss::write(&feed, &config)
-                .map(|pieces| pieces.concat().len())
+                .map(|pieces| pieces.concat().map_or(0, |b| b.len()))
                 .unwrap_or(0),
         ),
         _ => divan::black_box(
             feed::json::write(&feed, &config)
-                .map(|pieces| pieces.concat().len())
+                .map(|pieces| pieces.concat().map_or(0, |b| b.len()))
                 .unwrap_or(0),
         ),
     });

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::feed::Hash;
+use crate::feed::{Hash, Piece};
 use crate::record::{Identity, Record};
 use crate::site::{OnDisk, Sink};
 
@@ -310,7 +310,12 @@ impl<'a> DiskSink<'a> {
         let changes: Vec<Option<Change>> = pending
             .par_iter()
             .map(|(rel, bytes, fingerprint)| {
-                change_on_disk(out_dir, rel, &[bytes], record.map(|r| (r, *fingerprint)))
+                change_on_disk(
+                    out_dir,
+                    rel,
+                    &[Piece::Bytes(bytes)],
+                    record.map(|r| (r, *fingerprint)),
+                )
             })
             .collect();
         if !check && changes.iter().any(Option::is_some) {
@@ -409,7 +414,7 @@ impl<'a> DiskSink<'a> {
             self.changes.push((rel, Change::Remove));
         }
         if let Some(manifest) = manifest {
-            let on_disk = change_on_disk(self.out_dir, MANIFEST, &[manifest], None);
+            let on_disk = change_on_disk(self.out_dir, MANIFEST, &[Piece::Bytes(manifest)], None);
             if on_disk.is_some() && !self.check {
                 self.start_writing()?;
             }
@@ -473,14 +478,14 @@ impl<'a> DiskSink<'a> {
 fn change_on_disk(
     out_dir: &Path,
     rel: &str,
-    parts: &[&[u8]],
+    parts: &[Piece<'_>],
     record: Option<(&Record, Hash)>,
 ) -> Option<Change> {
     let path = out_dir.join(rel);
     let Ok(meta) = std::fs::metadata(&path) else {
         return Some(Change::Create);
     };
-    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let len: usize = parts.iter().map(Piece::size).sum();
     if !meta.is_file() || meta.len() != len as u64 {
         return Some(Change::Update);
     }
@@ -508,8 +513,9 @@ fn change_on_disk(
 /// Whether a file's first `len` bytes are `expected`'s (`len` bytes in all,
 /// in pieces), read in large chunks through one buffer per thread: a build
 /// compares a hundred megabytes of feeds with the disk, and a fresh buffer
-/// for each file cost more than the comparing.
-fn reads_as(mut file: std::fs::File, expected: &[&[u8]], len: usize) -> bool {
+/// for each file cost more than the comparing. A piece known only by its
+/// length and hash is compared by hashing what the file holds there.
+fn reads_as(mut file: std::fs::File, expected: &[Piece<'_>], len: usize) -> bool {
     use std::io::Read;
     const CHUNK: usize = 256 * 1024;
     thread_local! {
@@ -520,8 +526,10 @@ fn reads_as(mut file: std::fs::File, expected: &[&[u8]], len: usize) -> bool {
             buffer.resize(CHUNK, 0);
         }
         let mut parts = expected.iter();
-        // What is left of the piece being compared.
-        let mut piece: &[u8] = &[];
+        // What is left of the piece being compared, and the hash of what
+        // the file holds of it so far when it is known by its hash.
+        let mut piece = Left::Bytes(&[]);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut left = len;
         while left > 0 {
             let n = match file.read(&mut buffer[..left.min(CHUNK)]) {
@@ -533,22 +541,76 @@ fn reads_as(mut file: std::fs::File, expected: &[&[u8]], len: usize) -> bool {
             left -= n;
             let mut read = &buffer[..n];
             while !read.is_empty() {
-                if piece.is_empty() {
+                if piece.is_done() {
                     match parts.next() {
-                        Some(next) => piece = next,
+                        Some(next) => piece = Left::of(next),
                         None => return false,
                     }
+                    hasher.reset();
                     continue;
                 }
-                let k = piece.len().min(read.len());
-                if piece[..k] != read[..k] {
-                    return false;
+                match piece.take(read, &mut hasher) {
+                    Some(rest) => read = rest,
+                    None => return false,
                 }
-                (piece, read) = (&piece[k..], &read[k..]);
             }
         }
-        true
+        // The last piece may end exactly at the end of the file.
+        piece.is_done()
     })
+}
+
+/// What is left to compare of a piece in [`reads_as`].
+enum Left<'a> {
+    Bytes(&'a [u8]),
+    Hashed { left: usize, hash: Hash },
+}
+
+impl<'a> Left<'a> {
+    fn of(piece: &Piece<'a>) -> Left<'a> {
+        match *piece {
+            Piece::Bytes(bytes) => Left::Bytes(bytes),
+            Piece::Hashed { len, hash } => Left::Hashed { left: len, hash },
+        }
+    }
+
+    /// Whether the piece was all compared (a hashed one is checked as its
+    /// last byte is taken).
+    fn is_done(&self) -> bool {
+        match self {
+            Left::Bytes(bytes) => bytes.is_empty(),
+            Left::Hashed { left, .. } => *left == 0,
+        }
+    }
+
+    /// Compares the start of `read` with the piece, and returns what is
+    /// left of `read`, or `None` when it differs. `hasher` holds what the
+    /// file held of a hashed piece before `read`.
+    fn take<'r>(
+        &mut self,
+        read: &'r [u8],
+        hasher: &mut xxhash_rust::xxh3::Xxh3,
+    ) -> Option<&'r [u8]> {
+        match self {
+            Left::Bytes(bytes) => {
+                let k = bytes.len().min(read.len());
+                if bytes[..k] != read[..k] {
+                    return None;
+                }
+                *bytes = &bytes[k..];
+                Some(&read[k..])
+            }
+            Left::Hashed { left, hash } => {
+                let k = (*left).min(read.len());
+                hasher.update(&read[..k]);
+                *left -= k;
+                if *left == 0 && hasher.digest128() != *hash {
+                    return None;
+                }
+                Some(&read[k..])
+            }
+        }
+    }
 }
 
 /// A sink dropped without [`DiskSink::finish`] made no file it did not put
@@ -564,7 +626,7 @@ impl Sink for DiskSink<'_> {
         let out_dir = self.out_dir.to_path_buf();
         let record = self.loaded_record().cloned();
         Some(std::sync::Arc::new(
-            move |rel: &str, parts: &[&[u8]], fingerprint: Hash| {
+            move |rel: &str, parts: &[Piece<'_>], fingerprint: Hash| {
                 let known = record.as_deref().map(|r| (r, fingerprint));
                 change_on_disk(&out_dir, rel, parts, known).is_none()
             },
@@ -574,6 +636,11 @@ impl Sink for DiskSink<'_> {
     fn same(&mut self, path: &str) {
         self.produced.insert(path.to_owned());
         self.unchanged += 1;
+    }
+
+    /// A folder with a manifest was built before.
+    fn built_before(&self) -> bool {
+        self.out_dir.join(MANIFEST).is_file()
     }
 
     fn proceed(&mut self, diagnostics: &[Diagnostic]) -> bool {
@@ -660,7 +727,7 @@ mod tests {
         record.save(site.path(), &produced).unwrap();
 
         let record = Record::load(site.path(), out.path()).trusting_at_once();
-        let other: &[&[u8]] = &[b"elsewise"[..7].as_ref()];
+        let other = &[Piece::Bytes(b"elsewise"[..7].as_ref())];
         assert_eq!(
             change_on_disk(out.path(), "f", other, Some((&record, 7))),
             None
@@ -670,7 +737,12 @@ mod tests {
             Some(Change::Update)
         );
         assert_eq!(
-            change_on_disk(out.path(), "f", &[b"on ", b"disk"], Some((&record, 9))),
+            change_on_disk(
+                out.path(),
+                "f",
+                &pieces(&[b"on ", b"disk"], false),
+                Some((&record, 9))
+            ),
             None
         );
         assert_eq!(record.vouched(), 1);
@@ -720,55 +792,72 @@ mod tests {
         let long: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(dir.path().join("f"), &long).unwrap();
         let open = || std::fs::File::open(dir.path().join("f")).unwrap();
-        let whole = |bytes: &[u8]| reads_as(open(), &[bytes], bytes.len());
-        // Cut at chunk edges, in the middle, into empty and one-byte pieces.
-        let cuts = |bytes: &[u8]| {
-            let at = [0, 1, 1, 8_000, 262_143, 262_144, 262_145, 699_999];
-            let mut parts = Vec::new();
-            let mut from = 0;
-            for to in at.into_iter().filter(|&to| to <= bytes.len()) {
-                parts.push(&bytes[from..to]);
-                from = to;
+        for hashed in [false, true] {
+            let whole = |bytes: &[u8]| reads_as(open(), &pieces(&[bytes], hashed), bytes.len());
+            // Cut at chunk edges, in the middle, into empty and one-byte
+            // pieces; when `hashed`, every other piece is known only by its
+            // length and hash (an item whose bytes were not kept).
+            let cuts = |bytes: &[u8]| {
+                let at = [0, 1, 1, 8_000, 262_143, 262_144, 262_145, 699_999];
+                let mut parts = Vec::new();
+                let mut from = 0;
+                for to in at.into_iter().filter(|&to| to <= bytes.len()) {
+                    parts.push(&bytes[from..to]);
+                    from = to;
+                }
+                parts.push(&bytes[from..]);
+                reads_as(open(), &pieces(&parts, hashed), bytes.len())
+            };
+            assert!(whole(&long));
+            assert!(cuts(&long));
+            assert!(whole(&long[..1000]), "a prefix is compared as such");
+            assert!(cuts(&long[..1000]), "a prefix is compared as such");
+            for at in [0, 1000, 256 * 1024 - 1, 256 * 1024, 600_000, long.len() - 1] {
+                let mut other = long.clone();
+                other[at] ^= 1;
+                assert!(!whole(&other), "difference at {at} (hashed: {hashed})");
+                assert!(
+                    !cuts(&other),
+                    "difference at {at}, in pieces (hashed: {hashed})"
+                );
             }
-            parts.push(&bytes[from..]);
-            reads_as(open(), &parts, bytes.len())
-        };
-        assert!(whole(&long));
-        assert!(cuts(&long));
-        assert!(whole(&long[..1000]), "a prefix is compared as such");
-        assert!(cuts(&long[..1000]), "a prefix is compared as such");
-        for at in [0, 1000, 256 * 1024 - 1, 256 * 1024, 600_000, long.len() - 1] {
-            let mut other = long.clone();
-            other[at] ^= 1;
-            assert!(!whole(&other), "difference at {at}");
-            assert!(!cuts(&other), "difference at {at}, in pieces");
+            let mut longer = long.clone();
+            longer.push(0);
+            assert!(!whole(&longer), "the file ends too soon");
+            assert!(!cuts(&longer), "the file ends too soon, in pieces");
+            assert!(
+                !reads_as(open(), &pieces(&[&long[..10]], hashed), 20),
+                "the pieces end before the bytes asked for"
+            );
+            let on_disk = |rel: &str, parts: &[&[u8]]| {
+                change_on_disk(dir.path(), rel, &pieces(parts, hashed), None)
+            };
+            assert_eq!(on_disk("f", &[&long]), None);
+            assert_eq!(on_disk("f", &[&long[..5], &long[5..]]), None);
+            assert_eq!(on_disk("f", &[&long[1..]]), Some(Change::Update));
+            assert_eq!(
+                on_disk("f", &[&long[..5], &long[6..], &[0]]),
+                Some(Change::Update),
+                "same length, one byte moved"
+            );
+            assert_eq!(on_disk("g", &[&long]), Some(Change::Create));
         }
-        let mut longer = long.clone();
-        longer.push(0);
-        assert!(!whole(&longer), "the file ends too soon");
-        assert!(!cuts(&longer), "the file ends too soon, in pieces");
-        assert!(
-            !reads_as(open(), &[&long[..10]], 20),
-            "the pieces end before the bytes asked for"
-        );
-        assert_eq!(change_on_disk(dir.path(), "f", &[&long], None), None);
-        assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[..5], &long[5..]], None),
-            None
-        );
-        assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[1..]], None),
-            Some(Change::Update)
-        );
-        assert_eq!(
-            change_on_disk(dir.path(), "f", &[&long[..5], &long[6..], &[0]], None),
-            Some(Change::Update),
-            "same length, one byte moved"
-        );
-        assert_eq!(
-            change_on_disk(dir.path(), "g", &[&long], None),
-            Some(Change::Create)
-        );
+    }
+
+    /// `parts` as pieces: bytes, or when `hashed` every other one (the
+    /// first included) only by its length and hash.
+    fn pieces<'a>(parts: &[&'a [u8]], hashed: bool) -> Vec<Piece<'a>> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(n, part)| match hashed && n % 2 == 0 {
+                true => Piece::Hashed {
+                    len: part.len(),
+                    hash: crate::feed::hash(part),
+                },
+                false => Piece::Bytes(part),
+            })
+            .collect()
     }
 
     /// Hands a file to `sink`, as a rebuild does.

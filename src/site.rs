@@ -654,11 +654,14 @@ impl Site {
         } = &mut collected;
         let collection = &*collection;
         let scopes = scopes(collection, self.config.limit);
+        // A one-shot build over an earlier one writes few feeds: its items
+        // keep only their hashes, and the feeds it writes get theirs again.
+        let keep = !(self.once && sink.built_before());
         let rendered = match edited {
             // Only bodies changed: only they can need rendering.
             Some(edited) => {
                 let edited: Vec<usize> = edited.into_iter().filter(|&i| needed[i]).collect();
-                self.render(collection, &edited, uses_refs, notes, load)
+                self.render(collection, &edited, uses_refs, notes, load, keep)
             }
             None => {
                 *needed = vec![false; collection.posts.len()];
@@ -670,7 +673,7 @@ impl Site {
                 *uses_refs = vec![false; collection.posts.len()];
                 notes.clear();
                 let all: Vec<usize> = (0..collection.posts.len()).filter(|&i| needed[i]).collect();
-                self.render(collection, &all, uses_refs, notes, load)
+                self.render(collection, &all, uses_refs, notes, load, keep)
             }
         };
         let rendered = match rendered {
@@ -727,36 +730,61 @@ impl Site {
         // On a full build, files already on disk with these bytes are found
         // in parallel too, rather than one by one in the sink.
         let on_disk = if self.built { None } else { sink.on_disk() };
+        // Feeds to write whose items kept only their hashes: they are made
+        // once the posts they show have their items again.
+        let mut without_bytes: Vec<&(Scope<'_>, Vec<usize>)> = Vec::new();
         for batch in scopes.chunks(EMIT_BATCH) {
-            let emitted: Vec<Emitted> = batch
+            let emitted: Vec<(&(Scope<'_>, Vec<usize>), Emitted)> = batch
                 .par_iter()
-                .map(|(scope, posts)| self.emit(*scope, posts, &inputs, on_disk.as_ref()))
+                .map(|feed| (feed, self.emit(feed.0, &feed.1, &inputs, on_disk.as_ref())))
                 .collect();
-            for e in emitted {
+            for (feed, e) in emitted {
                 if let Some(listed) = e.listed {
                     if self.listed.get(&e.rss_path) != Some(&listed) {
                         directory_changed = true;
                         self.listed.insert(e.rss_path.clone(), listed);
                     }
                 }
-                if let Some(outputs) = e.outputs {
+                if e.without_bytes {
+                    without_bytes.push(feed);
+                } else if let Some(outputs) = e.outputs {
                     self.feeds.insert(e.rss_path.clone(), e.fingerprint);
-                    for (path, bytes) in outputs {
-                        match bytes {
-                            Ok((_, hash)) if e.on_disk.contains(&path) => {
-                                sink.same(&path);
-                                added |= self.files.insert(path, hash).is_none();
-                            }
-                            Ok((bytes, hash)) => added |= self.hand_over(path, bytes, hash, sink),
-                            Err(why) => diagnostics.push(Diagnostic::error(
-                                path,
-                                None,
-                                format!("could not write this feed: {why}"),
-                            )),
-                        }
-                    }
+                    added |= self.take_outputs(outputs, &e.on_disk, sink, &mut diagnostics);
                 }
                 current.push(e.rss_path);
+            }
+        }
+        if !without_bytes.is_empty() {
+            rebuild.rendered += self.items_again(
+                collection,
+                &without_bytes,
+                uses_refs,
+                load,
+                &mut diagnostics,
+            );
+            for batch in without_bytes.chunks(EMIT_BATCH) {
+                let emitted: Vec<Emitted> = batch
+                    .par_iter()
+                    .map(|(scope, posts)| self.emit(*scope, posts, &inputs, on_disk.as_ref()))
+                    .collect();
+                for e in emitted {
+                    match e.outputs {
+                        Some(_) if e.without_bytes => diagnostics.push(
+                            Diagnostic::error(
+                                e.rss_path,
+                                None,
+                                "could not write this feed: a post it shows changed while \
+                                 feedsmith was building and no longer reads as an article",
+                            )
+                            .with_help(REREAD_HELP),
+                        ),
+                        Some(outputs) => {
+                            self.feeds.insert(e.rss_path.clone(), e.fingerprint);
+                            added |= self.take_outputs(outputs, &e.on_disk, sink, &mut diagnostics);
+                        }
+                        None => {}
+                    }
+                }
             }
         }
         // Feeds of terms that no longer have a post: their files go. Every
@@ -941,7 +969,7 @@ impl Site {
     /// build stops on it); if it cannot be read again (it went away, say),
     /// the body is empty, with a warning that gives the reason.
     fn reread_body(&self, a: &Article, load: Load<'_>) -> Result<Reread, Box<article::Parsed>> {
-        let help = "run the build again once nothing is editing the content folder";
+        let help = REREAD_HELP;
         let first = self.sources.get(&a.path);
         let bytes = load(&a.path, WHOLE);
         // Most often the front matter is as first read and the body plain
@@ -1002,9 +1030,11 @@ impl Site {
 
     /// Renders the bodies of the posts at `indices` (each needed by a feed),
     /// reusing earlier renders of the same version, and records for each
-    /// whether it used `ref`/`relref` and what warnings it gave. Returns how
-    /// many were rendered, or the articles that reading whole found broken
-    /// (then nothing was rendered).
+    /// whether it used `ref`/`relref` and what warnings it gave. Their items
+    /// keep their bytes if `keep` (a render whose item did not is made
+    /// again), else only their lengths and hashes. Returns how many were
+    /// rendered, or the articles that reading whole found broken (then the
+    /// others' renders are stored, but nothing else is recorded).
     fn render(
         &mut self,
         c: &Collection,
@@ -1012,6 +1042,7 @@ impl Site {
         uses_refs: &mut [bool],
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
         load: Option<Load<'_>>,
+        keep: bool,
     ) -> Result<usize, Vec<(String, Prepared)>> {
         let (versions, refs_generation) = (&c.versions, c.refs_generation);
         let resolver = ref_resolver(&c.posts);
@@ -1024,6 +1055,7 @@ impl Site {
                         && cached
                             .refs
                             .is_none_or(|generation| generation == refs_generation)
+                        && (!keep || cached.item.has_bytes())
                 })
             })
             .collect();
@@ -1062,7 +1094,12 @@ impl Site {
                     rendered.notes.splice(0..0, note.into_iter().chain(found));
                 }
                 let html = std::mem::take(&mut rendered.html);
-                let item = feed::Item::new(
+                let item = if keep {
+                    feed::Item::new
+                } else {
+                    feed::Item::hashed
+                };
+                let item = item(
                     a,
                     self.config.full_content.then_some(html),
                     summary_of(a, &rendered),
@@ -1114,6 +1151,89 @@ impl Site {
             }
         }
         Ok(count)
+    }
+
+    /// Takes a feed's files: each found on disk already, or handed over, or
+    /// why it could not be made. Returns whether one is new to the list of
+    /// files.
+    fn take_outputs(
+        &mut self,
+        outputs: Vec<(String, FileBytes)>,
+        on_disk: &[String],
+        sink: &mut dyn Sink,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let mut added = false;
+        for (path, bytes) in outputs {
+            match bytes {
+                Ok((_, hash)) if on_disk.contains(&path) => {
+                    sink.same(&path);
+                    added |= self.files.insert(path, hash).is_none();
+                }
+                Ok((bytes, hash)) => added |= self.hand_over(path, bytes, hash, sink),
+                Err(why) => diagnostics.push(Diagnostic::error(
+                    path,
+                    None,
+                    format!("could not write this feed: {why}"),
+                )),
+            }
+        }
+        added
+    }
+
+    /// Makes again, with their bytes, the items of the posts that `feeds`
+    /// show: feeds to write, whose items kept only their hashes. Returns
+    /// how many posts were rendered again.
+    ///
+    /// Each file is read a third time. One that changed since it was read
+    /// for the first render gives its newer text to these feeds, while the
+    /// feeds found unchanged on disk keep the older: that is said in a
+    /// warning, as when a file changes between the first two reads.
+    fn items_again(
+        &mut self,
+        c: &Collection,
+        feeds: &[&(Scope<'_>, Vec<usize>)],
+        uses_refs: &[bool],
+        load: Option<Load<'_>>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let mut indices: Vec<usize> = feeds.iter().flat_map(|f| f.1.iter().copied()).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let before: Vec<(usize, feed::Item)> = indices
+            .iter()
+            .filter_map(|&i| Some((i, self.renders.get(&c.posts[i].path)?.item.clone())))
+            .collect();
+        // What this render says of refs and warnings was said by the first.
+        let (mut refs, mut notes) = (uses_refs.to_vec(), BTreeMap::new());
+        let rendered = match self.render(c, &indices, &mut refs, &mut notes, load, true) {
+            Ok(count) => count,
+            Err(broken) => {
+                let count = indices.len() - broken.len();
+                for (_, prepared) in broken {
+                    if let Err(error) = prepared.article {
+                        diagnostics.push(error);
+                    }
+                }
+                count
+            }
+        };
+        for (i, first) in before {
+            let a = &c.posts[i];
+            let again = self.renders.get(&a.path).map(|cached| &cached.item);
+            if again.is_some_and(|item| item.has_bytes() && !item.same_as(&first)) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        &a.shown_path,
+                        None,
+                        "the file changed while feedsmith was building; the feeds written \
+                         show the newer text, the feeds found unchanged the older",
+                    )
+                    .with_help(REREAD_HELP),
+                );
+            }
+        }
+        rendered
     }
 
     /// Records a produced file and gives it to the sink if it is new or its
@@ -1178,6 +1298,7 @@ impl Site {
                 listed: None,
                 outputs: None,
                 on_disk: Vec::new(),
+                without_bytes: false,
             };
         }
         let entries = posts
@@ -1201,9 +1322,11 @@ impl Site {
                 listed: Some(listed),
                 outputs: None,
                 on_disk: Vec::new(),
+                without_bytes: false,
             };
         }
         let mut found = Vec::new();
+        let mut without_bytes = false;
         let mut settle = |path: String, made: Result<Pieces<'_>, String>| {
             let output = made.map(|pieces| {
                 let parts = pieces.parts();
@@ -1214,7 +1337,9 @@ impl Site {
                     found.push(path.clone());
                     (Vec::new(), hash)
                 } else {
-                    (pieces.concat(), hash)
+                    let bytes = pieces.concat();
+                    without_bytes |= bytes.is_none();
+                    (bytes.unwrap_or_default(), hash)
                 }
             });
             (path, output)
@@ -1237,6 +1362,7 @@ impl Site {
             listed: Some(listed),
             outputs: Some(outputs),
             on_disk: found,
+            without_bytes,
         }
     }
 }
@@ -1251,6 +1377,9 @@ struct Reread {
     /// What reading the whole file warned about that its first read did not.
     warnings: Vec<Diagnostic>,
 }
+
+/// What to do about a file that changed while feedsmith was building.
+const REREAD_HELP: &str = "run the build again once nothing is editing the content folder";
 
 /// How many files of a first load [`Site::load_all`] parses at a time.
 const FIRST_LOAD_BATCH: usize = 128;
@@ -1271,6 +1400,8 @@ struct Emitted {
     outputs: Option<Vec<(String, FileBytes)>>,
     /// Outputs found already on disk with these bytes (their bytes dropped).
     on_disk: Vec<String>,
+    /// Whether a file must be written but an item in it kept only its hash.
+    without_bytes: bool,
 }
 
 /// A file's bytes and hash, or why it could not be made.
@@ -1318,12 +1449,20 @@ pub trait Sink {
 
     /// A file produced with the bytes it already has.
     fn same(&mut self, _path: &str) {}
+
+    /// Whether the sink holds the files of an earlier build already. A
+    /// one-shot build then keeps only the lengths and hashes of its items
+    /// ([`feed::Item::hashed`]), as it will write few feeds, and makes again
+    /// the items of the feeds it does write.
+    fn built_before(&self) -> bool {
+        false
+    }
 }
 
 /// See [`Sink::on_disk`].
 /// It is given the file's pieces, in order, and their fingerprint
 /// ([`Pieces::fingerprint`]).
-pub type OnDisk = Arc<dyn Fn(&str, &[&[u8]], feed::Hash) -> bool + Send + Sync>;
+pub type OnDisk = Arc<dyn Fn(&str, &[feed::Piece<'_>], feed::Hash) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {
@@ -1783,6 +1922,170 @@ mod tests {
         assert!(message.contains("could not be read again"), "{message}");
         assert!(message.contains("(No such file)"), "{message}");
         assert!(gone.files.contains_key("rss.xml"));
+    }
+
+    /// An output folder built before, for a one-shot build over it: it finds
+    /// a file that holds the pieces it is given, items known only by their
+    /// length and hash included, and keeps what is written apart.
+    struct Disk {
+        files: Arc<BTreeMap<String, Vec<u8>>>,
+        written: BTreeMap<String, Vec<u8>>,
+    }
+
+    impl Sink for Disk {
+        fn file(&mut self, path: &str, bytes: Vec<u8>, _: feed::Hash) {
+            self.written.insert(path.to_owned(), bytes);
+        }
+
+        fn on_disk(&self) -> Option<OnDisk> {
+            let files = Arc::clone(&self.files);
+            Some(Arc::new(move |path: &str, parts: &[feed::Piece<'_>], _| {
+                let Some(bytes) = files.get(path) else {
+                    return false;
+                };
+                let mut at = 0;
+                let same = parts.iter().all(|part| {
+                    let Some(here) = bytes.get(at..at + part.size()) else {
+                        return false;
+                    };
+                    at += part.size();
+                    match part {
+                        feed::Piece::Bytes(b) => here == *b,
+                        feed::Piece::Hashed { hash, .. } => feed::hash(here) == *hash,
+                    }
+                });
+                same && at == bytes.len()
+            }))
+        }
+
+        fn built_before(&self) -> bool {
+            !self.files.is_empty()
+        }
+    }
+
+    /// A one-shot build of `files` (path and the text of each successive
+    /// read, the last one repeated) into `sink`; returns the build and how
+    /// many times each file was read.
+    fn one_shot_reading(
+        files: &[(&str, Vec<String>)],
+        sink: &mut dyn Sink,
+    ) -> (build::Built, BTreeMap<String, usize>) {
+        let reads = Mutex::new(BTreeMap::<String, usize>::new());
+        let load = |path: &str, limit: usize| -> Result<Vec<u8>, String> {
+            let mut reads = reads.lock().unwrap();
+            let n = reads.entry(path.to_owned()).or_default();
+            let (_, texts) = files.iter().find(|(p, _)| *p == path).unwrap();
+            let mut bytes = texts[(*n).min(texts.len() - 1)].clone().into_bytes();
+            *n += 1;
+            bytes.truncate(limit);
+            Ok(bytes)
+        };
+        let options = Options {
+            drafts: false,
+            future: false,
+            expired: false,
+            now: now(),
+        };
+        let paths: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, _)| (p.to_string(), p.to_string()))
+            .collect();
+        let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+            give(paths);
+            Vec::new()
+        };
+        let built = build::build_into(&config(), found, load, &options, sink);
+        (built, reads.into_inner().unwrap())
+    }
+
+    /// Four posts, the oldest (`p1`, alone in tag `t0`) out of the site
+    /// feed (limit 3), with `p1`'s text.
+    fn four_posts(p1: Vec<String>) -> Vec<(&'static str, Vec<String>)> {
+        vec![
+            ("p1.md", p1),
+            ("p2.md", vec![text(2, &[1], false, false)]),
+            ("p3.md", vec![text(3, &[1], false, false)]),
+            ("p4.md", vec![text(4, &[1], false, false)]),
+        ]
+    }
+
+    /// Over an earlier build, a one-shot build keeps only its items' hashes
+    /// and makes the items of the feeds it writes again: it writes what a
+    /// fresh build would, and reads a third time only the posts those feeds
+    /// show.
+    #[test]
+    fn a_build_over_an_earlier_one_writes_what_a_fresh_build_would() {
+        let mut before = BTreeMap::new();
+        one_shot_reading(&four_posts(vec![text(1, &[0], false, false)]), &mut before);
+        let edited = text_with(1, &[0], false, false, 3);
+        let files = four_posts(vec![edited]);
+        let mut fresh = BTreeMap::new();
+        one_shot_reading(&files, &mut fresh);
+
+        let mut disk = Disk {
+            files: Arc::new(before.clone()),
+            written: BTreeMap::new(),
+        };
+        let (built, reads) = one_shot_reading(&files, &mut disk);
+        assert!(built.diagnostics.is_empty(), "{:?}", built.diagnostics);
+        let changed: Vec<&String> = fresh
+            .iter()
+            .filter(|(path, bytes)| before.get(*path) != Some(bytes))
+            .map(|(path, _)| path)
+            .collect();
+        assert!(
+            changed.contains(&&"tags/t0/rss.xml".to_owned()),
+            "{changed:?}"
+        );
+        // The directory pages are always handed over (a sink compares them
+        // itself); of the feeds, only those that changed.
+        let feeds_written: Vec<&String> = disk
+            .written
+            .keys()
+            .filter(|p| ![feed::PAGE_FILE, feed::OPML_FILE].contains(&p.as_str()))
+            .collect();
+        assert_eq!(feeds_written, changed);
+        for (path, bytes) in &disk.written {
+            assert_eq!(
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&fresh[path]),
+                "{path}"
+            );
+        }
+        // The start, the rest to render it, and again for `t0`'s feed.
+        let expected: BTreeMap<String, usize> =
+            [("p1.md", 3), ("p2.md", 2), ("p3.md", 2), ("p4.md", 2)]
+                .into_iter()
+                .map(|(p, n)| (p.to_owned(), n))
+                .collect();
+        assert_eq!(reads, expected);
+    }
+
+    /// A post that changes between the render that hashed its items and
+    /// the one that makes them again: the feed written shows the newer
+    /// text, and a warning says so.
+    #[test]
+    fn a_post_changed_before_its_items_are_made_again_is_reported() {
+        let first = text(1, &[0], false, false);
+        let mut before = BTreeMap::new();
+        one_shot_reading(&four_posts(vec![first.clone()]), &mut before);
+        let edited = text_with(1, &[0], false, false, 2);
+        let newer = first.replace("and text", "and newer text");
+        let mut disk = Disk {
+            files: Arc::new(before),
+            written: BTreeMap::new(),
+        };
+        let files = four_posts(vec![edited.clone(), edited, newer]);
+        let (built, _) = one_shot_reading(&files, &mut disk);
+        assert_eq!(built.diagnostics.len(), 1, "{:?}", built.diagnostics);
+        let d = &built.diagnostics[0];
+        assert_eq!(d.path, "p1.md");
+        assert!(
+            d.message.contains("the feeds written show the newer text"),
+            "{d:?}"
+        );
+        let feed = String::from_utf8(disk.written["tags/t0/rss.xml"].clone()).unwrap();
+        assert!(feed.contains("and newer text."), "{feed}");
     }
 
     /// A one-shot build reads only the start of each file, and the rest of

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use serde::Serialize;
 
-use super::{Feed, Pieces, Post};
+use super::{Feed, Pieces, Post, Written};
 use crate::config::Config;
 
 /// How serde_json's pretty printer indents an element of `items`.
@@ -102,7 +102,7 @@ fn item_of<'a>(post: &Post<'a>, content_html: Option<&'a str>) -> Item<'a> {
 /// a string a byte at a time, json-escape-simd writes the same bytes (a test
 /// compares them) about ten times as fast, and the HTML is most of the bytes
 /// of every item.
-pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
+pub fn item(post: &Post<'_>, keep: bool) -> Result<Written, String> {
     /// The item as serde_json writes it in a feed: inside `items` of the
     /// top-level object. The item is cut out of what surrounds it.
     #[derive(Serialize)]
@@ -125,17 +125,16 @@ pub fn item(post: &Post<'_>) -> Result<Vec<u8>, String> {
             .and_then(|o| o.strip_suffix(ITEMS_END))
             .ok_or_else(shape)?;
         let Some(html) = post.html else {
-            return Ok(item.to_vec());
+            return Ok(Written::of(item, keep));
         };
         // Where the empty string's quotes are.
         let at = memchr::memmem::find(item, EMPTY_HTML).ok_or_else(shape)? + EMPTY_HTML.len() - 2;
         super::with_buffer(&ESCAPED, |escaped| {
             escape(html, escaped);
-            let mut whole = Vec::with_capacity(item.len() - 2 + escaped.len());
-            whole.extend_from_slice(&item[..at]);
-            whole.extend_from_slice(escaped);
-            whole.extend_from_slice(&item[at + 2..]);
-            Ok(whole)
+            Ok(Written::of_pieces(
+                &[&item[..at], escaped, &item[at + 2..]],
+                keep,
+            ))
         })
     })
 }
@@ -198,7 +197,7 @@ pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String>
         let item: &'a super::Item = entry.item;
         pieces.push(if n == 0 { &b"\n"[..] } else { &b",\n"[..] });
         pieces.push(ITEM_INDENT);
-        pieces.push_hashed(item.json()?, item.json_hash);
+        pieces.push_item(item.json()?);
     }
     pieces.push(ITEMS_END);
     pieces.push(&b"\n"[..]);

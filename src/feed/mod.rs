@@ -87,35 +87,105 @@ pub struct Post<'a> {
 #[derive(Debug, Clone)]
 pub struct Item {
     rss: rss::ItemXml,
-    json: Result<Vec<u8>, String>,
-    /// The hashes of the RSS and JSON items' bytes, made once: they go into
-    /// the fingerprint of every feed that shows the item.
-    rss_hash: Hash,
-    json_hash: Hash,
+    json: Result<Written, String>,
+}
+
+/// An item's bytes in one format, or only their length and hash.
+///
+/// The hash, made once, goes into the fingerprint of every feed that shows
+/// the item. The bytes are needed only to write a feed, and a one-shot build
+/// of a site built before writes few feeds: keeping every shown post's two
+/// items (38 MB at 10,000 posts, two thirds of the build's memory) cost more
+/// in fresh memory than writing them did (see [`Item::hashed`]).
+#[derive(Debug, Clone)]
+pub struct Written {
+    bytes: Option<Vec<u8>>,
+    len: usize,
+    hash: Hash,
+}
+
+impl Written {
+    /// `bytes` written, kept only if `keep`.
+    fn of(bytes: &[u8], keep: bool) -> Written {
+        Written {
+            bytes: keep.then(|| bytes.to_vec()),
+            len: bytes.len(),
+            hash: hash(bytes),
+        }
+    }
+
+    /// The concatenation of `pieces`, or only its length and hash: nothing
+    /// is copied then.
+    fn of_pieces(pieces: &[&[u8]], keep: bool) -> Written {
+        let len = pieces.iter().map(|p| p.len()).sum();
+        if keep {
+            let mut bytes = Vec::with_capacity(len);
+            for piece in pieces {
+                bytes.extend_from_slice(piece);
+            }
+            return Written::of(&bytes, true);
+        }
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for piece in pieces {
+            h.update(piece);
+        }
+        Written {
+            bytes: None,
+            len,
+            hash: h.digest128(),
+        }
+    }
 }
 
 impl Item {
     /// The item of `article`, showing `html` (when the feeds show full
     /// content) and `summary`.
     pub fn new(article: &Article, html: Option<String>, summary: &str, config: &Config) -> Item {
-        let (rss, html) = rss::item(article, html, summary, config);
-        let json = json::item(&Post {
-            article,
-            html: html.as_deref(),
-            summary,
-        });
-        let hash_of = |bytes: Result<&Vec<u8>, &String>| bytes.map_or(0, |b| hash(b));
-        Item {
-            rss_hash: hash_of(rss.xml.as_ref()),
-            json_hash: hash_of(json.as_ref()),
-            rss,
-            json,
-        }
+        Item::make(article, html, summary, config, true)
+    }
+
+    /// The same item, but only its lengths and hashes: enough to tell whether
+    /// a feed on disk holds it, not to write one. A feed that must be written
+    /// needs its items made again with [`Item::new`].
+    pub fn hashed(article: &Article, html: Option<String>, summary: &str, config: &Config) -> Item {
+        Item::make(article, html, summary, config, false)
+    }
+
+    fn make(
+        article: &Article,
+        html: Option<String>,
+        summary: &str,
+        config: &Config,
+        keep: bool,
+    ) -> Item {
+        let (rss, html) = rss::item(article, html, summary, config, keep);
+        let json = json::item(
+            &Post {
+                article,
+                html: html.as_deref(),
+                summary,
+            },
+            keep,
+        );
+        Item { rss, json }
+    }
+
+    /// Whether the item's bytes were kept (or it could not be written,
+    /// which writing it again would not mend).
+    pub fn has_bytes(&self) -> bool {
+        let kept = |w: &Result<Written, String>| w.as_ref().map_or(true, |w| w.bytes.is_some());
+        kept(&self.rss.xml) && kept(&self.json)
+    }
+
+    /// Whether `other` is this item with the same bytes in both formats.
+    pub fn same_as(&self, other: &Item) -> bool {
+        let key = |w: &Result<Written, String>| w.as_ref().map(|w| (w.len, w.hash)).ok();
+        key(&self.rss.xml) == key(&other.rss.xml) && key(&self.json) == key(&other.json)
     }
 
     /// The JSON item, or why it could not be written.
-    fn json(&self) -> Result<&[u8], String> {
-        self.json.as_deref().map_err(Clone::clone)
+    fn json(&self) -> Result<&Written, String> {
+        self.json.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -155,8 +225,34 @@ pub fn hash(bytes: &[u8]) -> Hash {
 /// copied into one buffer ([`Pieces::concat`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pieces<'a> {
-    /// Each piece, with its hash when it was known beforehand.
-    parts: Vec<(Cow<'a, [u8]>, Option<Hash>)>,
+    parts: Vec<Part<'a>>,
+}
+
+/// A piece of [`Pieces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part<'a> {
+    /// Bytes, with their hash when it was known beforehand (an item's).
+    Bytes(Cow<'a, [u8]>, Option<Hash>),
+    /// An item whose bytes were not kept: only their length and hash.
+    Hashed { len: usize, hash: Hash },
+}
+
+/// A piece of a file as [`Pieces::parts`] gives it: its bytes, or only
+/// their length and hash (an item whose bytes were not kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Bytes(&'a [u8]),
+    Hashed { len: usize, hash: Hash },
+}
+
+impl Piece<'_> {
+    /// How many bytes of the file the piece is.
+    pub fn size(&self) -> usize {
+        match self {
+            Piece::Bytes(b) => b.len(),
+            Piece::Hashed { len, .. } => *len,
+        }
+    }
 }
 
 impl<'a> Pieces<'a> {
@@ -167,26 +263,44 @@ impl<'a> Pieces<'a> {
     }
 
     fn push(&mut self, part: impl Into<Cow<'a, [u8]>>) {
-        self.parts.push((part.into(), None));
+        self.parts.push(Part::Bytes(part.into(), None));
     }
 
-    /// Pushes a piece whose [`hash`] is known: an item's, shared by feeds.
-    fn push_hashed(&mut self, part: &'a [u8], hash: Hash) {
-        self.parts.push((Cow::Borrowed(part), Some(hash)));
+    /// Pushes an item's bytes (or only their length and hash), shared by
+    /// feeds.
+    fn push_item(&mut self, item: &'a Written) {
+        self.parts.push(match &item.bytes {
+            Some(bytes) => Part::Bytes(Cow::Borrowed(bytes), Some(item.hash)),
+            None => Part::Hashed {
+                len: item.len,
+                hash: item.hash,
+            },
+        });
     }
 
     /// The pieces, in order.
-    pub fn parts(&self) -> Vec<&[u8]> {
-        self.parts.iter().map(|(p, _)| &**p).collect()
+    pub fn parts(&self) -> Vec<Piece<'_>> {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Bytes(b, _) => Piece::Bytes(b),
+                &Part::Hashed { len, hash } => Piece::Hashed { len, hash },
+            })
+            .collect()
     }
 
-    /// The file's bytes, in one buffer of the right size.
-    pub fn concat(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(self.parts.iter().map(|(p, _)| p.len()).sum());
-        for (part, _) in &self.parts {
-            bytes.extend_from_slice(part);
+    /// The file's bytes, in one buffer of the right size; `None` when the
+    /// bytes of an item in it were not kept.
+    pub fn concat(&self) -> Option<Vec<u8>> {
+        let parts = self.parts();
+        let mut bytes = Vec::with_capacity(parts.iter().map(Piece::size).sum());
+        for part in parts {
+            match part {
+                Piece::Bytes(b) => bytes.extend_from_slice(b),
+                Piece::Hashed { .. } => return None,
+            }
         }
-        bytes
+        Some(bytes)
     }
 
     /// A hash of the file that tells its bytes from any other bytes cut
@@ -198,9 +312,12 @@ impl<'a> Pieces<'a> {
     /// bytes (see `output::change_on_disk`).
     pub fn fingerprint(&self) -> Hash {
         let mut all = xxhash_rust::xxh3::Xxh3::new();
-        for (part, known) in &self.parts {
-            let hash = known.unwrap_or_else(|| hash(part));
-            all.update(&(part.len() as u64).to_le_bytes());
+        for part in &self.parts {
+            let (len, hash) = match part {
+                Part::Bytes(b, known) => (b.len(), known.unwrap_or_else(|| hash(b))),
+                &Part::Hashed { len, hash } => (len, hash),
+            };
+            all.update(&(len as u64).to_le_bytes());
             all.update(&hash.to_le_bytes());
         }
         all.digest128()
@@ -210,7 +327,7 @@ impl<'a> Pieces<'a> {
 impl From<Vec<u8>> for Pieces<'_> {
     fn from(bytes: Vec<u8>) -> Self {
         Pieces {
-            parts: vec![(Cow::Owned(bytes), None)],
+            parts: vec![Part::Bytes(Cow::Owned(bytes), None)],
         }
     }
 }
@@ -218,7 +335,7 @@ impl From<Vec<u8>> for Pieces<'_> {
 impl<'a> From<&'a [u8]> for Pieces<'a> {
     fn from(bytes: &'a [u8]) -> Self {
         Pieces {
-            parts: vec![(Cow::Borrowed(bytes), None)],
+            parts: vec![Part::Bytes(Cow::Borrowed(bytes), None)],
         }
     }
 }
@@ -329,12 +446,13 @@ mod tests {
 
     proptest! {
         /// A piece's hash given beforehand is its hash: a feed fingerprints
-        /// the same whether its items' hashes were kept or made anew. And a
-        /// change of any byte, or of where a piece ends, shows.
+        /// the same whether its items' hashes were kept or made anew, and
+        /// whether their bytes were kept. And a change of any byte, or of
+        /// where a piece ends, shows.
         #[test]
         fn a_fingerprint_is_of_the_bytes_as_cut(
             parts in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..8),
-            given in proptest::collection::vec(any::<bool>(), 8),
+            given in proptest::collection::vec(0u8..3, 8),
             at in any::<prop::sample::Index>(),
         ) {
             let cut = |parts: &[Vec<u8>]| {
@@ -345,19 +463,29 @@ mod tests {
                 pieces.fingerprint()
             };
             let plain = cut(&parts);
+            // Items written with their bytes kept (1) or not (2).
+            let items: Vec<Written> = parts
+                .iter()
+                .zip(&given)
+                .map(|(part, given)| Written::of(part, *given == 1))
+                .collect();
             let hashed = {
                 let mut pieces = Pieces::default();
-                for (part, given) in parts.iter().zip(&given) {
-                    if *given {
-                        pieces.push_hashed(part, hash(part));
-                    } else {
+                for ((part, given), item) in parts.iter().zip(&given).zip(&items) {
+                    if *given == 0 {
                         pieces.push(part.as_slice());
+                    } else {
+                        pieces.push_item(item);
                     }
                 }
                 pieces
             };
             prop_assert_eq!(plain, hashed.fingerprint());
-            prop_assert_eq!(hashed.concat(), parts.concat());
+            let all_kept = given.iter().take(parts.len()).all(|g| *g != 2);
+            prop_assert_eq!(hashed.concat(), all_kept.then(|| parts.concat()));
+            for (piece, part) in hashed.parts().iter().zip(&parts) {
+                prop_assert_eq!(piece.size(), part.len());
+            }
             let whole = parts.concat();
             if !whole.is_empty() {
                 let i = at.index(whole.len());
@@ -471,13 +599,35 @@ mod tests {
             let term = crate::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
             let scope = if tag { Scope::Tag(&term) } else { Scope::Site };
             let feed = Feed::new(&config, scope, entries);
+            // Items that kept only their hashes give the same fingerprints
+            // and lengths, but no bytes to write.
+            let hashed: Vec<Item> = posts
+                .iter()
+                .map(|p| Item::hashed(p.article, p.html.map(str::to_owned), p.summary, &config))
+                .collect();
+            let hashed_entries = posts
+                .iter()
+                .zip(&hashed)
+                .map(|(p, item)| Entry { article: p.article, summary: p.summary, item })
+                .collect();
+            let hashed_feed = Feed::new(&config, scope, hashed_entries);
+            for (kept, hashed) in [
+                (rss::write(&feed, &config), rss::write(&hashed_feed, &config)),
+                (json::write(&feed, &config), json::write(&hashed_feed, &config)),
+            ] {
+                let (kept, hashed) = (kept.expect("writes"), hashed.expect("writes"));
+                prop_assert_eq!(kept.fingerprint(), hashed.fingerprint());
+                let lengths = |p: &Pieces<'_>| p.parts().iter().map(Piece::size).collect::<Vec<_>>();
+                prop_assert_eq!(lengths(&kept), lengths(&hashed));
+                prop_assert_eq!(hashed.concat().is_none(), !posts.is_empty());
+            }
             let (rss, rss_whole) = (
-                rss::write(&feed, &config).expect("writes").concat(),
+                rss::write(&feed, &config).expect("writes").concat().expect("kept"),
                 rss::whole(&feed, &posts, &config).expect("writes"),
             );
             prop_assert_eq!(String::from_utf8_lossy(&rss), String::from_utf8_lossy(&rss_whole));
             let (json, json_whole) = (
-                json::write(&feed, &config).expect("writes").concat(),
+                json::write(&feed, &config).expect("writes").concat().expect("kept"),
                 json::whole(&feed, &posts, &config),
             );
             prop_assert_eq!(String::from_utf8_lossy(&json), String::from_utf8_lossy(&json_whole));

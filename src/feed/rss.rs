@@ -28,11 +28,12 @@ const CHANNEL_END: &str = "\n  </channel>";
 /// uses (the feed declares them on its `<rss>` element).
 #[derive(Debug, Clone)]
 pub struct ItemXml {
-    pub(super) xml: Result<Vec<u8>, String>,
+    pub(super) xml: Result<super::Written, String>,
     namespaces: Vec<(&'static str, &'static str)>,
 }
 
-/// Writes a post's `<item>` element once, for every feed that shows it.
+/// Writes a post's `<item>` element once, for every feed that shows it
+/// (its bytes kept if `keep`, else only their length and hash).
 /// The HTML is moved into the item being written, not copied, and handed
 /// back for the JSON item.
 pub fn item(
@@ -40,6 +41,7 @@ pub fn item(
     html: Option<String>,
     summary: &str,
     config: &Config,
+    keep: bool,
 ) -> (ItemXml, Option<String>) {
     let mut item = item_of(article, summary, config);
     item.content = html;
@@ -60,7 +62,9 @@ pub fn item(
         let start = memchr::memmem::find(bytes, ITEM_START.as_bytes());
         let end = memchr::memmem::rfind(bytes, CHANNEL_END.as_bytes());
         match (start, end) {
-            (Some(start), Some(end)) if start < end => Ok(bytes[start..end].to_vec()),
+            (Some(start), Some(end)) if start < end => {
+                Ok(super::Written::of(&bytes[start..end], keep))
+            }
             _ => Err("the rss crate wrote an item in an unexpected shape".to_owned()),
         }
     });
@@ -106,7 +110,7 @@ pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String>
     for entry in &feed.entries {
         let item: &'a super::Item = entry.item;
         let xml = item.rss.xml.as_ref().map_err(Clone::clone)?;
-        pieces.push_hashed(xml.as_slice(), item.rss_hash);
+        pieces.push_item(xml);
     }
     pieces.push(tail);
     Ok(pieces)
