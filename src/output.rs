@@ -515,8 +515,7 @@ fn change_on_disk(
 /// compares a hundred megabytes of feeds with the disk, and a fresh buffer
 /// for each file cost more than the comparing. A piece known only by its
 /// length and hash is compared by hashing what the file holds there.
-fn reads_as(mut file: std::fs::File, expected: &[Piece<'_>], len: usize) -> bool {
-    use std::io::Read;
+pub(crate) fn reads_as(mut file: impl std::io::Read, expected: &[Piece<'_>], len: usize) -> bool {
     const CHUNK: usize = 256 * 1024;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };

@@ -1926,7 +1926,8 @@ mod tests {
 
     /// An output folder built before, for a one-shot build over it: it finds
     /// a file that holds the pieces it is given, items known only by their
-    /// length and hash included, and keeps what is written apart.
+    /// length and hash included (compared as the output folder's files are),
+    /// and keeps what is written apart.
     struct Disk {
         files: Arc<BTreeMap<String, Vec<u8>>>,
         written: BTreeMap<String, Vec<u8>>,
@@ -1943,18 +1944,8 @@ mod tests {
                 let Some(bytes) = files.get(path) else {
                     return false;
                 };
-                let mut at = 0;
-                let same = parts.iter().all(|part| {
-                    let Some(here) = bytes.get(at..at + part.size()) else {
-                        return false;
-                    };
-                    at += part.size();
-                    match part {
-                        feed::Piece::Bytes(b) => here == *b,
-                        feed::Piece::Hashed { hash, .. } => feed::hash(here) == *hash,
-                    }
-                });
-                same && at == bytes.len()
+                let len = parts.iter().map(feed::Piece::size).sum();
+                len == bytes.len() && output::reads_as(&bytes[..], parts, len)
             }))
         }
 

@@ -119,11 +119,12 @@ impl Written {
     fn of_pieces(pieces: &[&[u8]], keep: bool) -> Written {
         let len = pieces.iter().map(|p| p.len()).sum();
         if keep {
-            let mut bytes = Vec::with_capacity(len);
-            for piece in pieces {
-                bytes.extend_from_slice(piece);
-            }
-            return Written::of(&bytes, true);
+            let bytes = pieces.concat();
+            return Written {
+                hash: hash(&bytes),
+                len,
+                bytes: Some(bytes),
+            };
         }
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for piece in pieces {
@@ -587,30 +588,28 @@ mod tests {
                     summary,
                 })
                 .collect();
-            let items: Vec<Item> = posts
-                .iter()
-                .map(|p| Item::new(p.article, p.html.map(str::to_owned), p.summary, &config))
-                .collect();
-            let entries = posts
-                .iter()
-                .zip(&items)
-                .map(|(p, item)| Entry { article: p.article, summary: p.summary, item })
-                .collect();
+            type Make = fn(&Article, Option<String>, &str, &Config) -> Item;
+            let items_by = |make: Make| -> Vec<Item> {
+                posts
+                    .iter()
+                    .map(|p| make(p.article, p.html.map(str::to_owned), p.summary, &config))
+                    .collect()
+            };
+            fn entries_of<'e>(posts: &[Post<'e>], items: &'e [Item]) -> Vec<Entry<'e>> {
+                posts
+                    .iter()
+                    .zip(items)
+                    .map(|(p, item)| Entry { article: p.article, summary: p.summary, item })
+                    .collect()
+            }
+            let items = items_by(Item::new);
             let term = crate::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
             let scope = if tag { Scope::Tag(&term) } else { Scope::Site };
-            let feed = Feed::new(&config, scope, entries);
+            let feed = Feed::new(&config, scope, entries_of(&posts, &items));
             // Items that kept only their hashes give the same fingerprints
             // and lengths, but no bytes to write.
-            let hashed: Vec<Item> = posts
-                .iter()
-                .map(|p| Item::hashed(p.article, p.html.map(str::to_owned), p.summary, &config))
-                .collect();
-            let hashed_entries = posts
-                .iter()
-                .zip(&hashed)
-                .map(|(p, item)| Entry { article: p.article, summary: p.summary, item })
-                .collect();
-            let hashed_feed = Feed::new(&config, scope, hashed_entries);
+            let hashed = items_by(Item::hashed);
+            let hashed_feed = Feed::new(&config, scope, entries_of(&posts, &hashed));
             for (kept, hashed) in [
                 (rss::write(&feed, &config), rss::write(&hashed_feed, &config)),
                 (json::write(&feed, &config), json::write(&hashed_feed, &config)),
