@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
 //! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
-//! `--no-record` to time builds without the record of the output folder).
+//! `--no-cache` to time builds without the cache folder).
 //! After the table, one `--verbose` run per size shows where the time goes.
 //!
 //! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
@@ -11,11 +11,14 @@
 //! wall time, CPU time (user + system) and peak memory (max RSS).
 //!
 //! Every timed feedsmith run finds the feeds up to date on disk, as a build
-//! after a build does. By default it also finds the record of the output
-//! folder (`.feedsmith-cache/`, see `src/record.rs`) that a build after a
-//! build finds: the bench waits until the warm-up's files are settled and
-//! builds once more to make it. With `--no-record`, the record is deleted
-//! before each run, as in a fresh clone: every feed is then read back.
+//! after a build does. By default it also finds what a build after a build
+//! finds in the cache folder (`.feedsmith-cache/`): the record of the output
+//! folder (see `src/record.rs`; the bench waits until the warm-up's files are
+//! settled and builds once more to make it) and the item cache (see
+//! `src/item_cache.rs`), so that posts are not rendered. With `--no-cache`
+//! (or its old name `--no-record`), the folder is deleted before each run,
+//! as in a fresh clone or a CI job that does not keep it: every feed is then
+//! read back, and every shown post rendered.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -31,7 +34,7 @@ struct Options {
     limit: usize,
     hugo: bool,
     body_kb: Option<usize>,
-    record: bool,
+    cache: bool,
 }
 
 fn options() -> Options {
@@ -42,7 +45,7 @@ fn options() -> Options {
         limit: 20,
         hugo: true,
         body_kb: None,
-        record: true,
+        cache: true,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -64,8 +67,8 @@ fn options() -> Options {
                 i += 1;
                 continue;
             }
-            "--no-record" => {
-                o.record = false;
+            "--no-cache" | "--no-record" => {
+                o.cache = false;
                 i += 1;
                 continue;
             }
@@ -158,10 +161,10 @@ fn main() {
     let hugo = o.hugo && have_hugo();
     println!(
         "feedsmith build ({}) vs {}; {} runs each after a warm-up, limit {}, seed {}",
-        if o.record {
-            "feeds and their record on disk"
+        if o.cache {
+            "feeds on disk, with the cache folder"
         } else {
-            "feeds on disk, no record"
+            "feeds on disk, no cache folder"
         },
         if hugo {
             "hugo (feeds only)"
@@ -182,9 +185,9 @@ fn main() {
         let body = o.body_kb.map(|kb| kb * 1024);
         let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
-        let record = o.record;
+        let cache = o.cache;
         let feedsmith = || {
-            if !record {
+            if !cache {
                 let _ = std::fs::remove_dir_all(dir.path().join(feedsmith::record::CACHE_DIR));
             }
             let mut c = Command::new(bin);
@@ -200,7 +203,7 @@ fn main() {
         if hugo {
             hugo_run();
         }
-        if record {
+        if cache {
             std::thread::sleep(feedsmith::record::SETTLED);
             feedsmith();
         }

@@ -11,6 +11,8 @@ use crate::build;
 use crate::collect::{Exclusion, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
+use crate::item_cache::{self, ItemCache};
+use crate::site::Flags;
 use crate::{output, record, source};
 
 /// How many articles the walk finds before it hands them on to be parsed:
@@ -140,7 +142,15 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         problems
     };
     let load = |rel: &str, limit: usize| source::read_file(&content_dir.join(rel), limit);
-    let built = build::build_into(&config, found, load, &options, &mut sink);
+    // Read on a thread of its own while the posts are parsed.
+    let item_cache = {
+        let (config, args) = (config.clone(), args.clone());
+        std::thread::Builder::new()
+            .name("item cache".into())
+            .spawn(move || load_item_cache(&config, &args))
+    };
+    let item_cache = || item_cache.ok()?.join().ok()?;
+    let built = build::build_into(&config, found, load, &options, item_cache, &mut sink);
     let diagnostics = &built.diagnostics;
     for d in diagnostics {
         let _ = writeln!(stderr, "{d}");
@@ -162,6 +172,10 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
                 .with_help("check that the output folder is writable and the disk is not full; files not yet replaced keep their previous version")
         );
         return ExitCode::from(exit::FAILURE);
+    }
+    if let (Some(cache), false) = (&built.remember, args.check) {
+        // Without it the next build only renders more.
+        let _ = cache.save(&config.cache_dir());
     }
     let summary = summary(&built.stats, built.feeds, &config, started);
     if args.check {
@@ -209,6 +223,13 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
             sink.vouched(),
             config.cache_dir().join(record::FILE).display()
         );
+        let _ = writeln!(
+            stderr,
+            "feedsmith: {} post(s) rendered, {} taken from {}",
+            built.rendered,
+            built.remembered,
+            config.cache_dir().join(item_cache::FILE).display()
+        );
     }
     if !args.quiet {
         let _ = writeln!(
@@ -220,6 +241,22 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
         );
     }
     ExitCode::from(exit::OK)
+}
+
+/// What earlier builds of this site, by this feedsmith binary with these
+/// settings, made of the posts they showed (see [`crate::item_cache`]);
+/// `None` when the binary cannot tell who it is, as it then cannot tell
+/// whether the cache is its own.
+fn load_item_cache(config: &Config, args: &BuildArgs) -> Option<ItemCache> {
+    let exe = std::env::current_exe().ok()?;
+    let binary = record::Identity::of(&std::fs::metadata(&exe).ok()?)?;
+    let flags = Flags {
+        drafts: args.drafts,
+        future: args.future,
+        expired: args.expired,
+    };
+    let context = item_cache::context(config, &flags, &format!("{binary:?}"));
+    Some(ItemCache::load(&config.cache_dir(), context))
 }
 
 /// The second half of the summary line: feeds, posts used and skipped, time.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::collect::{Exclusion, Options};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::item_cache::ItemCache;
 use crate::site::{Flags, Sink, Site};
 
 /// One file found under the content folder.
@@ -53,6 +54,13 @@ pub struct Built {
     pub feeds: usize,
     /// Whether the sink stopped the build before any file was produced.
     pub stopped: bool,
+    /// How many posts were rendered (the others shown came from the item
+    /// cache).
+    pub rendered: usize,
+    /// How many posts' items came from the item cache.
+    pub remembered: usize,
+    /// The item cache for the next build to find, when it changed.
+    pub remember: Option<ItemCache>,
 }
 
 /// The one-shot build: finds the files through `found`, reads them through
@@ -64,16 +72,22 @@ pub struct Built {
 /// [`crate::source::is_candidate`]), and returns the problems it met: the
 /// first batches are parsed while it looks for more (see
 /// [`Site::load_found`]). Those problems come first in the diagnostics.
-pub fn build_into<F, L>(
+///
+/// `item_cache` gives what earlier builds made of the posts they showed
+/// (see [`crate::item_cache`]), once the files are parsed (so it can be
+/// read meanwhile); [`Built::remember`] is what the next build should.
+pub fn build_into<F, L, C>(
     config: &Config,
     found: F,
     load: L,
     options: &Options,
+    item_cache: C,
     sink: &mut dyn Sink,
 ) -> Built
 where
     F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
     L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    C: FnOnce() -> Option<ItemCache>,
 {
     let flags = Flags {
         drafts: options.drafts,
@@ -84,7 +98,11 @@ where
     let started = std::time::Instant::now();
     let found = site.load_found(found, &load);
     let parse_time = started.elapsed();
+    if let Some(cache) = item_cache() {
+        site.remember(cache);
+    }
     let rebuild = site.rebuild_once(options.now, sink, &load, &found);
+    let remember = site.items_to_remember();
     // Freeing every parsed article takes tens of milliseconds at 10,000 posts
     // and nobody waits for it: a command-line build exits right after (and
     // the exit ends this thread), while a caller that lives on still gets the
@@ -99,6 +117,9 @@ where
         manifest: rebuild.manifest,
         feeds: rebuild.feeds,
         stopped: rebuild.stopped,
+        rendered: rebuild.rendered,
+        remembered: rebuild.remembered,
+        remember,
     }
 }
 
@@ -120,7 +141,7 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         give(files);
         Vec::new()
     };
-    let built = build_into(config, found, load, options, &mut out);
+    let built = build_into(config, found, load, options, || None, &mut out);
     if let Some(manifest) = built.manifest {
         out.insert(crate::output::MANIFEST.to_owned(), manifest);
     }

@@ -16,6 +16,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod feed;
 pub mod frontmatter;
+pub mod item_cache;
 pub mod markdown;
 pub mod output;
 pub mod record;

@@ -209,18 +209,24 @@ impl Record {
             now.insert(rel.as_str(), (*id, *hash));
         }
         now.retain(|rel, _| produced.contains(*rel));
-        if !cache_dir.is_dir() {
-            std::fs::create_dir_all(cache_dir)?;
-            // Like pytest's and ruff's caches: git leaves the folder alone
-            // with no line in the site's own .gitignore.
-            std::fs::write(
-                cache_dir.join(".gitignore"),
-                "# Written by feedsmith: what it keeps between runs.\n*\n",
-            )?;
-        }
+        make_cache_dir(cache_dir)?;
         let text = write(&self.out_dir, &now);
         crate::output::write_atomic(&cache_dir.join(FILE), text.as_bytes()).map_err(|e| e.source)
     }
+}
+
+/// Makes the cache folder, if it is not there, with a `.gitignore` in it.
+pub fn make_cache_dir(cache_dir: &Path) -> std::io::Result<()> {
+    if !cache_dir.is_dir() {
+        std::fs::create_dir_all(cache_dir)?;
+        // Like pytest's and ruff's caches: git leaves the folder alone
+        // with no line in the site's own .gitignore.
+        std::fs::write(
+            cache_dir.join(".gitignore"),
+            "# Written by feedsmith: what it keeps between runs.\n*\n",
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `dir/rel` and gives the file's identity.

@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::feed::discovery::{self, Listed};
 use crate::feed::{self, Entry, Feed, Pieces, Scope};
+use crate::item_cache::{self, ItemCache, Remembered};
 use crate::markdown::{self, Rendered};
 use crate::output;
 use crate::source;
@@ -82,13 +83,16 @@ impl Front {
         h.finish()
     }
 
-    /// The body after this front in `bytes` (the file read again), when the
-    /// front is still there and the body needs no cleaning up.
+    /// Whether `bytes` (the file read again) start with this front.
+    fn starts(self, bytes: &[u8]) -> bool {
+        bytes
+            .get(..self.len)
+            .is_some_and(|front| Front::hash(front) == self.hash)
+    }
+
+    /// The body after this front in `bytes`, which [`Front::starts`], when
+    /// it needs no cleaning up.
     fn body_in(self, bytes: &[u8]) -> Option<String> {
-        let front = bytes.get(..self.len)?;
-        if Front::hash(front) != self.hash {
-            return None;
-        }
         article::clean_body(&bytes[self.len..])
     }
 }
@@ -115,6 +119,29 @@ struct Cached {
     rendered: Rendered,
     /// The post as a feed item, written once for every feed that shows it.
     item: feed::Item,
+    /// Its [`item_cache::key`], when a one-shot build with an item cache
+    /// read it whole.
+    key: Option<item_cache::Key>,
+    /// Whether the item cache gave it, rather than rendering.
+    remembered: bool,
+}
+
+impl Cached {
+    /// What a cache remembered of the post whose bytes gave `key`.
+    fn remembered(version: u64, key: item_cache::Key, remembered: &Remembered) -> Cached {
+        Cached {
+            version,
+            refs: None,
+            rendered: Rendered {
+                html: String::new(),
+                summary: remembered.summary.clone(),
+                notes: Vec::new(),
+            },
+            item: feed::Item::of_hashes(remembered.hashes),
+            key: Some(key),
+            remembered: true,
+        }
+    }
 }
 
 /// The collection of the last rebuild, kept while edits only change bodies
@@ -154,6 +181,9 @@ pub struct Rebuild {
     pub stats: Stats,
     /// How many post bodies were rendered (not taken from the cache).
     pub rendered: usize,
+    /// How many posts' items a one-shot build took from its item cache
+    /// (see [`Site::remember`]).
+    pub remembered: usize,
     /// Time spent in each stage, for `--verbose`.
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -195,6 +225,9 @@ pub struct Site {
     /// Articles whose listing changed since the last collection, with what
     /// that collection saw of them (`None`: nothing).
     listing_edits: BTreeMap<String, Option<(Arc<Article>, Listing)>>,
+    /// What earlier one-shot builds made of the posts they showed, when
+    /// this one-shot build was given it (see [`Site::remember`]).
+    item_cache: Option<ItemCache>,
 }
 
 impl Site {
@@ -216,6 +249,7 @@ impl Site {
             body_edits: Vec::new(),
             listing_edits: BTreeMap::new(),
             spellings: Spellings::default(),
+            item_cache: None,
         }
     }
 
@@ -230,6 +264,41 @@ impl Site {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Gives a one-shot site what earlier builds made of the posts they
+    /// showed: a build over an earlier one takes a post's items from it,
+    /// rather than rendering the post, when the post's bytes are the ones
+    /// remembered (see [`crate::item_cache`]).
+    pub fn remember(&mut self, cache: ItemCache) {
+        self.item_cache = Some(cache);
+    }
+
+    /// What the next build should remember: the items of the posts this
+    /// build's feeds show, but for posts that used `ref`/`relref` or gave
+    /// warnings. `None` when the site was given no cache, or when this is
+    /// what it was given.
+    pub fn items_to_remember(&self) -> Option<ItemCache> {
+        let given = self.item_cache.as_ref()?;
+        let collected = self.collected.as_ref()?;
+        let shown = collected.collection.posts.iter().zip(&collected.needed);
+        let to_remember: Vec<&Cached> = shown
+            .filter(|(_, &needed)| needed)
+            .filter_map(|(a, _)| self.renders.get(&a.path).map(|c| &**c))
+            .filter(|c| c.key.is_some() && c.refs.is_none() && c.rendered.notes.is_empty())
+            .collect();
+        // Most often every one came from the cache, and they are all of it.
+        if to_remember.len() == given.len() && to_remember.iter().all(|c| c.remembered) {
+            return None;
+        }
+        let mut cache = ItemCache::new(given.context());
+        for cached in to_remember {
+            if let (Some(key), Some(hashes)) = (cached.key, cached.item.hashes()) {
+                let summary = cached.rendered.summary.clone();
+                cache.insert(key, Remembered { hashes, summary });
+            }
+        }
+        (cache != *given).then_some(cache)
     }
 
     /// The content paths of every article file known.
@@ -676,8 +745,8 @@ impl Site {
                 self.render(collection, &all, uses_refs, notes, load, keep)
             }
         };
-        let rendered = match rendered {
-            Ok(count) => count,
+        let (rendered, remembered) = match rendered {
+            Ok(counts) => counts,
             Err(broken) => {
                 // Posts whose whole file turned out broken leave the site,
                 // as if their first read had found it, and the feeds are
@@ -699,6 +768,7 @@ impl Site {
         let mut rebuild = Rebuild {
             feeds: scopes.len(),
             rendered,
+            remembered,
             stats: Stats {
                 articles: self.sources.len(),
                 published: collection.posts.len(),
@@ -968,20 +1038,44 @@ impl Site {
     /// first read: then the newer body is used, with a warning (a `--strict`
     /// build stops on it); if it cannot be read again (it went away, say),
     /// the body is empty, with a warning that gives the reason.
-    fn reread_body(&self, a: &Article, load: Load<'_>) -> Result<Reread, Box<article::Parsed>> {
+    ///
+    /// With an item cache, the post's [`item_cache::key`] is made of the
+    /// bytes read; if `hits` and the cache remembers them, the post need not
+    /// be rendered: its front matter is as first read, so its item is the
+    /// one remembered.
+    fn reread_body<'c>(
+        &self,
+        a: &Article,
+        load: Load<'_>,
+        cache: Option<&'c ItemCache>,
+        hits: bool,
+    ) -> Result<Again<'c>, Box<article::Parsed>> {
         let help = REREAD_HELP;
         let first = self.sources.get(&a.path);
         let bytes = load(&a.path, WHOLE);
+        let key = match (&bytes, cache) {
+            (Ok(bytes), Some(_)) => Some(item_cache::key(&a.path, bytes)),
+            _ => None,
+        };
         // Most often the front matter is as first read and the body plain
         // text: then it is taken as it is, and the rest is not parsed again.
         if let (Ok(bytes), Some(front)) = (&bytes, first.and_then(|s| s.front)) {
-            if let Some(body) = front.body_in(bytes) {
-                return Ok(Reread {
-                    body,
-                    line: a.body_line,
-                    note: None,
-                    warnings: Vec::new(),
-                });
+            if front.starts(bytes) {
+                let hit = key
+                    .filter(|_| hits)
+                    .and_then(|key| Some((key, cache?.get(key)?)));
+                if let Some((key, remembered)) = hit {
+                    return Ok(Again::Remembered(key, remembered));
+                }
+                if let Some(body) = front.body_in(bytes) {
+                    return Ok(Again::Body(Reread {
+                        body,
+                        line: a.body_line,
+                        note: None,
+                        warnings: Vec::new(),
+                        key,
+                    }));
+                }
             }
         }
         let fresh = bytes.map(|bytes| {
@@ -1005,15 +1099,16 @@ impl Site {
                 if let Some(first) = first {
                     warnings.retain(|w| !first.warnings.contains(w));
                 }
-                Ok(Reread {
+                Ok(Again::Body(Reread {
                     body,
                     line: fresh.body_line,
                     note,
                     warnings,
-                })
+                    key,
+                }))
             }
             Ok(broken) => Err(Box::new(broken)),
-            Err(why) => Ok(Reread {
+            Err(why) => Ok(Again::Body(Reread {
                 body: String::new(),
                 line: a.body_line,
                 note: Some((
@@ -1024,7 +1119,8 @@ impl Site {
                     help.to_owned(),
                 )),
                 warnings: Vec::new(),
-            }),
+                key: None,
+            })),
         }
     }
 
@@ -1032,7 +1128,8 @@ impl Site {
     /// reusing earlier renders of the same version, and records for each
     /// whether it used `ref`/`relref` and what warnings it gave. Their items
     /// keep their bytes if `keep` (a render whose item did not is made
-    /// again), else only their lengths and hashes. Returns how many were
+    /// again), else only their lengths and hashes, and then the item cache's
+    /// are taken when it remembers a post's bytes. Returns how many were
     /// rendered, or the articles that reading whole found broken (then the
     /// others' renders are stored, but nothing else is recorded).
     fn render(
@@ -1043,9 +1140,10 @@ impl Site {
         notes: &mut BTreeMap<String, Vec<Diagnostic>>,
         load: Option<Load<'_>>,
         keep: bool,
-    ) -> Result<usize, Vec<(String, Prepared)>> {
+    ) -> Result<(usize, usize), Vec<(String, Prepared)>> {
         let (versions, refs_generation) = (&c.versions, c.refs_generation);
         let resolver = ref_resolver(&c.posts);
+        let cache = self.item_cache.as_ref();
         let stale: Vec<usize> = indices
             .iter()
             .copied()
@@ -1069,10 +1167,17 @@ impl Site {
                     used.set(true);
                     resolver(target)
                 };
-                let reread = match load.map(|load| self.reread_body(a, load)).transpose() {
-                    Ok(reread) => reread,
+                let again = load.map(|load| self.reread_body(a, load, cache, !keep));
+                let reread = match again.transpose() {
                     Err(broken) => return (i, Err(broken)),
+                    Ok(None) => None,
+                    Ok(Some(Again::Body(reread))) => Some(reread),
+                    Ok(Some(Again::Remembered(key, remembered))) => {
+                        let cached = Cached::remembered(versions[i], key, remembered);
+                        return (i, Ok(Box::new(cached)));
+                    }
                 };
+                let key = reread.as_ref().and_then(|r| r.key);
                 let (body, body_line) =
                     reread.as_ref().map_or((a.body.as_str(), a.body_line), |r| {
                         (r.body.as_str(), r.line)
@@ -1110,11 +1215,17 @@ impl Site {
                     refs: used.get().then_some(refs_generation),
                     rendered,
                     item,
+                    key,
+                    remembered: false,
                 };
                 (i, Ok(Box::new(cached)))
             })
             .collect();
-        let count = done.len();
+        let remembered = done
+            .iter()
+            .filter(|(_, cached)| cached.as_ref().is_ok_and(|c| c.remembered))
+            .count();
+        let count = done.len() - remembered;
         // Grown once, not doubling (and moving every render) as it fills.
         self.renders.reserve(count);
         let mut broken = Vec::new();
@@ -1150,7 +1261,7 @@ impl Site {
                 notes.insert(a.path.clone(), list);
             }
         }
-        Ok(count)
+        Ok((count, remembered))
     }
 
     /// Takes a feed's files: each found on disk already, or handed over, or
@@ -1200,14 +1311,19 @@ impl Site {
         let mut indices: Vec<usize> = feeds.iter().flat_map(|f| f.1.iter().copied()).collect();
         indices.sort_unstable();
         indices.dedup();
-        let before: Vec<(usize, feed::Item)> = indices
+        // Each item as first made, and its key if the item cache gave it.
+        let before: Vec<(usize, feed::Item, Option<item_cache::Key>)> = indices
             .iter()
-            .filter_map(|&i| Some((i, self.renders.get(&c.posts[i].path)?.item.clone())))
+            .filter_map(|&i| {
+                let first = self.renders.get(&c.posts[i].path)?;
+                let remembered = first.key.filter(|_| first.remembered);
+                Some((i, first.item.clone(), remembered))
+            })
             .collect();
         // What this render says of refs and warnings was said by the first.
         let (mut refs, mut notes) = (uses_refs.to_vec(), BTreeMap::new());
         let rendered = match self.render(c, &indices, &mut refs, &mut notes, load, true) {
-            Ok(count) => count,
+            Ok((count, _)) => count,
             Err(broken) => {
                 let count = indices.len() - broken.len();
                 for (_, prepared) in broken {
@@ -1218,20 +1334,42 @@ impl Site {
                 count
             }
         };
-        for (i, first) in before {
+        for (i, first, remembered) in before {
             let a = &c.posts[i];
-            let again = self.renders.get(&a.path).map(|cached| &cached.item);
-            if again.is_some_and(|item| item.has_bytes() && !item.same_as(&first)) {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        &a.shown_path,
-                        None,
-                        "the file changed while feedsmith was building; the feeds written \
-                         show the newer text, the feeds found unchanged the older",
-                    )
-                    .with_help(REREAD_HELP),
-                );
+            let Some(again) = self.renders.get(&a.path) else {
+                continue;
+            };
+            if !again.item.has_bytes() || again.item.same_as(&first) {
+                continue;
             }
+            // The same bytes gave another item: the cache was wrong.
+            let warning = if remembered.is_some() && again.key == remembered {
+                Diagnostic::warning(
+                    &a.shown_path,
+                    None,
+                    format!(
+                        "the item cache ({}/{}) held another item for this post; the feeds \
+                         written show the post as rendered now, the feeds found unchanged \
+                         may show it as the cache had it",
+                        crate::record::CACHE_DIR,
+                        item_cache::FILE
+                    ),
+                )
+                .with_help(
+                    "build again: the cache now holds the post as rendered, and the feeds \
+                     that differ will be rewritten; if this happens without any change to \
+                     feedsmith or its cache, please report it",
+                )
+            } else {
+                Diagnostic::warning(
+                    &a.shown_path,
+                    None,
+                    "the file changed while feedsmith was building; the feeds written \
+                     show the newer text, the feeds found unchanged the older",
+                )
+                .with_help(REREAD_HELP)
+            };
+            diagnostics.push(warning);
         }
         rendered
     }
@@ -1367,8 +1505,18 @@ impl Site {
     }
 }
 
+/// A one-shot build's shown post, read again.
+enum Again<'c> {
+    /// Its bytes, found in the item cache under this key.
+    Remembered(item_cache::Key, &'c Remembered),
+    /// Its body, to render.
+    Body(Reread),
+}
+
 /// A one-shot build's body, read again to be rendered.
 struct Reread {
+    /// The [`item_cache::key`] of the bytes read, with an item cache.
+    key: Option<item_cache::Key>,
     body: String,
     /// The file line the body starts on.
     line: usize,
@@ -1821,7 +1969,8 @@ mod tests {
             .build()
             .unwrap();
         let mut out = BTreeMap::new();
-        let built = pool.install(|| build::build_into(&config(), found, load, &options, &mut out));
+        let built =
+            pool.install(|| build::build_into(&config(), found, load, &options, || None, &mut out));
         if let Some(manifest) = built.manifest {
             out.insert(output::MANIFEST.to_owned(), manifest);
         }
@@ -1865,7 +2014,7 @@ mod tests {
             give(files.to_vec());
             Vec::new()
         };
-        let built = build::build_into(&config(), found, load, &options, &mut out);
+        let built = build::build_into(&config(), found, load, &options, || None, &mut out);
         build::Output {
             files: out,
             diagnostics: built.diagnostics,
@@ -1961,6 +2110,15 @@ mod tests {
         files: &[(&str, Vec<String>)],
         sink: &mut dyn Sink,
     ) -> (build::Built, BTreeMap<String, usize>) {
+        one_shot_remembering(files, None, sink)
+    }
+
+    /// [`one_shot_reading`] with an item cache.
+    fn one_shot_remembering(
+        files: &[(&str, Vec<String>)],
+        cache: Option<ItemCache>,
+        sink: &mut dyn Sink,
+    ) -> (build::Built, BTreeMap<String, usize>) {
         let reads = Mutex::new(BTreeMap::<String, usize>::new());
         let load = |path: &str, limit: usize| -> Result<Vec<u8>, String> {
             let mut reads = reads.lock().unwrap();
@@ -1985,7 +2143,7 @@ mod tests {
             give(paths);
             Vec::new()
         };
-        let built = build::build_into(&config(), found, load, &options, sink);
+        let built = build::build_into(&config(), found, load, &options, || cache, sink);
         (built, reads.into_inner().unwrap())
     }
 
@@ -2050,6 +2208,169 @@ mod tests {
                 .map(|(p, n)| (p.to_owned(), n))
                 .collect();
         assert_eq!(reads, expected);
+    }
+
+    /// A post's text without `ref` (see [`text`]), whose body has `extra`.
+    fn plain(day: u8, tags: &[u8], extra: &str) -> String {
+        let tags: Vec<String> = tags.iter().map(|t| format!("t{t}")).collect();
+        format!(
+            "---\ntitle: Day {day}\ndate: 2024-02-{day:02}\ntags: [{}]\n---\nBody of day {day}.{extra}\n",
+            tags.join(", ")
+        )
+    }
+
+    /// Five posts, each in one successive read: `p1` (alone in `t0`), `p2`
+    /// to `p4` plain, `p5` with a `ref` and `p6` with an unknown shortcode
+    /// (a warning); limit 3, so `p1` and `p2` are only in their tags' feeds.
+    fn six_posts(p1: &str) -> Vec<(&'static str, Vec<String>)> {
+        vec![
+            ("p1.md", vec![p1.to_owned()]),
+            ("p2.md", vec![plain(2, &[1], "")]),
+            ("p3.md", vec![plain(3, &[1], "")]),
+            ("p4.md", vec![plain(4, &[1], "")]),
+            ("p5.md", vec![plain(5, &[2], " See {{< ref \"p1.md\" >}}.")]),
+            ("p6.md", vec![plain(6, &[2], " {{< nope >}}")]),
+        ]
+    }
+
+    /// A build over an earlier one takes the items of posts whose bytes the
+    /// item cache remembers instead of rendering them, and still writes
+    /// what a fresh build would: here nothing after no edit, and `t0`'s
+    /// feed after an edit of `p1`. Posts that used `ref`, or gave a warning
+    /// (given again in every build), are not remembered.
+    #[test]
+    fn unchanged_posts_are_taken_from_the_item_cache() {
+        let files = six_posts(&plain(1, &[0], ""));
+        let mut before = BTreeMap::new();
+        let empty = ItemCache::new(7);
+        let (first, _) = one_shot_remembering(&files, Some(empty), &mut before);
+        assert_eq!((first.rendered, first.remembered), (6, 0));
+        let cache = first.remember.expect("a cache to save");
+        // Not p5 (ref) nor p6 (warning).
+        assert_eq!(cache.len(), 4);
+        assert_eq!(cache.context(), 7);
+        for (path, texts) in &files[..4] {
+            assert!(
+                cache
+                    .get(item_cache::key(path, texts[0].as_bytes()))
+                    .is_some(),
+                "{path}"
+            );
+        }
+        assert_eq!(first.diagnostics.len(), 1, "{:?}", first.diagnostics);
+
+        let disk = |files: &BTreeMap<String, Vec<u8>>| Disk {
+            files: Arc::new(files.clone()),
+            written: BTreeMap::new(),
+        };
+        let directory = [feed::PAGE_FILE, feed::OPML_FILE];
+        let mut again = disk(&before);
+        let (second, reads) = one_shot_remembering(&files, Some(cache.clone()), &mut again);
+        assert_eq!((second.rendered, second.remembered), (2, 4));
+        assert_eq!(second.diagnostics, first.diagnostics);
+        assert!(second.remember.is_none(), "nothing new to remember");
+        assert!(again
+            .written
+            .keys()
+            .all(|p| directory.contains(&p.as_str())));
+        assert!(reads.values().all(|&n| n == 2), "{reads:?}");
+
+        let edited = six_posts(&plain(1, &[0], " Edited."));
+        let mut fresh = BTreeMap::new();
+        one_shot_reading(&edited, &mut fresh);
+        let mut over = disk(&before);
+        let (third, _) = one_shot_remembering(&edited, Some(cache), &mut over);
+        // p1 twice (its feed is written), p5 and p6; the rest remembered.
+        assert_eq!((third.rendered, third.remembered), (4, 3));
+        let written: Vec<&str> = over
+            .written
+            .keys()
+            .map(String::as_str)
+            .filter(|p| !directory.contains(p))
+            .collect();
+        assert_eq!(
+            written,
+            ["tags/t0/feed.json", "tags/t0/index.html", "tags/t0/rss.xml"]
+        );
+        for (path, bytes) in &over.written {
+            assert_eq!(bytes, &fresh[path], "{path}");
+        }
+        let next = third.remember.expect("p1's new item to remember");
+        assert!(next
+            .get(item_cache::key("p1.md", edited[0].1[0].as_bytes()))
+            .is_some());
+        assert!(next
+            .get(item_cache::key("p1.md", files[0].1[0].as_bytes()))
+            .is_none());
+        assert_eq!(next.len(), 4);
+    }
+
+    /// A post whose file changed between the first read and the second is
+    /// not taken from the cache, even when the cache remembers its newer
+    /// bytes: the feeds were worked out from the older front matter, and a
+    /// warning says so, as without a cache.
+    #[test]
+    fn a_post_changed_between_its_reads_is_rendered_and_reported() {
+        let newer = plain(1, &[3], "");
+        let mut before = BTreeMap::new();
+        let (first, _) =
+            one_shot_remembering(&six_posts(&newer), Some(ItemCache::new(7)), &mut before);
+        let cache = first.remember.unwrap();
+        assert!(cache
+            .get(item_cache::key("p1.md", newer.as_bytes()))
+            .is_some());
+
+        let mut files = six_posts(&plain(1, &[0], ""));
+        files[0].1.push(newer);
+        let mut disk = Disk {
+            files: Arc::new(before),
+            written: BTreeMap::new(),
+        };
+        let (built, _) = one_shot_remembering(&files, Some(cache), &mut disk);
+        assert!(built.rendered >= 1);
+        assert!(
+            built
+                .diagnostics
+                .iter()
+                .any(|d| d.path == "p1.md" && d.message.contains("the file changed")),
+            "{:?}",
+            built.diagnostics
+        );
+    }
+
+    /// An item cache that holds a wrong item for a post (one made by
+    /// another feedsmith, say) does not get into a feed: a feed it makes
+    /// look changed is written with the post rendered, and a warning says
+    /// that the cache was wrong.
+    #[test]
+    fn a_wrong_item_in_the_cache_is_not_written_and_is_reported() {
+        let files = six_posts(&plain(1, &[0], ""));
+        let mut before = BTreeMap::new();
+        let (first, _) = one_shot_remembering(&files, Some(ItemCache::new(7)), &mut before);
+        let mut cache = first.remember.unwrap();
+        let key = item_cache::key("p2.md", files[1].1[0].as_bytes());
+        let right = cache.get(key).unwrap().clone();
+        let mut wrong = right.clone();
+        wrong.hashes.json.1 ^= 1;
+        cache.insert(key, wrong);
+
+        let mut disk = Disk {
+            files: Arc::new(before.clone()),
+            written: BTreeMap::new(),
+        };
+        let (built, _) = one_shot_remembering(&files, Some(cache), &mut disk);
+        // `t1`'s JSON feed looked changed; made again, it is as on disk.
+        let directory = [feed::PAGE_FILE, feed::OPML_FILE];
+        assert!(disk.written.keys().all(|p| directory.contains(&p.as_str())));
+        let warnings: Vec<&Diagnostic> = built
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("the item cache"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{:?}", built.diagnostics);
+        assert_eq!(warnings[0].path, "p2.md");
+        let next = built.remember.expect("the right item to remember");
+        assert_eq!(next.get(key), Some(&right));
     }
 
     /// A post that changes between the render that hashed its items and

@@ -184,10 +184,45 @@ impl Item {
         key(&self.rss.xml) == key(&other.rss.xml) && key(&self.json) == key(&other.json)
     }
 
+    /// What the item is without its bytes, if both formats could be written.
+    pub fn hashes(&self) -> Option<ItemHashes> {
+        let (rss, json) = (self.rss.xml.as_ref().ok()?, self.json.as_ref().ok()?);
+        Some(ItemHashes {
+            rss: (rss.len, rss.hash),
+            rss_namespaces: self.rss.namespace_bits(),
+            json: (json.len, json.hash),
+        })
+    }
+
+    /// The item that `hashes` describes, without its bytes: it stands for
+    /// the item in feeds' fingerprints, like one made by [`Item::hashed`].
+    pub fn of_hashes(hashes: ItemHashes) -> Item {
+        let written = |(len, hash): (usize, Hash)| Written {
+            bytes: None,
+            len,
+            hash,
+        };
+        Item {
+            rss: rss::ItemXml::of_hashed(written(hashes.rss), hashes.rss_namespaces),
+            json: Ok(written(hashes.json)),
+        }
+    }
+
     /// The JSON item, or why it could not be written.
     fn json(&self) -> Result<&Written, String> {
         self.json.as_ref().map_err(Clone::clone)
     }
+}
+
+/// An item without its bytes: the length and hash of each format, and the
+/// namespaces its RSS uses (as bits, see [`rss::NAMESPACES`]). Enough to
+/// stand for the item in a feed's fingerprint, so that a build can remember
+/// it instead of rendering its post again (see [`crate::item_cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemHashes {
+    pub rss: (usize, Hash),
+    pub rss_namespaces: u8,
+    pub json: (usize, Hash),
 }
 
 /// One item of a feed: an article, its summary and its written item.
@@ -606,19 +641,27 @@ mod tests {
             let term = crate::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
             let scope = if tag { Scope::Tag(&term) } else { Scope::Site };
             let feed = Feed::new(&config, scope, entries_of(&posts, &items));
-            // Items that kept only their hashes give the same fingerprints
-            // and lengths, but no bytes to write.
+            // Items that kept only their hashes, and items made again from
+            // what an item cache remembers of them, give the same
+            // fingerprints and lengths (and so namespaces), but no bytes to
+            // write.
             let hashed = items_by(Item::hashed);
-            let hashed_feed = Feed::new(&config, scope, entries_of(&posts, &hashed));
-            for (kept, hashed) in [
-                (rss::write(&feed, &config), rss::write(&hashed_feed, &config)),
-                (json::write(&feed, &config), json::write(&hashed_feed, &config)),
-            ] {
-                let (kept, hashed) = (kept.expect("writes"), hashed.expect("writes"));
-                prop_assert_eq!(kept.fingerprint(), hashed.fingerprint());
-                let lengths = |p: &Pieces<'_>| p.parts().iter().map(Piece::size).collect::<Vec<_>>();
-                prop_assert_eq!(lengths(&kept), lengths(&hashed));
-                prop_assert_eq!(hashed.concat().is_none(), !posts.is_empty());
+            let remembered: Vec<Item> = items
+                .iter()
+                .map(|item| Item::of_hashes(item.hashes().expect("written")))
+                .collect();
+            for hashed in [&hashed, &remembered] {
+                let hashed_feed = Feed::new(&config, scope, entries_of(&posts, hashed));
+                for (kept, hashed) in [
+                    (rss::write(&feed, &config), rss::write(&hashed_feed, &config)),
+                    (json::write(&feed, &config), json::write(&hashed_feed, &config)),
+                ] {
+                    let (kept, hashed) = (kept.expect("writes"), hashed.expect("writes"));
+                    prop_assert_eq!(kept.fingerprint(), hashed.fingerprint());
+                    let lengths = |p: &Pieces<'_>| p.parts().iter().map(Piece::size).collect::<Vec<_>>();
+                    prop_assert_eq!(lengths(&kept), lengths(&hashed));
+                    prop_assert_eq!(hashed.concat().is_none(), !posts.is_empty());
+                }
             }
             let (rss, rss_whole) = (
                 rss::write(&feed, &config).expect("writes").concat().expect("kept"),

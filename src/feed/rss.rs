@@ -72,18 +72,49 @@ pub fn item(
     (ItemXml { xml, namespaces }, html)
 }
 
+/// Every namespace an item may use, in the order an item lists them; as
+/// bits (in [`super::ItemHashes`]), `1 << i` stands for the `i`th.
+pub const NAMESPACES: [(&str, &str); 2] = [
+    ("content", "http://purl.org/rss/1.0/modules/content/"),
+    ("dc", dublincore::NAMESPACE),
+];
+
 /// The namespaces an item uses, as the crate declares them for it: its
 /// items' `used_namespaces` is not public, so this mirrors it for the
 /// fields set here (a test compares whole feeds with the crate's).
 fn namespaces_of(item: &Item) -> Vec<(&'static str, &'static str)> {
-    let mut namespaces = Vec::new();
-    if item.content.is_some() {
-        namespaces.push(("content", "http://purl.org/rss/1.0/modules/content/"));
+    let used = [item.content.is_some(), item.dublin_core_ext.is_some()];
+    NAMESPACES
+        .into_iter()
+        .zip(used)
+        .filter_map(|(namespace, used)| used.then_some(namespace))
+        .collect()
+}
+
+impl ItemXml {
+    /// The namespaces the item uses, as bits (see [`NAMESPACES`]).
+    pub(super) fn namespace_bits(&self) -> u8 {
+        NAMESPACES
+            .iter()
+            .enumerate()
+            .filter(|(_, namespace)| self.namespaces.contains(namespace))
+            .fold(0, |bits, (i, _)| bits | 1 << i)
     }
-    if item.dublin_core_ext.is_some() {
-        namespaces.push(("dc", dublincore::NAMESPACE));
+
+    /// An item known only by its length and hash, using the namespaces of
+    /// `bits` (bits beyond [`NAMESPACES`] are ignored).
+    pub(super) fn of_hashed(xml: super::Written, bits: u8) -> ItemXml {
+        let namespaces = NAMESPACES
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| bits & 1 << i != 0)
+            .map(|(_, namespace)| namespace)
+            .collect();
+        ItemXml {
+            xml: Ok(xml),
+            namespaces,
+        }
     }
-    namespaces
 }
 
 /// Writes a feed as RSS 2.0 (pretty-printed, UTF-8, ending in a newline):

@@ -42,15 +42,16 @@ fn assert_every_feed_is_whole(site: &Site, when: &str, seen: &mut BTreeMap<Strin
     }
 }
 
-/// A small deterministic sequence of delays.
-fn delays(n: usize) -> Vec<Duration> {
+/// A small deterministic sequence of delays shorter than `window`.
+fn delays(n: usize, window: Duration) -> Vec<Duration> {
+    let window = window.as_micros().max(1) as u64;
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     (0..n)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            Duration::from_micros(x % 120_000)
+            Duration::from_micros(x % window)
         })
         .collect()
 }
@@ -59,17 +60,31 @@ fn delays(n: usize) -> Vec<Duration> {
 fn builds_killed_at_random_moments_never_leave_a_broken_feed() {
     let site = medium_site();
     site.build(&["-q"]).assert_code(0);
-    let kills = 120;
-    let mut seen = BTreeMap::new();
-    let mut midway = 0;
-    for (i, delay) in delays(kills).into_iter().enumerate() {
-        // Alternate the content, so that the killed runs have files to write.
-        let tag = if i % 2 == 0 { "even" } else { "odd" };
+    // Alternate the content, so that the killed runs have files to write.
+    let edit = |i: usize| {
+        let tag = if i.is_multiple_of(2) { "even" } else { "odd" };
         site.post(
             "posts/p000.md",
             &format!("title: Post 0 {i}\ndate: 2024-02-01T10:00:00+08:00\ntags: [{tag}]"),
             &"Edited text. ".repeat(50),
         );
+    };
+    // Kills land within twice the time a whole run takes here, so that
+    // many land while a run writes, however fast runs are.
+    let whole_run = (0..3)
+        .map(|i| {
+            edit(i);
+            let started = Instant::now();
+            site.build(&["-q"]).assert_code(0);
+            started.elapsed()
+        })
+        .max()
+        .unwrap_or_default();
+    let kills = 120;
+    let mut seen = BTreeMap::new();
+    let mut midway = 0;
+    for (i, delay) in delays(kills, whole_run * 2).into_iter().enumerate() {
+        edit(i + 3);
         let mut child = Command::new(bin())
             .args(["build", "-q"])
             .current_dir(site.path())

@@ -182,3 +182,82 @@ fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
     fresh.build(&[]).assert_code(0);
     assert_eq!(tree(&site.out()), tree(&fresh.out()));
 }
+
+/// A build after a build takes the items of unchanged posts from the item
+/// cache instead of rendering them, and its output is always what a build
+/// without the cache writes: after an edit, with a cache of other settings
+/// or of another feedsmith binary, and with a damaged cache.
+#[test]
+fn the_item_cache_spares_rendering_and_never_changes_the_output() {
+    let site = Site::new();
+    two_tagged_posts(&site);
+    site.post(
+        "c.md",
+        "title: C\ndate: 2024-01-03\ntags: [one]",
+        "*Text* and [a link](x/).",
+    );
+    let cache = site.path().join(".feedsmith-cache/items");
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("3 post(s) rendered, 0 taken from .feedsmith-cache/items");
+    assert!(cache.is_file());
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("0 post(s) rendered, 3 taken from .feedsmith-cache/items")
+        .assert_stderr_has("0 written");
+
+    // What a build without any cache writes.
+    let fresh_of = |site: &Site| {
+        let fresh = Site::new();
+        for (rel, bytes) in tree(&site.path().join("content")) {
+            fresh.write(&rel, bytes);
+        }
+        fresh.build(&[]).assert_code(0);
+        tree(&fresh.out())
+    };
+
+    site.post(
+        "c.md",
+        "title: C\ndate: 2024-01-03\ntags: [one]",
+        "*Text*, edited.",
+    );
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("2 taken from")
+        .assert_stderr_has("0 removed");
+    assert_eq!(tree(&site.out()), fresh_of(&site));
+
+    // Other settings: the cache is not used.
+    site.build(&["-v", "--drafts"])
+        .assert_code(0)
+        .assert_stderr_has("3 post(s) rendered, 0 taken");
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("3 post(s) rendered, 0 taken");
+
+    // Another binary (a copy is another file): the cache is not used.
+    let bin_dir = tempfile::tempdir().unwrap();
+    let copy = bin_dir.path().join("feedsmith");
+    std::fs::copy(crate::common::bin(), &copy).unwrap();
+    let run = std::process::Command::new(&copy)
+        .args(["build", "-v"])
+        .current_dir(site.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("3 post(s) rendered, 0 taken"), "{stderr}");
+
+    // A damaged cache is an empty one.
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("3 post(s) rendered, 0 taken");
+    let text = std::fs::read_to_string(&cache).unwrap();
+    std::fs::write(&cache, &text[..text.len() / 2]).unwrap();
+    site.post("a.md", "title: A\ndate: 2024-01-02\ntags: [one]", "y");
+    // Each shown post, and again those of the feeds written: all three.
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("6 post(s) rendered, 0 taken");
+    assert_eq!(tree(&site.out()), fresh_of(&site));
+}
