@@ -186,10 +186,14 @@ fn main() {
         let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
         let cache = o.cache;
-        let feedsmith = || {
+        // Without the cache folder: as a fresh clone has none.
+        let forget_cache = || {
             if !cache {
                 let _ = std::fs::remove_dir_all(dir.path().join(feedsmith::record::CACHE_DIR));
             }
+        };
+        let feedsmith = || {
+            forget_cache();
             let mut c = Command::new(bin);
             c.args(["build", "-q"]).current_dir(dir.path());
             measure(&mut c)
@@ -233,6 +237,7 @@ fn main() {
             cell(Some(f)),
             cell(h)
         );
+        forget_cache();
         let verbose = Command::new(bin)
             .args(["build", "--verbose"])
             .current_dir(dir.path())

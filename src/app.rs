@@ -245,17 +245,21 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
 
 /// What earlier builds of this site, by this feedsmith binary with these
 /// settings, made of the posts they showed (see [`crate::item_cache`]);
-/// `None` when the binary cannot tell who it is, as it then cannot tell
+/// `None` when the binary cannot read itself, as it then cannot tell
 /// whether the cache is its own.
+///
+/// The binary is known by the hash of its bytes: a feedsmith built from
+/// other code is another, while the same release binary, downloaded again
+/// by each CI job, is the same (its file's identity is not).
 fn load_item_cache(config: &Config, args: &BuildArgs) -> Option<ItemCache> {
-    let exe = std::env::current_exe().ok()?;
-    let binary = record::Identity::of(&std::fs::metadata(&exe).ok()?)?;
+    let exe = std::fs::File::open(std::env::current_exe().ok()?).ok()?;
+    let binary = format!("{:032x}", item_cache::hash_of_reader(exe).ok()?);
     let flags = Flags {
         drafts: args.drafts,
         future: args.future,
         expired: args.expired,
     };
-    let context = item_cache::context(config, &flags, &format!("{binary:?}"));
+    let context = item_cache::context(config, &flags, &binary);
     Some(ItemCache::load(&config.cache_dir(), context))
 }
 

@@ -80,6 +80,21 @@ pub fn key(path: &str, bytes: &[u8]) -> Key {
     h.digest128()
 }
 
+/// The hash of what `reader` gives, read through a small buffer: a binary
+/// of megabytes read into one would be as many megabytes of fresh memory.
+pub fn hash_of_reader(mut reader: impl std::io::Read) -> std::io::Result<Hash> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(h.digest128()),
+            Ok(n) => h.update(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl ItemCache {
     /// An empty cache for `context`.
     pub fn new(context: Hash) -> ItemCache {
@@ -239,6 +254,14 @@ mod tests {
         assert_eq!(ItemCache::load(&cache_dir, 0xfeed), cache());
         assert_eq!(ItemCache::load(&cache_dir, 1), ItemCache::new(1));
         assert!(cache_dir.join(".gitignore").is_file());
+    }
+
+    #[test]
+    fn a_reader_hashes_as_its_bytes() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let reader = std::io::Cursor::new(&bytes);
+        assert_eq!(hash_of_reader(reader).unwrap(), crate::feed::hash(&bytes));
+        assert_eq!(hash_of_reader(&b""[..]).unwrap(), crate::feed::hash(b""));
     }
 
     #[test]
