@@ -13,10 +13,9 @@
 //! flags and feedsmith's own code, and from nothing else but the permalinks
 //! of the posts that `ref`/`relref` name. So:
 //! - a cache is made for one [`context`]: the config, the flags, and the
-//!   version and identity of the feedsmith binary (its size, times and
-//!   inode: a binary rebuilt from changed code is another). A cache of
-//!   another context is not used, as ccache does not use results of another
-//!   compiler;
+//!   version of feedsmith and the hash of its binary's bytes (a binary
+//!   built from changed code is another). A cache of another context is
+//!   not used, as ccache does not use results of another compiler;
 //! - an entry's key is the hash of the post's path and of its file's bytes
 //!   as read for this build ([`key`]);
 //! - posts that used `ref`/`relref`, and posts whose rendering gave a
