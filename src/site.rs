@@ -282,18 +282,19 @@ impl Site {
         let given = self.item_cache.as_ref()?;
         let collected = self.collected.as_ref()?;
         let shown = collected.collection.posts.iter().zip(&collected.needed);
-        let to_remember: Vec<&Cached> = shown
+        let to_remember: Vec<(item_cache::Key, &Cached)> = shown
             .filter(|(_, &needed)| needed)
-            .filter_map(|(a, _)| self.renders.get(&a.path).map(|c| &**c))
-            .filter(|c| c.key.is_some() && c.refs.is_none() && c.rendered.notes.is_empty())
+            .filter_map(|(a, _)| self.renders.get(&a.path))
+            .filter(|c| c.refs.is_none() && c.rendered.notes.is_empty())
+            .filter_map(|c| Some((c.key?, &**c)))
             .collect();
         // Most often every one came from the cache, and they are all of it.
-        if to_remember.len() == given.len() && to_remember.iter().all(|c| c.remembered) {
+        if to_remember.len() == given.len() && to_remember.iter().all(|(_, c)| c.remembered) {
             return None;
         }
         let mut cache = ItemCache::new(given.context());
-        for cached in to_remember {
-            if let (Some(key), Some(hashes)) = (cached.key, cached.item.hashes()) {
+        for (key, cached) in to_remember {
+            if let Some(hashes) = cached.item.hashes() {
                 let summary = cached.rendered.summary.clone();
                 cache.insert(key, Remembered { hashes, summary });
             }

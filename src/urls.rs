@@ -73,12 +73,7 @@ pub fn path_segment(raw: &str) -> String {
             // ASCII letters and digits are the only ASCII characters in
             // those categories: told without looking them up.
             || c.is_ascii_alphanumeric()
-            || (!c.is_ascii() && {
-                let category = categories.get(c);
-                GeneralCategoryGroup::Letter.contains(category)
-                    || GeneralCategoryGroup::Mark.contains(category)
-                    || category == GeneralCategory::DecimalNumber
-            });
+            || (!c.is_ascii() && is_wordy(categories.get(c)));
         if kept {
             if pending_hyphen {
                 out.push('-');
@@ -90,6 +85,14 @@ pub fn path_segment(raw: &str) -> String {
         }
     }
     out
+}
+
+/// Whether characters of `category` are kept in a path segment: letters,
+/// marks and decimal digits.
+fn is_wordy(category: GeneralCategory) -> bool {
+    GeneralCategoryGroup::Letter.contains(category)
+        || GeneralCategoryGroup::Mark.contains(category)
+        || category == GeneralCategory::DecimalNumber
 }
 
 /// Resolves a site path (`/posts/x/`, `posts/x/`) against `base`. A path that
@@ -172,23 +175,23 @@ fn has_scheme(link: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn the_only_ascii_letters_marks_and_digits_are_alphanumeric() {
         let categories = CodePointMapData::<GeneralCategory>::new();
         for c in (0u8..128).map(char::from) {
-            let category = categories.get(c);
-            let wordy = GeneralCategoryGroup::Letter.contains(category)
-                || GeneralCategoryGroup::Mark.contains(category)
-                || category == GeneralCategory::DecimalNumber;
-            assert_eq!(wordy, c.is_ascii_alphanumeric(), "{c:?}");
+            assert_eq!(
+                is_wordy(categories.get(c)),
+                c.is_ascii_alphanumeric(),
+                "{c:?}"
+            );
         }
         assert_eq!(
             path_segment("Post 12: Ünïcode, 開源 ÉTÉ!"),
             "post-12-ünïcode-開源-été"
         );
     }
-    use proptest::strategy::Strategy;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
