@@ -13,9 +13,9 @@
 //! Every timed feedsmith run finds the feeds up to date on disk, as a build
 //! after a build does. By default it also finds what a build after a build
 //! finds in the cache folder (`.feedsmith-cache/`): the record of the output
-//! folder (see `src/record.rs`; the bench waits until the warm-up's files are
+//! folder (see `src/disk/record.rs`; the bench waits until the warm-up's files are
 //! settled and builds once more to make it) and the item cache (see
-//! `src/item_cache.rs`), so that posts are not rendered. With `--no-cache`
+//! `src/site/item_cache.rs`), so that posts are not rendered. With `--no-cache`
 //! (or its old name `--no-record`), the folder is deleted before each run,
 //! as in a fresh clone or a CI job that does not keep it: every feed is then
 //! read back, and every shown post rendered.
@@ -189,7 +189,8 @@ fn main() {
         // Without the cache folder: as a fresh clone has none.
         let forget_cache = || {
             if !cache {
-                let _ = std::fs::remove_dir_all(dir.path().join(feedsmith::record::CACHE_DIR));
+                let _ =
+                    std::fs::remove_dir_all(dir.path().join(feedsmith::base::config::CACHE_DIR));
             }
         };
         let feedsmith = || {
@@ -208,7 +209,7 @@ fn main() {
             hugo_run();
         }
         if cache {
-            std::thread::sleep(feedsmith::record::SETTLED);
+            std::thread::sleep(feedsmith::disk::record::SETTLED);
             feedsmith();
         }
         let mut ours = Vec::new();

@@ -8,12 +8,12 @@ mod corpus;
 
 use std::sync::Arc;
 
-use feedsmith::article::{self, Article, ParseContext};
+use feedsmith::base::config::Config;
 use feedsmith::collect::{self, Options};
-use feedsmith::config::Config;
+use feedsmith::disk::content;
 use feedsmith::feed::{self, Entry, Feed, Scope};
-use feedsmith::markdown;
-use feedsmith::source;
+use feedsmith::parse::article::{self, Article, ParseContext};
+use feedsmith::render::markdown;
 
 fn main() {
     divan::main();
@@ -67,7 +67,7 @@ fn find_10k(bencher: divan::Bencher) {
         std::fs::write(posts.join(format!("post-{i:06}.md")), "").expect("file");
     }
     let content = dir.path().join("content");
-    bencher.bench(|| divan::black_box(source::find_articles(&content).0.len()));
+    bencher.bench(|| divan::black_box(content::find_articles(&content).0.len()));
 }
 
 /// Parsing one article: decoding, front matter (YAML), dates, permalink.

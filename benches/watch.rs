@@ -114,7 +114,7 @@ fn main() {
     // Each renders every post its feeds show: the item cache of the run
     // before, which would spare that, is deleted first (with the record).
     let scratch = dir.path().join("scratch");
-    let cache_dir = dir.path().join(feedsmith::record::CACHE_DIR);
+    let cache_dir = dir.path().join(feedsmith::base::config::CACHE_DIR);
     let mut full = Vec::new();
     for run in 0..6 {
         let _ = std::fs::remove_dir_all(&cache_dir);

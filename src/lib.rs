@@ -1,29 +1,27 @@
 //! feedsmith turns a folder of Hugo-style Markdown articles into RSS 2.0 and
 //! JSON Feed 1.1 files: one for the whole site, one per category, one per tag.
 //!
-//! The library is a pure core — [`article`] parsing, [`collect`]ing, [`feed`]
-//! rendering, tied together by [`build`] — with I/O at the edges: [`source`]
-//! reads the content folder, [`output`] writes the feeds (with [`record`]
-//! remembering which of them are on disk already), and [`app`] runs the
-//! command line.
+//! The modules are layers, and each imports only from the layers below it
+//! (`docs/ARCHITECTURE.md` has the map):
+//!
+//! - [`cmd`]: the commands (`build`, `watch`, `serve`): arguments, exit codes,
+//!   messages;
+//! - [`disk`]: the edges that touch the file system: reading the content
+//!   folder, writing the output folder, the cache folder;
+//! - [`site`]: the site in memory and its incremental rebuild, which drives
+//!   the stages and hands files to a [`site::Sink`];
+//! - the stages, in the order a post goes through them: [`parse`] (files to
+//!   articles), [`collect`] (the published posts, newest first, by term),
+//!   [`render`] (Markdown to HTML), [`feed`] (RSS, JSON Feed, pages);
+//! - [`base`]: config, diagnostics, dates, URLs and term names.
+//!
+//! Nothing below [`disk`] does I/O: the same input gives the same bytes.
 
-pub mod app;
-pub mod article;
-pub mod build;
+pub mod base;
+pub mod cmd;
 pub mod collect;
-pub mod config;
-pub mod date;
-pub mod diagnostic;
+pub mod disk;
 pub mod feed;
-pub mod frontmatter;
-pub mod item_cache;
-pub mod markdown;
-pub mod output;
-pub mod record;
-pub mod serve;
-pub mod shortcode;
+pub mod parse;
+pub mod render;
 pub mod site;
-pub mod source;
-pub mod taxonomy;
-pub mod urls;
-pub mod watch;

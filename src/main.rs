@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use feedsmith::app::{self, BuildArgs};
-use feedsmith::serve::{self, ServeArgs};
-use feedsmith::watch::{self, Verbosity, WatchArgs};
+use feedsmith::cmd::build;
+use feedsmith::cmd::serve::{self, ServeArgs};
+use feedsmith::cmd::settings::{exit, BuildArgs};
+use feedsmith::cmd::watch::{self, Verbosity, WatchArgs};
 
 /// A build allocates and frees hundreds of thousands of small strings on two
 /// threads; mimalloc does that markedly faster than the system allocator.
@@ -112,7 +113,7 @@ impl WatchFlags {
     fn into_args(self) -> Result<WatchArgs, ExitCode> {
         if self.build.check {
             eprintln!("error: --check builds once and compares; use it with `feedsmith build`, not `watch` or `serve`");
-            return Err(ExitCode::from(app::exit::USAGE));
+            return Err(ExitCode::from(exit::USAGE));
         }
         let verbosity = match (self.build.quiet, self.build.verbose) {
             (true, _) => Verbosity::Quiet,
@@ -129,7 +130,7 @@ impl WatchFlags {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Build(f) => app::run_build(&f.into_args()),
+        Command::Build(f) => build::run_build(&f.into_args()),
         Command::Watch(f) => match f.into_args() {
             Ok(args) => watch::run_watch(&args),
             Err(code) => code,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use super::Feed;
-use crate::config::Config;
+use crate::base::config::Config;
 
 /// What the directory pages need to know about one feed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use serde::Serialize;
 
 use super::{Feed, Pieces, Post, Written};
-use crate::config::Config;
+use crate::base::config::Config;
 
 /// How serde_json's pretty printer indents an element of `items`.
 const ITEM_INDENT: &[u8] = b"    ";
@@ -27,7 +27,7 @@ struct JsonFeed<'a, Items> {
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
-    /// Left empty by [`write`]: the items, written once each, go in after.
+    /// Left empty by [`write()`]: the items, written once each, go in after.
     items: Items,
 }
 

@@ -11,10 +11,10 @@ use std::thread::LocalKey;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::article::Article;
-use crate::config::Config;
-use crate::taxonomy::Term;
-use crate::urls::{encode_segment, path_segment};
+use crate::base::config::Config;
+use crate::base::taxonomy::Term;
+use crate::base::urls::{encode_segment, path_segment};
+use crate::parse::article::Article;
 
 /// The name the generator gives itself in feeds.
 pub const GENERATOR: &str = concat!("feedsmith ", env!("CARGO_PKG_VERSION"));
@@ -217,7 +217,7 @@ impl Item {
 /// An item without its bytes: the length and hash of each format, and the
 /// namespaces its RSS uses (as bits, see [`rss::NAMESPACES`]). Enough to
 /// stand for the item in a feed's fingerprint, so that a build can remember
-/// it instead of rendering its post again (see [`crate::item_cache`]).
+/// it instead of rendering its post again (see [`crate::site::item_cache`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ItemHashes {
     pub rss: (usize, Hash),
@@ -566,13 +566,13 @@ mod tests {
             .prop_map(
                 |((title, minutes, modified, n), tags, categories, authors, source)| {
                     let base = url::Url::parse("https://blog.example.com/").expect("url");
-                    let ctx = crate::article::ParseContext {
+                    let ctx = crate::parse::article::ParseContext {
                         base_url: &base,
                         timezone: chrono_tz::Asia::Taipei,
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =
-                        crate::article::parse("p.md", "content/p.md", text.as_bytes(), &ctx)
+                        crate::parse::article::parse("p.md", "content/p.md", text.as_bytes(), &ctx)
                             .article
                             .expect("parses");
                     a.title = title;
@@ -638,7 +638,7 @@ mod tests {
                     .collect()
             }
             let items = items_by(Item::new);
-            let term = crate::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
+            let term = crate::base::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
             let scope = if tag { Scope::Tag(&term) } else { Scope::Site };
             let feed = Feed::new(&config, scope, entries_of(&posts, &items));
             // Items that kept only their hashes, and items made again from

@@ -14,8 +14,8 @@ use ::rss::extension::Extension;
 use ::rss::{Category, Channel, Item, Source};
 
 use super::{Feed, Pieces, GENERATOR};
-use crate::article::Article;
-use crate::config::Config;
+use crate::base::config::Config;
+use crate::parse::article::Article;
 
 /// How the crate indents: two spaces a level, items two levels deep.
 const INDENT: usize = 2;
@@ -176,7 +176,7 @@ fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
 }
 
 /// RSS's `<author>` and `<managingEditor>` must hold an email address.
-fn rss_author(author: &crate::config::Author) -> Option<String> {
+fn rss_author(author: &crate::base::config::Author) -> Option<String> {
     author
         .email
         .as_ref()

@@ -121,7 +121,7 @@ fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
     site.build(&[]).assert_code(0);
     let files = tree(&site.out()).len();
     // Files are recorded only once their last change is old enough.
-    std::thread::sleep(feedsmith::record::SETTLED + std::time::Duration::from_millis(200));
+    std::thread::sleep(feedsmith::disk::record::SETTLED + std::time::Duration::from_millis(200));
     site.build(&["-v"])
         .assert_code(0)
         .assert_stderr_has("0 file(s) known from .feedsmith-cache/outputs, not read back");

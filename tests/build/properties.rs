@@ -3,9 +3,9 @@
 //! parser (feed-rs). Run more cases with `PROPTEST_CASES=10000 cargo test
 //! --test build properties`.
 
-use feedsmith::build::{self, SourceFile};
+use feedsmith::base::config::Config;
 use feedsmith::collect::Options;
-use feedsmith::config::Config;
+use feedsmith::site::build::{self, SourceFile};
 use proptest::prelude::*;
 
 fn config() -> Config {

@@ -31,11 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-/// The folder, beside the config file, that holds what feedsmith keeps
-/// between runs.
-pub const CACHE_DIR: &str = ".feedsmith-cache";
-
-/// The record's file in [`CACHE_DIR`].
+/// The record's file in the cache folder ([`crate::base::config::CACHE_DIR`]).
 pub const FILE: &str = "outputs";
 
 /// The record's first line, naming its format.
@@ -209,24 +205,10 @@ impl Record {
             now.insert(rel.as_str(), (*id, *hash));
         }
         now.retain(|rel, _| produced.contains(*rel));
-        make_cache_dir(cache_dir)?;
+        super::cache::make_cache_dir(cache_dir)?;
         let text = write(&self.out_dir, &now);
-        crate::output::write_atomic(&cache_dir.join(FILE), text.as_bytes()).map_err(|e| e.source)
+        super::atomic::write_atomic(&cache_dir.join(FILE), text.as_bytes()).map_err(|e| e.source)
     }
-}
-
-/// Makes the cache folder, if it is not there, with a `.gitignore` in it.
-pub fn make_cache_dir(cache_dir: &Path) -> std::io::Result<()> {
-    if !cache_dir.is_dir() {
-        std::fs::create_dir_all(cache_dir)?;
-        // Like pytest's and ruff's caches: git leaves the folder alone
-        // with no line in the site's own .gitignore.
-        std::fs::write(
-            cache_dir.join(".gitignore"),
-            "# Written by feedsmith: what it keeps between runs.\n*\n",
-        )?;
-    }
-    Ok(())
 }
 
 /// Writes `bytes` to `dir/rel` and gives the file's identity.
@@ -291,6 +273,7 @@ fn parse_line(line: &str) -> Option<(String, (Identity, Hash))> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::config::CACHE_DIR;
 
     fn id(ino: u64, changed: i64) -> Identity {
         Identity {

@@ -8,7 +8,7 @@ use icu_properties::CodePointMapData;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use url::Url;
 
-use crate::taxonomy;
+use crate::base::taxonomy;
 
 /// Characters that cannot stand raw in a URL path segment. Non-ASCII letters
 /// are always encoded too, as UTF-8, so CJK paths become valid ASCII URLs.

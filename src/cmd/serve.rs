@@ -20,8 +20,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::app::{self, exit};
-use crate::watch::{self, WatchArgs};
+use crate::cmd::settings::{self, exit};
+use crate::cmd::watch::{self, WatchArgs};
 
 /// The options of `feedsmith serve`.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ const MIN_GZIP: usize = 512;
 
 /// Runs `feedsmith serve` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_serve(args: &ServeArgs) -> ExitCode {
-    let config = match app::load_config(&args.watch.build) {
+    let config = match settings::load_config(&args.watch.build) {
         Ok(config) => config,
         Err(d) => {
             eprintln!("{d}");

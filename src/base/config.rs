@@ -9,10 +9,14 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-use crate::diagnostic::Diagnostic;
+use crate::base::diagnostic::Diagnostic;
 
 /// The config file name looked up in the current directory.
 pub const DEFAULT_FILE: &str = "feedsmith.yaml";
+
+/// The folder, beside the config file, that holds what feedsmith keeps
+/// between runs (see [`crate::disk::cache`]).
+pub const CACHE_DIR: &str = ".feedsmith-cache";
 
 /// The `base_url` used when there is no config file: Hugo's development server.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:1313/";
@@ -66,10 +70,10 @@ pub struct Config {
 
 impl Config {
     /// The folder, beside the config file (else in the current one), where
-    /// feedsmith keeps what it knows between runs (see [`crate::record`]).
+    /// feedsmith keeps what it knows between runs (see [`CACHE_DIR`]).
     pub fn cache_dir(&self) -> PathBuf {
         let site = self.file.as_deref().and_then(Path::parent);
-        site.unwrap_or(Path::new("")).join(crate::record::CACHE_DIR)
+        site.unwrap_or(Path::new("")).join(CACHE_DIR)
     }
 
     /// The settings used when there is no config file. Paths are relative to

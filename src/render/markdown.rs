@@ -5,8 +5,8 @@ use lol_html::{element, rewrite_str, RewriteStrSettings};
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
 
-use crate::shortcode::{self, RefResolver};
-use crate::urls;
+use crate::base::urls;
+use crate::render::shortcode::{self, RefResolver};
 
 /// Hugo's manual summary divider.
 const MORE: &str = "<!--more-->";

@@ -1,6 +1,6 @@
 //! What earlier one-shot builds made of the posts their feeds showed: each
 //! post's feed items, as lengths and hashes, and its summary, found by the
-//! post's path and bytes (kept in the site's `.feedsmith-cache/`: I/O edge).
+//! post's path and bytes (kept in the site's `.feedsmith-cache/` by [`crate::disk::cache`]).
 //!
 //! Rendering the Markdown of the ~2,400 posts that a 10,000-post site's
 //! feeds show, and writing their items, was a third of the CPU time of a
@@ -27,12 +27,11 @@
 //! another format or context is an empty one.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use crate::config::Config;
+use crate::base::config::Config;
 use crate::feed::{Hash, ItemHashes};
 
-/// The cache's file in the site's cache folder ([`crate::record::CACHE_DIR`]).
+/// The cache's file in the site's cache folder ([`Config::cache_dir`]).
 pub const FILE: &str = "items";
 
 /// The file's first line, naming its format.
@@ -79,21 +78,6 @@ pub fn key(path: &str, bytes: &[u8]) -> Key {
     h.digest128()
 }
 
-/// The hash of what `reader` gives, read through a small buffer: a binary
-/// of megabytes read into one would be as many megabytes of fresh memory.
-pub fn hash_of_reader(mut reader: impl std::io::Read) -> std::io::Result<Hash> {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    let mut buffer = vec![0; 64 * 1024];
-    loop {
-        match reader.read(&mut buffer) {
-            Ok(0) => return Ok(h.digest128()),
-            Ok(n) => h.update(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 impl ItemCache {
     /// An empty cache for `context`.
     pub fn new(context: Hash) -> ItemCache {
@@ -123,28 +107,11 @@ impl ItemCache {
         self.entries.insert(key, remembered);
     }
 
-    /// The cache kept in `cache_dir` if it is of `context`, else an empty
-    /// one for it.
-    pub fn load(cache_dir: &Path, context: Hash) -> ItemCache {
-        std::fs::read_to_string(cache_dir.join(FILE))
-            .ok()
-            .and_then(|text| parse(&text, context))
-            .unwrap_or_else(|| ItemCache::new(context))
-    }
-
-    /// Saves the cache into `cache_dir`, replacing the file whole. Failing
-    /// to save costs only speed, so the caller may ignore the error.
-    pub fn save(&self, cache_dir: &Path) -> std::io::Result<()> {
-        crate::record::make_cache_dir(cache_dir)?;
-        crate::output::write_atomic(&cache_dir.join(FILE), self.write().as_bytes())
-            .map_err(|e| e.source)
-    }
-
     /// The file's text: the header, the context, one entry a line (by key),
     /// and the end line. A line holds the key, the RSS item's length, hash
     /// and namespace bits, the JSON item's length and hash, and the summary
     /// as a JSON string.
-    fn write(&self) -> String {
+    pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut sorted: Vec<(&Key, &Remembered)> = self.entries.iter().collect();
         sorted.sort_unstable_by_key(|(key, _)| **key);
@@ -166,7 +133,7 @@ impl ItemCache {
 
 /// The cache a file's text holds, if it is whole, of this format and of
 /// `context`.
-fn parse(text: &str, context: Hash) -> Option<ItemCache> {
+pub fn from_text(text: &str, context: Hash) -> Option<ItemCache> {
     let mut lines = text.strip_suffix('\n')?.split('\n');
     if lines.next() != Some(HEADER)
         || Hash::from_str_radix(lines.next()?, 16).ok()? != context
@@ -228,39 +195,20 @@ mod tests {
     #[test]
     fn a_cache_reads_back_what_it_wrote_and_nothing_else() {
         let cache = cache();
-        let text = cache.write();
-        assert_eq!(parse(&text, 0xfeed), Some(cache.clone()));
-        assert_eq!(parse(&text, 0xbeef), None, "another context");
+        let text = cache.to_text();
+        assert_eq!(from_text(&text, 0xfeed), Some(cache.clone()));
+        assert_eq!(from_text(&text, 0xbeef), None, "another context");
         let other_format = text.replacen(HEADER, "feedsmith item cache 2", 1);
-        assert_eq!(parse(&other_format, 0xfeed), None);
+        assert_eq!(from_text(&other_format, 0xfeed), None);
         for cut in [text.len() - 1, text.len() - 4, text.rfind(' ').unwrap()] {
-            assert_eq!(parse(&text[..cut], 0xfeed), None, "cut at {cut}");
+            assert_eq!(from_text(&text[..cut], 0xfeed), None, "cut at {cut}");
         }
         let mut unknown_namespace = cache.clone();
         let mut entry = remembered(4, "");
         entry.hashes.rss_namespaces = 4;
         unknown_namespace.insert(key("posts/4.md", b""), entry);
-        assert_eq!(parse(&unknown_namespace.write(), 0xfeed), None);
-        assert_eq!(parse("", 0xfeed), None);
-    }
-
-    #[test]
-    fn a_cache_is_saved_whole_and_loaded_only_for_its_context() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache_dir = dir.path().join(crate::record::CACHE_DIR);
-        assert_eq!(ItemCache::load(&cache_dir, 0xfeed), ItemCache::new(0xfeed));
-        cache().save(&cache_dir).unwrap();
-        assert_eq!(ItemCache::load(&cache_dir, 0xfeed), cache());
-        assert_eq!(ItemCache::load(&cache_dir, 1), ItemCache::new(1));
-        assert!(cache_dir.join(".gitignore").is_file());
-    }
-
-    #[test]
-    fn a_reader_hashes_as_its_bytes() {
-        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let reader = std::io::Cursor::new(&bytes);
-        assert_eq!(hash_of_reader(reader).unwrap(), crate::feed::hash(&bytes));
-        assert_eq!(hash_of_reader(&b""[..]).unwrap(), crate::feed::hash(b""));
+        assert_eq!(from_text(&unknown_namespace.to_text(), 0xfeed), None);
+        assert_eq!(from_text("", 0xfeed), None);
     }
 
     #[test]

@@ -18,12 +18,13 @@ use chrono::Utc;
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
-use crate::app::{self, exit, BuildArgs};
-use crate::config::{self, Config};
-use crate::diagnostic::Diagnostic;
-use crate::output;
+use crate::base::config::{self, Config};
+use crate::base::diagnostic::Diagnostic;
+use crate::cmd::settings::{self, exit, BuildArgs};
+use crate::disk::content;
+use crate::disk::output;
+use crate::parse::files;
 use crate::site::{Flags, Rebuild, Site};
-use crate::source;
 
 /// How `feedsmith watch` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,7 @@ const POLL_MISSING: Duration = Duration::from_millis(250);
 /// Runs `feedsmith watch` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_watch(args: &WatchArgs) -> ExitCode {
     let mut err = std::io::stderr().lock();
-    let config = match app::load_config(&args.build) {
+    let config = match settings::load_config(&args.build) {
         Ok(config) => config,
         Err(d) => {
             let _ = writeln!(err, "{d}");
@@ -155,7 +156,7 @@ impl<'a> Session<'a> {
     /// Switches to `config`: watches its content folder, reads everything and
     /// does a full build against what is on disk.
     fn adopt(&mut self, config: Config) -> Result<(), ExitCode> {
-        if let Err(d) = app::check_content_dir(&config) {
+        if let Err(d) = settings::check_content_dir(&config) {
             eprintln!("{d}");
             return Err(ExitCode::from(exit::USAGE));
         }
@@ -188,7 +189,7 @@ impl<'a> Session<'a> {
 
     /// Reads the whole content folder again.
     fn rescan(&mut self) {
-        let (found, diagnostics) = source::find_candidates(&self.content_dir, "");
+        let (found, diagnostics) = content::find_candidates(&self.content_dir, "");
         print_all(&diagnostics);
         self.candidates = found
             .into_iter()
@@ -211,7 +212,7 @@ impl<'a> Session<'a> {
                 .collect();
             return self.read_into_site(known);
         }
-        let articles = source::articles_among(&self.candidates);
+        let articles = files::articles_among(&self.candidates);
         let gone: Vec<String> = self
             .site
             .paths()
@@ -235,14 +236,14 @@ impl<'a> Session<'a> {
     /// Reads articles into the site, on every core (the first build reads
     /// them all); returns those that changed.
     fn read_into_site(&mut self, rels: Vec<&String>) -> Vec<String> {
-        let content_shown = source::shown(&self.site.config().content_dir);
+        let content_shown = content::shown(&self.site.config().content_dir);
         let files: Vec<(String, String)> = rels
             .iter()
-            .map(|rel| ((*rel).clone(), source::shown_in(&content_shown, rel)))
+            .map(|rel| ((*rel).clone(), files::shown_in(&content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
         let changed = self.site.load_all(files, |rel, limit| {
-            source::read_file(&content_dir.join(rel), limit)
+            content::read_file(&content_dir.join(rel), limit)
         });
         changed.into_iter().map(|i| rels[i].clone()).collect()
     }
@@ -375,7 +376,7 @@ impl<'a> Session<'a> {
         let prefix = format!("{rel}/");
         match std::fs::metadata(self.content_dir.join(rel)) {
             Ok(meta) if meta.is_dir() => {
-                let (found, diagnostics) = source::find_candidates(&self.content_dir, rel);
+                let (found, diagnostics) = content::find_candidates(&self.content_dir, rel);
                 print_all(&diagnostics);
                 self.candidates.retain(|c| !c.starts_with(&prefix));
                 for path in found {
@@ -387,7 +388,7 @@ impl<'a> Session<'a> {
                 true
             }
             Ok(_) => {
-                if source::is_candidate(rel) {
+                if files::is_candidate(rel) {
                     to_read.insert(rel.to_owned());
                     self.candidates.insert(rel.to_owned())
                 } else {
@@ -484,7 +485,7 @@ impl<'a> Session<'a> {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let files: Vec<&str> = written
             .iter()
-            .filter(|p| p.as_str() != output::MANIFEST)
+            .filter(|p| p.as_str() != crate::site::MANIFEST)
             .map(String::as_str)
             .collect();
         let mut line = format!("[{time}] {what}: ");
@@ -533,7 +534,7 @@ impl<'a> Session<'a> {
 
     /// The config file changed: reload it, or keep the last good one.
     fn reload_config(&mut self) -> Option<ExitCode> {
-        match app::load_config(&self.args.build) {
+        match settings::load_config(&self.args.build) {
             Ok(config) => {
                 if self.args.verbosity != Verbosity::Quiet {
                     eprintln!(

@@ -1,14 +1,16 @@
-//! The pure core: source files in, feed files out. No I/O happens here, so the
-//! same inputs always give the same bytes, and watch mode and tests can drive
-//! it directly.
+//! The one-shot build: a [`Site`] filled once, rebuilt once, and dropped.
+//! The caller does the I/O through the functions it passes in, so the same
+//! inputs always give the same bytes, and tests can drive it in memory.
 
 use std::collections::BTreeMap;
 
-use crate::collect::{Exclusion, Options};
-use crate::config::Config;
-use crate::diagnostic::Diagnostic;
-use crate::item_cache::ItemCache;
-use crate::site::{Flags, Sink, Site};
+use super::item_cache::ItemCache;
+use super::rebuild::Stats;
+use super::sink::{load_from_memory, Sink, MANIFEST};
+use super::state::Site;
+use crate::base::config::Config;
+use crate::base::diagnostic::Diagnostic;
+use crate::collect::{Flags, Options};
 
 /// One file found under the content folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +21,6 @@ pub struct SourceFile {
     pub shown: String,
     /// The bytes, or why they could not be read.
     pub bytes: Result<Vec<u8>, String>,
-}
-
-/// Counts for the summary line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub articles: usize,
-    pub published: usize,
-    pub broken: usize,
-    pub excluded: BTreeMap<Exclusion, usize>,
 }
 
 /// The result of a build: every output file by path under the output folder,
@@ -69,12 +62,12 @@ pub struct Built {
 ///
 /// `found` is called once, with a function to hand batches of candidate
 /// articles to ((path, shown path) pairs, in any order; see
-/// [`crate::source::is_candidate`]), and returns the problems it met: the
+/// [`crate::parse::files::is_candidate`]), and returns the problems it met: the
 /// first batches are parsed while it looks for more (see
 /// [`Site::load_found`]). Those problems come first in the diagnostics.
 ///
 /// `item_cache` gives what earlier builds made of the posts they showed
-/// (see [`crate::item_cache`]), once the files are parsed (so it can be
+/// (see [`crate::site::item_cache`]), once the files are parsed (so it can be
 /// read meanwhile); [`Built::remember`] is what the next build should.
 pub fn build_into<F, L, C>(
     config: &Config,
@@ -134,7 +127,7 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         sources.iter().map(|s| (s.path.as_str(), s)).collect();
     let load = |path: &str, limit: usize| {
         let bytes = by_path[path].bytes.as_deref().map_err(String::as_str);
-        crate::site::load_from_memory(bytes, limit)
+        load_from_memory(bytes, limit)
     };
     let mut out = BTreeMap::new();
     let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
@@ -143,7 +136,7 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
     };
     let built = build_into(config, found, load, options, || None, &mut out);
     if let Some(manifest) = built.manifest {
-        out.insert(crate::output::MANIFEST.to_owned(), manifest);
+        out.insert(MANIFEST.to_owned(), manifest);
     }
     Output {
         files: out,
@@ -152,3 +145,6 @@ pub fn build(config: &Config, sources: &[SourceFile], options: &Options) -> Outp
         timings: built.timings,
     }
 }
+
+#[cfg(test)]
+mod tests;

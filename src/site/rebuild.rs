@@ -1,0 +1,316 @@
+//! The rebuild: problems, collect, render, emit, in that order, each doing
+//! only what the changes since the last rebuild need. A one-shot build and a
+//! watch rebuild go through this same code, so an incremental rebuild gives
+//! the bytes a fresh build would.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use super::changes::{self, Collected, Needs};
+use super::emit::{self, Inputs, Pass, Shown};
+use super::render::{self, Renders};
+use super::sink::{Load, Sink, MANIFEST};
+use super::sources::{Prepared, Source};
+use super::state::Site;
+use crate::base::diagnostic::Diagnostic;
+use crate::collect::{Collection, Exclusion};
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub articles: usize,
+    pub published: usize,
+    pub broken: usize,
+    pub excluded: BTreeMap<Exclusion, usize>,
+}
+
+/// What a rebuild produced.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuild {
+    /// The new manifest, when the list of files changed. Write it last.
+    pub manifest: Option<Vec<u8>>,
+    /// Whether the sink stopped the rebuild before any file was produced.
+    pub stopped: bool,
+    /// Files produced last time and not any more.
+    pub removed: Vec<String>,
+    /// How many files the site has now, the manifest included.
+    pub files: usize,
+    /// How many feeds (each an RSS and a JSON file).
+    pub feeds: usize,
+    /// Every current problem, in a stable order.
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+    /// How many post bodies were rendered (not taken from the cache).
+    pub rendered: usize,
+    /// How many posts' items a one-shot build took from its item cache
+    /// (see [`Site::remember`]).
+    pub remembered: usize,
+    /// Time spent in each stage, for `--verbose`.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl Site {
+    /// [`Site::rebuild_into`], collecting the files in memory, the manifest
+    /// included (under its name) when it changed.
+    pub fn rebuild(&mut self, now: DateTime<Utc>) -> (Rebuild, BTreeMap<String, Vec<u8>>) {
+        let mut files = BTreeMap::new();
+        let rebuild = self.rebuild_into(now, &mut files);
+        if let Some(manifest) = &rebuild.manifest {
+            files.insert(MANIFEST.to_owned(), manifest.clone());
+        }
+        (rebuild, files)
+    }
+
+    /// Recomputes the feeds at `now`, rendering and emitting only what changed
+    /// since the last rebuild; changed files go to `sink`.
+    pub fn rebuild_into(&mut self, now: DateTime<Utc>, sink: &mut dyn Sink) -> Rebuild {
+        self.rebuild_with(now, sink, None, &[])
+    }
+
+    /// [`Site::rebuild_into`] for a one-shot site, whose bodies `load` reads
+    /// again when they are rendered. `found` are the problems met while
+    /// finding its files: they come first, and count for [`Sink::proceed`].
+    pub fn rebuild_once(
+        &mut self,
+        now: DateTime<Utc>,
+        sink: &mut dyn Sink,
+        load: Load<'_>,
+        found: &[Diagnostic],
+    ) -> Rebuild {
+        self.rebuild_with(now, sink, Some(load), found)
+    }
+
+    fn rebuild_with(
+        &mut self,
+        now: DateTime<Utc>,
+        sink: &mut dyn Sink,
+        load: Option<Load<'_>>,
+        found: &[Diagnostic],
+    ) -> Rebuild {
+        let mut clock = Stopwatch::start();
+        let (mut diagnostics, broken) = self.problems(found);
+        let last = self.collected.take();
+        let (mut collected, edited) = changes::collect(&mut self.sources, last, self.flags, now);
+        diagnostics.extend(collected.collection.diagnostics.iter().cloned());
+        clock.lap("collect");
+
+        let Collected {
+            collection, needs, ..
+        } = &mut collected;
+        let collection = &*collection;
+        let scopes = emit::scopes(collection, self.config.limit);
+        // A one-shot build over an earlier one writes few feeds: its items
+        // keep only their hashes, and the feeds it writes get theirs again.
+        let keep = !(self.once && sink.built_before());
+        let cx = render::Context {
+            config: &self.config,
+            sources: &self.sources,
+            load,
+        };
+        let rendered = render_needed(
+            &mut self.renders,
+            &cx,
+            collection,
+            &scopes,
+            edited,
+            needs,
+            keep,
+        );
+        let (rendered, remembered) = match rendered {
+            Ok(counts) => counts,
+            Err(broken) => {
+                // Posts whose whole file turned out broken leave the site,
+                // as if their first read had found it, and the feeds are
+                // worked out again without them (nothing was emitted yet).
+                self.collected = Some(collected);
+                for (path, prepared) in broken {
+                    self.sources.commit(&path, prepared);
+                }
+                return self.rebuild_with(now, sink, load, found);
+            }
+        };
+        diagnostics.extend(needs.notes.values().flatten().cloned());
+        clock.lap("render");
+
+        let mut rebuild = Rebuild {
+            feeds: scopes.len(),
+            rendered,
+            remembered,
+            stats: Stats {
+                articles: self.sources.len(),
+                published: collection.posts.len(),
+                broken,
+                excluded: collection.excluded.clone(),
+            },
+            ..Rebuild::default()
+        };
+        if sink.proceed(&diagnostics) {
+            let (again, pass) = self.emit(
+                collection,
+                &scopes,
+                &needs.uses_refs,
+                load,
+                sink,
+                &mut diagnostics,
+            );
+            rebuild.rendered += again;
+            let (manifest, files) = self.outputs.finish(&pass);
+            (rebuild.manifest, rebuild.files, rebuild.removed) = (manifest, files, pass.removed);
+            clock.lap("emit");
+        } else {
+            // Nothing is emitted, so nothing counts as produced.
+            rebuild.stopped = true;
+        }
+        self.collected = Some(collected);
+        rebuild.timings = clock.laps;
+        rebuild.diagnostics = diagnostics;
+        rebuild
+    }
+
+    /// Every problem the sources have, after those of `found`, and how many
+    /// sources are broken.
+    fn problems(&self, found: &[Diagnostic]) -> (Vec<Diagnostic>, usize) {
+        let mut diagnostics = found.to_vec();
+        let mut broken = 0;
+        // Few files have problems: they are picked out on every core, as
+        // each source is read here for the first time since it was made.
+        let with_problems: Vec<&Source> = self
+            .sources
+            .par_iter()
+            .filter(|source| source.error.is_some() || !source.warnings.is_empty())
+            .collect();
+        for source in with_problems {
+            diagnostics.extend(source.warnings.iter().cloned());
+            if let Some(error) = &source.error {
+                broken += 1;
+                let consequence = if source.good.is_some() {
+                    "until it is fixed, the feeds keep its last good version"
+                } else {
+                    "this article was skipped"
+                };
+                let mut error = error.clone();
+                error.help = Some(match error.help.take() {
+                    Some(help) => format!("{help}; {consequence}"),
+                    None => consequence.to_owned(),
+                });
+                diagnostics.push(error);
+            }
+        }
+        (diagnostics, broken)
+    }
+
+    /// Emits every feed and the directory pages, making again first the
+    /// items of feeds to write whose items kept only their hashes. Returns
+    /// how many posts that rendered again, and the pass.
+    fn emit(
+        &mut self,
+        collection: &Collection,
+        scopes: &[Shown<'_>],
+        uses_refs: &[bool],
+        load: Option<Load<'_>>,
+        sink: &mut dyn Sink,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> (usize, Pass) {
+        // On a full build, files already on disk with these bytes are found
+        // in parallel, rather than one by one in the sink.
+        let on_disk = if self.outputs.built {
+            None
+        } else {
+            sink.on_disk()
+        };
+        let mut pass = self.outputs.start(scopes.len());
+        let inputs = Inputs {
+            config: &self.config,
+            collection,
+            uses_refs,
+            renders: &self.renders,
+            on_disk: on_disk.clone(),
+        };
+        let without_bytes = self
+            .outputs
+            .emit_all(&inputs, scopes, sink, &mut pass, diagnostics);
+        let mut again = 0;
+        if !without_bytes.is_empty() {
+            let cx = render::Context {
+                config: &self.config,
+                sources: &self.sources,
+                load,
+            };
+            again =
+                self.renders
+                    .items_again(&cx, collection, &without_bytes, uses_refs, diagnostics);
+            let inputs = Inputs {
+                config: &self.config,
+                collection,
+                uses_refs,
+                renders: &self.renders,
+                on_disk,
+            };
+            self.outputs
+                .emit_again(&inputs, &without_bytes, sink, &mut pass, diagnostics);
+        }
+        self.outputs.remove_gone(&mut pass);
+        self.outputs.directory(&self.config, &mut pass, sink);
+        (again, pass)
+    }
+}
+
+/// Renders the posts the feeds show: after an edit to bodies alone
+/// (`edited`), only those of them that are shown; else every shown post,
+/// and `needs` is worked out again. Returns how many were rendered and how
+/// many remembered, or the posts found broken (see [`Renders::render`]).
+fn render_needed(
+    renders: &mut Renders,
+    cx: &render::Context<'_>,
+    collection: &Collection,
+    scopes: &[Shown<'_>],
+    edited: Option<Vec<usize>>,
+    needs: &mut Needs,
+    keep: bool,
+) -> Result<(usize, usize), Vec<(String, Prepared)>> {
+    let indices: Vec<usize> = match edited {
+        // Only bodies changed: only they can need rendering.
+        Some(edited) => edited.into_iter().filter(|&i| needs.needed[i]).collect(),
+        None => {
+            needs.needed = vec![false; collection.posts.len()];
+            for (_, posts) in scopes {
+                for &i in posts {
+                    needs.needed[i] = true;
+                }
+            }
+            needs.uses_refs = vec![false; collection.posts.len()];
+            needs.notes.clear();
+            (0..collection.posts.len())
+                .filter(|&i| needs.needed[i])
+                .collect()
+        }
+    };
+    let Needs {
+        uses_refs, notes, ..
+    } = needs;
+    renders.render(cx, collection, &indices, uses_refs, notes, keep)
+}
+
+/// Times the stages of a rebuild.
+struct Stopwatch {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+}

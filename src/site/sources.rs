@@ -1,0 +1,491 @@
+//! The article files as last seen: each one's newest parse, its last good
+//! version, its problems, and what collecting needs of it.
+//!
+//! Loading parses files on every core and stores them; it also notes which
+//! edits changed only a body and which changed what the collector looks at,
+//! so that the next rebuild knows how much of the last collection still
+//! holds (see [`super::changes`]).
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use url::Url;
+
+use super::sink::{Load, FRONT_BYTES, WHOLE};
+use crate::base::diagnostic::Diagnostic;
+use crate::collect::{Listing, LocalSpellings, Spellings};
+use crate::parse::article::{self, Article, ParseContext};
+use crate::parse::files;
+
+/// One article file as last seen.
+#[derive(Debug, Clone)]
+pub(super) struct Source {
+    pub(super) shown: String,
+    /// Hash of the newest bytes (or of the read error), to skip unchanged saves.
+    hash: u64,
+    /// The newest version that parsed and its version number (the hash of its
+    /// path and bytes). Kept while a later edit is broken, so that in watch mode the
+    /// feeds do not flap while someone types.
+    pub(super) good: Option<(Arc<Article>, u64)>,
+    /// What the collector needs of `good`, computed once.
+    pub(super) listing: Option<Listing>,
+    /// Why the newest version does not parse, if it does not.
+    pub(super) error: Option<Diagnostic>,
+    /// Warnings about the newest version.
+    pub(super) warnings: Vec<Diagnostic>,
+    /// A one-shot build's [`Front`] of the file, when its start was enough.
+    pub(super) front: Option<Front>,
+}
+
+/// How many bytes of a file held its front matter (up to the body), and
+/// their hash: when a one-shot build reads a shown post again to render it,
+/// bytes that still hash the same need not be parsed again.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Front {
+    len: usize,
+    hash: u64,
+}
+
+impl Front {
+    fn of(bytes: &[u8], len: usize) -> Front {
+        Front {
+            len,
+            hash: Front::hash(&bytes[..len]),
+        }
+    }
+
+    /// A fast hash (fronts are hashed for every post of a site): it only has
+    /// to tell whether a file changed in the second or so between two reads.
+    fn hash(bytes: &[u8]) -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(bytes);
+        h.finish()
+    }
+
+    /// Whether `bytes` (the file read again) start with this front.
+    pub(super) fn starts(self, bytes: &[u8]) -> bool {
+        bytes
+            .get(..self.len)
+            .is_some_and(|front| Front::hash(front) == self.hash)
+    }
+
+    /// The body after this front in `bytes`, which [`Front::starts`], when
+    /// it needs no cleaning up.
+    pub(super) fn body_in(self, bytes: &[u8]) -> Option<String> {
+        article::clean_body(&bytes[self.len..])
+    }
+}
+
+/// A file parsed, ready to be stored.
+pub(super) struct Prepared {
+    hash: u64,
+    front: Option<Front>,
+    /// The article, shared, with its listing but for the terms' numbers:
+    /// made on the parsing thread, so that storing it is quick.
+    pub(super) article: Result<(Arc<Article>, Listing), Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    shown: String,
+}
+
+impl Prepared {
+    /// A parsed file, ready to store; `hash` is its version (0 when the
+    /// build compares no versions).
+    pub(super) fn of(hash: u64, shown: &str, parsed: article::Parsed) -> Prepared {
+        let article = parsed.article.map(|a| {
+            let listing = Listing::unnumbered(&a, hash);
+            (Arc::new(a), listing)
+        });
+        Prepared {
+            hash,
+            front: None,
+            article,
+            warnings: parsed.warnings,
+            shown: shown.to_owned(),
+        }
+    }
+}
+
+/// An article whose listing changed, with what the last collection saw of
+/// it (`None`: nothing).
+pub(super) type ListingEdits = BTreeMap<String, Option<(Arc<Article>, Listing)>>;
+
+/// Every article file known, by path under the content folder.
+#[derive(Debug)]
+pub(super) struct Sources {
+    /// Whether a broken edit keeps the article's last good version.
+    keep_last_good: bool,
+    /// Whether this is a one-shot build's: it reads only the start of each
+    /// file and keeps no bodies (see [`Sources::prepare`]).
+    once: bool,
+    /// What articles are parsed against (see [`Sources::parse_context`]).
+    base_url: Url,
+    timezone: Tz,
+    /// Boxed: a first load makes each one on the core that parsed its file,
+    /// and building the map on one core then moves pointers, not 300-byte
+    /// values into fresh memory.
+    files: BTreeMap<String, Box<Source>>,
+    /// Every tag and category spelling seen, numbered.
+    pub(super) spellings: Spellings,
+    /// Articles edited since the edits were last taken without any change
+    /// to what collecting looks at.
+    body_edits: Vec<String>,
+    /// Articles whose listing changed since the edits were last taken.
+    listing_edits: ListingEdits,
+}
+
+impl Sources {
+    pub(super) fn new(keep_last_good: bool, once: bool, base_url: Url, timezone: Tz) -> Sources {
+        Sources {
+            keep_last_good,
+            once,
+            base_url,
+            timezone,
+            files: BTreeMap::new(),
+            spellings: Spellings::default(),
+            body_edits: Vec::new(),
+            listing_edits: BTreeMap::new(),
+        }
+    }
+
+    /// How articles are parsed for this site.
+    pub(super) fn parse_context(&self) -> ParseContext<'_> {
+        ParseContext {
+            base_url: &self.base_url,
+            timezone: self.timezone,
+        }
+    }
+
+    pub(super) fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    pub(super) fn get(&self, path: &str) -> Option<&Source> {
+        self.files.get(path).map(|s| &**s)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Every source, on every core.
+    pub(super) fn par_iter(&self) -> impl ParallelIterator<Item = &Source> {
+        self.files.par_iter().map(|(_, s)| &**s)
+    }
+
+    /// The edits since they were last taken: the paths whose body alone
+    /// changed, and those whose listing changed.
+    pub(super) fn take_edits(&mut self) -> (Vec<String>, ListingEdits) {
+        (
+            std::mem::take(&mut self.body_edits),
+            std::mem::take(&mut self.listing_edits),
+        )
+    }
+
+    /// A first load of `files`, in one go: every file is new and changes
+    /// (see [`Sources::load_found`]). Nothing of it is noted as an edit, so
+    /// it is only for a site that has collected nothing yet.
+    pub(super) fn load_first<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
+    where
+        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    {
+        let count = files.len();
+        let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
+            let mut files = files;
+            while !files.is_empty() {
+                let rest = files.split_off(files.len().min(FIRST_LOAD_BATCH));
+                give(std::mem::replace(&mut files, rest));
+            }
+            Vec::new()
+        };
+        self.load_found(found, load);
+        (0..count).collect()
+    }
+
+    /// Parses `files` on every core and stores those whose bytes changed,
+    /// noting each as an edit. Returns which changed (their indices).
+    pub(super) fn load_each<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
+    where
+        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    {
+        let prepared: Vec<Option<Prepared>> = files
+            .par_iter()
+            .map(|(path, shown)| self.prepare(path, shown, &load))
+            .collect();
+        let mut changed = Vec::new();
+        for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
+            if let Some(prepared) = prepared {
+                self.commit(path, prepared);
+                changed.push(i);
+            }
+        }
+        changed
+    }
+
+    /// A site's first load, made while its files are still being found:
+    /// see [`super::Site::load_found`].
+    pub(super) fn load_found<F, L>(&mut self, found: F, load: L) -> Vec<Diagnostic>
+    where
+        F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
+        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    {
+        // Each worker numbers the terms of what it parses in a table of its
+        // own; each source keeps the index of that table.
+        let tables: Vec<Mutex<LocalSpellings>> = (0..rayon::current_num_threads())
+            .map(|_| Mutex::default())
+            .collect();
+        let batches: Mutex<Vec<Batch>> = Mutex::default();
+        let this = &*self;
+        let problems = rayon::scope(|scope| {
+            found(&mut |files| {
+                let (batches, tables, load) = (&batches, &tables, &load);
+                scope.spawn(move |_| {
+                    let batch = this.parse_batch(files, tables, load);
+                    lock(batches).push(batch);
+                });
+            })
+        });
+        let batches = batches.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let tables = tables
+            .into_iter()
+            .map(|t| t.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        self.store_first(batches, tables);
+        problems
+    }
+
+    /// Parses one batch of a first load on a worker, numbering its terms in
+    /// the worker's table.
+    fn parse_batch(
+        &self,
+        files: Vec<(String, String)>,
+        tables: &[Mutex<LocalSpellings>],
+        load: Load<'_>,
+    ) -> Batch {
+        let table = rayon::current_thread_index().unwrap_or(0) % tables.len();
+        let mut local = lock(&tables[table]);
+        let mut bundle = false;
+        let mut sources = Vec::with_capacity(files.len());
+        for (path, shown) in files {
+            let Some(prepared) = self.prepare(&path, &shown, load) else {
+                continue;
+            };
+            let mut source = self.source(prepared, None, None);
+            if let (Some((article, _)), Some(listing)) = (&source.good, &mut source.listing) {
+                listing.number_locally(article, &mut local);
+            }
+            bundle |= files::bundle_folder(&path).is_some();
+            sources.push((path, Box::new(source), table));
+        }
+        (sources, bundle)
+    }
+
+    /// Stores a first load's batches in one go: their terms numbered for
+    /// the site, the resources of page bundles dropped.
+    fn store_first(&mut self, mut batches: Vec<Batch>, tables: Vec<LocalSpellings>) {
+        let site = self.spellings.adopt(tables);
+        batches.par_iter_mut().for_each(|(sources, _)| {
+            for (_, source, table) in sources {
+                if let (Some(_), Some(listing)) = (&source.good, &mut source.listing) {
+                    listing.renumber(&site[*table]);
+                }
+            }
+        });
+        let any_bundle = batches.iter().any(|&(_, bundle)| bundle);
+        let mut sources: Vec<(String, Box<Source>, usize)> = batches
+            .into_iter()
+            .flat_map(|(sources, _)| sources)
+            .collect();
+        if any_bundle {
+            sources = files::drop_bundle_resources(sources, |(path, _, _)| path);
+        }
+        sources.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.files = sources
+            .into_iter()
+            .map(|(path, source, _)| (path, source))
+            .collect();
+    }
+
+    /// Parses one file (without copying its bytes), unless its bytes are the
+    /// ones already known.
+    fn prepare(&self, path: &str, shown: &str, load: Load<'_>) -> Option<Prepared> {
+        if self.once {
+            // A one-shot build keeps no bodies: most posts are in no feed,
+            // and the few that are rendered are read again then (see
+            // `Renders::reread_body`). So it reads the start of each file, and
+            // the rest only when the front matter goes on beyond it or needs
+            // a closer look.
+            let front = load(path, FRONT_BYTES).ok().and_then(|start| {
+                article::parse_front(path, shown, &start, &self.parse_context())
+                    .map(|(parsed, len)| (parsed, Front::of(&start, len)))
+            });
+            if let Some((parsed, front)) = front {
+                let mut prepared = Prepared::of(0, shown, parsed);
+                prepared.front = Some(front);
+                return Some(prepared);
+            }
+        }
+        let bytes = load(path, WHOLE);
+        // The path is part of the version: it decides the permalink. A
+        // one-shot build reads each file once and compares no versions, so it
+        // skips hashing every byte of the site.
+        let hash = if self.once {
+            0
+        } else {
+            hash_of(&(path, &bytes.as_deref().map_err(String::as_str)))
+        };
+        if let Some(old) = self.files.get(path) {
+            if old.hash == hash && old.shown == shown {
+                return None;
+            }
+        }
+        let parsed = match bytes {
+            Ok(bytes) => {
+                let mut parsed = article::parse_owned(path, shown, bytes, &self.parse_context());
+                if self.once {
+                    if let Ok(article) = &mut parsed.article {
+                        article.body = String::new();
+                    }
+                }
+                parsed
+            }
+            Err(why) => article::Parsed {
+                article: Err(Diagnostic::error(
+                    shown,
+                    None,
+                    format!("cannot read the file: {why}"),
+                )
+                .with_help("check the file's permissions")),
+                warnings: Vec::new(),
+            },
+        };
+        Some(Prepared::of(hash, shown, parsed))
+    }
+
+    /// Stores a parsed file.
+    pub(super) fn commit(&mut self, path: &str, mut prepared: Prepared) {
+        if let Ok((article, listing)) = &mut prepared.article {
+            listing.number(article, &mut self.spellings);
+        }
+        let (previous, previous_listing) = match self.files.remove(path) {
+            Some(old) => (old.good, old.listing),
+            None => (None, None),
+        };
+        match (&previous, &prepared.article) {
+            (Some((old, _)), Ok((new, _))) if same_listing(old, new) => {
+                self.body_edits.push(path.to_owned());
+            }
+            // A broken edit in watch mode keeps the last good version.
+            (Some(_), Err(_)) if self.keep_last_good => {}
+            (None, Err(_)) => {}
+            _ => {
+                let before = previous
+                    .as_ref()
+                    .map(|(a, _)| Arc::clone(a))
+                    .zip(previous_listing.clone());
+                self.listing_changed(path, before);
+            }
+        }
+        let source = self.source(prepared, previous, previous_listing);
+        self.files.insert(path.to_owned(), Box::new(source));
+    }
+
+    /// What is stored of a parsed file (its terms numbered), given what was
+    /// stored before.
+    fn source(
+        &self,
+        prepared: Prepared,
+        previous: Option<(Arc<Article>, u64)>,
+        previous_listing: Option<Listing>,
+    ) -> Source {
+        let Prepared {
+            hash,
+            front,
+            article,
+            warnings,
+            shown,
+        } = prepared;
+        match article {
+            Ok((article, listing)) => Source {
+                shown,
+                hash,
+                listing: Some(listing),
+                good: Some((article, hash)),
+                error: None,
+                warnings,
+                front,
+            },
+            Err(error) => {
+                let keep = self.keep_last_good;
+                Source {
+                    shown,
+                    hash,
+                    good: previous.filter(|_| keep),
+                    listing: previous_listing.filter(|_| keep),
+                    error: Some(error),
+                    warnings,
+                    // What it says of the last good version is gone.
+                    front: None,
+                }
+            }
+        }
+    }
+
+    /// Notes that what collecting sees of `path` changed; `before` is what the
+    /// last collection saw (only the first change since the edits were last
+    /// taken counts).
+    fn listing_changed(&mut self, path: &str, before: Option<(Arc<Article>, Listing)>) {
+        self.listing_edits.entry(path.to_owned()).or_insert(before);
+    }
+
+    /// Forgets an article file that was deleted or moved away. Returns false
+    /// if it was not known.
+    pub(super) fn remove(&mut self, path: &str) -> bool {
+        match self.files.remove(path) {
+            Some(source) => {
+                if let (Some((article, _)), Some(listing)) = (source.good, source.listing) {
+                    self.listing_changed(path, Some((article, listing)));
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A first load's batch: each source with its path and the index of the
+/// table its terms were numbered in, and whether the batch holds a page
+/// bundle's `index.md` (only then can there be resources to drop).
+type Batch = (Vec<(String, Box<Source>, usize)>, bool);
+
+/// How many files of a first load [`Sources::load_first`] parses at a time.
+const FIRST_LOAD_BATCH: usize = 128;
+
+/// A lock that a panic elsewhere does not make unusable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether two versions of an article are the same to the collector (same
+/// place in every list, same terms): then only its body changed.
+fn same_listing(a: &Article, b: &Article) -> bool {
+    a.path == b.path
+        && a.permalink == b.permalink
+        && a.publish_date == b.publish_date
+        && a.expiry_date == b.expiry_date
+        && a.draft == b.draft
+        && a.tags == b.tags
+        && a.categories == b.categories
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
