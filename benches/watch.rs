@@ -1,7 +1,8 @@
 //! Watch-mode latency on a generated blog: the time from saving one post to
 //! the updated feed being on disk, and what one edit costs next to a full
 //! build. Run with `cargo bench --bench watch` (options after `--`:
-//! `--posts N`, `--edits N`, `--debounce MS`, `--seed N`).
+//! `--posts N`, `--edits N`, `--debounce MS`, `--seed N`, and `--bin PATH`
+//! to time another feedsmith binary, an older build say).
 //!
 //! Two kinds of edit are timed: a body edit (what happens while writing),
 //! and a front matter edit that moves the post to another tag (which makes
@@ -19,6 +20,7 @@ struct Options {
     edits: usize,
     debounce: u64,
     seed: u64,
+    bin: String,
 }
 
 fn options() -> Options {
@@ -27,6 +29,7 @@ fn options() -> Options {
         edits: 30,
         debounce: 50,
         seed: 42,
+        bin: env!("CARGO_BIN_EXE_feedsmith").to_owned(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -37,6 +40,7 @@ fn options() -> Options {
             "--edits" => o.edits = value().expect("--edits N") as usize,
             "--debounce" => o.debounce = value().expect("--debounce MS"),
             "--seed" => o.seed = value().expect("--seed N"),
+            "--bin" => o.bin = args.get(i + 1).cloned().expect("--bin PATH"),
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
                 i += 1;
@@ -97,7 +101,7 @@ fn timed_edits(
 
 fn main() {
     let o = options();
-    let bin = env!("CARGO_BIN_EXE_feedsmith");
+    let bin = o.bin.as_str();
     let dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     let bytes = corpus::generate(dir.path(), o.seed, o.posts, 20, None).expect("generate");
