@@ -60,7 +60,8 @@ struct WatchFlags {
 
 #[derive(Args)]
 struct BuildFlags {
-    /// Config file [default: feedsmith.yaml, when present]
+    /// Config file [default: feedsmith.yaml, when present, over Hugo's
+    /// hugo.toml/config.toml and config/ folder, when present]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Content folder [default: `content_dir` from the config, else content]
@@ -84,6 +85,10 @@ struct BuildFlags {
     /// Write nothing; list what would change and exit 1 if anything would
     #[arg(long)]
     check: bool,
+    /// Hugo's environment: reads config/<NAME>/ over config/_default/
+    /// [default: $HUGO_ENVIRONMENT, else production]
+    #[arg(short = 'e', long, value_name = "NAME")]
+    environment: Option<String>,
     /// Print only warnings and errors, not the summary line
     #[arg(short, long)]
     quiet: bool,
@@ -105,6 +110,7 @@ impl BuildFlags {
             check: self.check,
             quiet: self.quiet,
             verbose: self.verbose,
+            environment: self.environment,
         }
     }
 }

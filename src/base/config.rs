@@ -1,7 +1,12 @@
-//! `feedsmith.yaml`: the site's settings.
+//! The site's settings: `feedsmith.yaml`, over Hugo's own config.
 //!
-//! Unknown keys are errors, not silently ignored: a typo such as `base_ulr`
-//! would otherwise produce feeds full of wrong links without a word.
+//! Each setting comes from `feedsmith.yaml` when it sets it, else from the
+//! site's Hugo config when that has it (see [`crate::base::hugo`]), else
+//! from feedsmith's default; [`Config::origins`] says which, for
+//! `--verbose`. Unknown keys in `feedsmith.yaml` are errors, not silently
+//! ignored: a typo such as `base_ulr` would otherwise produce feeds full of
+//! wrong links without a word. Hugo's config is Hugo's: keys feedsmith does
+//! not use are ignored.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +15,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::base::diagnostic::Diagnostic;
+use crate::base::hugo;
 
 /// The config file name looked up in the current directory.
 pub const DEFAULT_FILE: &str = "feedsmith.yaml";
@@ -45,6 +51,7 @@ struct RawConfig {
     limit: Option<usize>,
     timezone: Option<String>,
     full_content: Option<bool>,
+    copyright: Option<String>,
 }
 
 /// Validated settings, with every default applied.
@@ -64,48 +71,184 @@ pub struct Config {
     pub limit: Option<usize>,
     pub timezone: Tz,
     pub full_content: bool,
-    /// The config file this came from, or `None` for built-in defaults.
+    /// RSS `<copyright>`.
+    pub copyright: Option<String>,
+    /// The config file this came from (`feedsmith.yaml`, else Hugo's first),
+    /// or `None` for built-in defaults.
     pub file: Option<PathBuf>,
+    /// The site's folder, which the config files are in.
+    pub site_dir: PathBuf,
+    /// Where each setting came from (`feedsmith.yaml:3`, `hugo.toml:1`,
+    /// `Hugo's default`), by key, for `--verbose`.
+    pub origins: Vec<(&'static str, String)>,
 }
 
 impl Config {
-    /// The folder, beside the config file (else in the current one), where
-    /// feedsmith keeps what it knows between runs (see [`CACHE_DIR`]).
+    /// The folder, in the site's folder, where feedsmith keeps what it knows
+    /// between runs (see [`CACHE_DIR`]).
     pub fn cache_dir(&self) -> PathBuf {
-        let site = self.file.as_deref().and_then(Path::parent);
-        site.unwrap_or(Path::new("")).join(CACHE_DIR)
+        self.site_dir.join(CACHE_DIR)
     }
 
     /// The settings used when there is no config file. Paths are relative to
     /// the current directory.
     pub fn defaults() -> Config {
-        // The input is a constant, so these cannot fail.
-        let text = format!("base_url: \"{DEFAULT_BASE_URL}\"\n");
-        Config::parse(&text, Path::new(""), None).unwrap_or_else(|_| unreachable!())
+        // Nothing to read, so nothing can fail.
+        Config::load(None, None, &hugo::Config::default(), Path::new(""))
+            .unwrap_or_else(|_| unreachable!())
     }
 
     /// Parses config text. `dir` is the folder the config file is in (paths in
     /// it are relative to that folder); `file` names it in messages.
     pub fn parse(text: &str, dir: &Path, file: Option<&Path>) -> Result<Config, Diagnostic> {
+        Config::load(Some(text), file, &hugo::Config::default(), dir)
+    }
+
+    /// The settings of `feedsmith.yaml` (its text and path, when there is
+    /// one) over those of the site's Hugo config (`hugo`, read from `dir`),
+    /// over the defaults. Paths are relative to `dir`.
+    pub fn load(
+        yaml: Option<&str>,
+        file: Option<&Path>,
+        hugo: &hugo::Config,
+        dir: &Path,
+    ) -> Result<Config, Diagnostic> {
         let shown = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
+        // A byte-order mark (Windows editors write one) is not part of it.
+        let yaml = yaml.map(|t| t.strip_prefix('\u{feff}').unwrap_or(t));
+        let text = yaml.unwrap_or_default();
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
             serde_yaml::from_str(text).map_err(|e| yaml_error(&shown, &e))?
         };
-        let fail = |key: &str, message: String, help: &str| {
-            Diagnostic::error(&shown, key_line(text, key), message).with_help(help)
+        let mut layers = Layers {
+            yaml: yaml.map(|text| (shown.as_str(), text)),
+            hugo,
+            origins: Vec::new(),
         };
+        let settings = layers.gather(raw);
+        layers.validate(settings, file, dir)
+    }
+}
 
-        let base = raw.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+/// The config's sources, from the strongest: `feedsmith.yaml` (its shown
+/// path and text), then Hugo's config; and where each setting came from.
+struct Layers<'a> {
+    yaml: Option<(&'a str, &'a str)>,
+    hugo: &'a hugo::Config,
+    origins: Vec<(&'static str, String)>,
+}
+
+/// Every setting as the layers give it, before its check; `None` is the
+/// default.
+struct Settings {
+    title: Option<String>,
+    description: Option<String>,
+    base: Option<String>,
+    language: Option<String>,
+    timezone: Option<String>,
+    copyright: Option<String>,
+    content_dir: Option<String>,
+    author: Option<Author>,
+    limit: Option<usize>,
+    output_dir: Option<PathBuf>,
+    feeds_url: Option<String>,
+    full_content: Option<bool>,
+}
+
+impl Layers<'_> {
+    /// Each setting from the strongest layer that has it (`None`: the
+    /// default), noting where it came from.
+    fn gather(&mut self, raw: RawConfig) -> Settings {
+        let title = self.text("title", raw.title, &["title"]);
+        let description = self.text(
+            "description",
+            raw.description,
+            &["params.description", "description"],
+        );
+        let base = self.text("base_url", raw.base_url, &["baseurl"]);
+        let language = self.text("language", raw.language, &["locale", "languagecode"]);
+        let timezone = self.text("timezone", raw.timezone, &["timezone"]);
+        let copyright = self.text("copyright", raw.copyright, &["copyright"]);
+        let content_dir = self.text(
+            "content_dir",
+            raw.content_dir.map(|d| d.display().to_string()),
+            &["contentdir"],
+        );
+        let author = match raw.author {
+            Some(author) => Some(self.set_in_yaml("author", author)),
+            None => self.hugo_author(),
+        };
+        let limit = match raw.limit {
+            Some(limit) => Some(self.set_in_yaml("limit", limit)),
+            None => self.hugo_limit(),
+        };
+        let (output_dir, feeds_url) = (raw.output_dir, raw.feeds_url);
+        let full_content = raw.full_content;
+        for (key, set) in [
+            ("output_dir", output_dir.is_some()),
+            ("feeds_url", feeds_url.is_some()),
+            ("full_content", full_content.is_some()),
+        ] {
+            let origin = if set {
+                self.yaml_origin(key)
+            } else {
+                "default".to_owned()
+            };
+            self.origins.push((key, origin));
+        }
+
+        Settings {
+            title,
+            description,
+            base,
+            language,
+            timezone,
+            copyright,
+            content_dir,
+            author,
+            limit,
+            output_dir,
+            feeds_url,
+            full_content,
+        }
+    }
+
+    /// The settings checked, with every default applied.
+    fn validate(
+        self,
+        settings: Settings,
+        file: Option<&Path>,
+        dir: &Path,
+    ) -> Result<Config, Diagnostic> {
+        let Settings {
+            title,
+            description,
+            base,
+            language,
+            timezone,
+            copyright,
+            content_dir,
+            author,
+            limit,
+            output_dir,
+            feeds_url,
+            full_content,
+        } = settings;
+        let fail = |key: &str, message: String, help: &str| self.error(key, message, help);
+        let base = base.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let base_url = absolute_dir_url(base).map_err(|why| {
             fail(
                 "base_url",
                 format!("`base_url` {why}"),
-                "write the site's address with its scheme, e.g. `base_url: \"https://example.com/\"`",
+                "write the site's address with its scheme, e.g. `base_url: \"https://example.com/\"` \
+                 (feeds are read far from the site, so their links must be absolute; a Hugo site \
+                 whose baseURL is given at deploy time, with `hugo -b`, can set `base_url` in \
+                 feedsmith.yaml)",
             )
         })?;
-        let feeds_url = match raw.feeds_url.as_deref() {
+        let feeds_url = match feeds_url.as_deref() {
             Some(feeds) => absolute_dir_url(feeds).map_err(|why| {
                 fail(
                     "feeds_url",
@@ -117,7 +260,7 @@ impl Config {
                 fail("base_url", format!("`base_url` cannot hold a feeds/ folder: {e}"), "")
             })?,
         };
-        let timezone = match raw.timezone.as_deref() {
+        let timezone = match timezone.as_deref() {
             None => Tz::UTC,
             Some(name) => name.parse::<Tz>().map_err(|_| {
                 fail(
@@ -127,7 +270,7 @@ impl Config {
                 )
             })?,
         };
-        if let Some(author) = &raw.author {
+        if let Some(author) = &author {
             if author.name.trim().is_empty() {
                 return Err(fail(
                     "author",
@@ -136,24 +279,147 @@ impl Config {
                 ));
             }
         }
+        let origins = self.origins;
         Ok(Config {
-            title: raw.title.unwrap_or_else(|| "Untitled site".to_owned()),
-            description: raw.description.unwrap_or_default(),
+            title: title.unwrap_or_else(|| "Untitled site".to_owned()),
+            description: description.unwrap_or_default(),
             base_url,
             feeds_url,
-            content_dir: dir.join(raw.content_dir.unwrap_or_else(|| "content".into())),
-            output_dir: dir.join(raw.output_dir.unwrap_or_else(|| "feeds".into())),
-            language: raw.language.filter(|l| !l.trim().is_empty()),
-            author: raw.author,
-            limit: match raw.limit {
+            content_dir: dir.join(content_dir.unwrap_or_else(|| "content".into())),
+            output_dir: dir.join(output_dir.unwrap_or_else(|| "feeds".into())),
+            language: language.filter(|l| !l.trim().is_empty()),
+            author,
+            limit: match limit {
                 None => Some(20),
                 Some(0) => None,
                 Some(n) => Some(n),
             },
             timezone,
-            full_content: raw.full_content.unwrap_or(true),
+            full_content: full_content.unwrap_or(true),
+            copyright: copyright.filter(|c| !c.trim().is_empty()),
             file: file.map(Path::to_path_buf),
+            site_dir: dir.to_path_buf(),
+            origins,
         })
+    }
+
+    /// Where a key of `feedsmith.yaml` is (`feedsmith.yaml:3`).
+    fn yaml_origin(&self, key: &str) -> String {
+        match self.yaml {
+            Some((shown, text)) => match key_line(text, key) {
+                Some(line) => format!("{shown}:{line}"),
+                None => shown.to_owned(),
+            },
+            None => DEFAULT_FILE.to_owned(),
+        }
+    }
+
+    /// A value `feedsmith.yaml` set, noted as coming from there.
+    fn set_in_yaml<T>(&mut self, key: &'static str, value: T) -> T {
+        let origin = self.yaml_origin(key);
+        self.origins.push((key, origin));
+        value
+    }
+
+    /// A text setting: `feedsmith.yaml`'s `value`, else the first of Hugo's
+    /// `paths` that is set, else none (the default).
+    fn text(&mut self, key: &'static str, value: Option<String>, paths: &[&str]) -> Option<String> {
+        if let Some(value) = value {
+            return Some(self.set_in_yaml(key, value));
+        }
+        match self.hugo.string(paths) {
+            Some((text, setting)) => {
+                self.origins.push((key, origin_of(&setting)));
+                Some(text)
+            }
+            None => {
+                self.origins.push((key, "default".to_owned()));
+                None
+            }
+        }
+    }
+
+    /// The author as Hugo themes keep it: `params.author` (a name, or a map
+    /// with `name` and `email`), else the old top-level `author`.
+    fn hugo_author(&mut self) -> Option<Author> {
+        let found = ["params.author", "author"].iter().find_map(|path| {
+            let setting = self.hugo.get(path)?;
+            let field = |name: &str| {
+                let text = setting.value.get(name)?.as_str()?.trim();
+                (!text.is_empty()).then(|| text.to_owned())
+            };
+            let author = match setting.value.as_str() {
+                Some(name) => Author {
+                    name: name.trim().to_owned(),
+                    email: None,
+                    url: None,
+                },
+                None => Author {
+                    name: field("name")?,
+                    email: field("email"),
+                    url: field("url"),
+                },
+            };
+            (!author.name.is_empty()).then(|| (author, origin_of(&setting)))
+        });
+        let (author, origin) = match found {
+            Some((author, origin)) => (Some(author), origin),
+            None => (None, "default".to_owned()),
+        };
+        self.origins.push(("author", origin));
+        author
+    }
+
+    /// Hugo's RSS limit (`services.rss.limit`, or the older `rssLimit`):
+    /// Hugo lists every item unless it is 1 or more, and so does feedsmith
+    /// with `limit: 0`. With a Hugo config but no limit in it, Hugo's
+    /// default: every item.
+    fn hugo_limit(&mut self) -> Option<usize> {
+        let setting = ["services.rss.limit", "rsslimit"]
+            .iter()
+            .find_map(|path| self.hugo.get(path).filter(|s| s.value.is_i64()));
+        let (limit, origin) = match setting {
+            Some(s) => {
+                let n = s.value.as_i64().unwrap_or(-1);
+                (Some(usize::try_from(n).unwrap_or(0)), origin_of(&s))
+            }
+            None if !self.hugo.is_empty() => (Some(0), "Hugo's default (every item)".to_owned()),
+            None => (None, "default".to_owned()),
+        };
+        self.origins.push(("limit", origin));
+        limit
+    }
+
+    /// An error about the value of `key`, at the line that set it.
+    fn error(&self, key: &str, message: String, help: &str) -> Diagnostic {
+        let origin = self
+            .origins
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, origin)| origin.as_str());
+        let (file, line) = match origin.and_then(|o| o.rsplit_once(':')) {
+            Some((file, line)) if line.parse::<usize>().is_ok() => {
+                (file.to_owned(), line.parse().ok())
+            }
+            _ => match origin {
+                Some(o) if o != "default" => (o.to_owned(), None),
+                _ => (
+                    self.yaml
+                        .map_or(DEFAULT_FILE, |(shown, _)| shown)
+                        .to_owned(),
+                    None,
+                ),
+            },
+        };
+        Diagnostic::error(file, line, message).with_help(help)
+    }
+}
+
+/// `hugo.toml:3` for a setting read from Hugo's config.
+fn origin_of(setting: &hugo::Setting<'_>) -> String {
+    match setting.line {
+        Some(line) => format!("{}:{line}", setting.file),
+        None => setting.file.to_owned(),
     }
 }
 
@@ -181,7 +447,7 @@ fn yaml_error(shown: &str, e: &serde_yaml::Error) -> Diagnostic {
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
     let help = if message.starts_with("unknown field") {
-        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content"
+        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright"
     } else {
         "check the YAML syntax and the type of the value on this line"
     };

@@ -4,5 +4,6 @@
 pub mod config;
 pub mod date;
 pub mod diagnostic;
+pub mod hugo;
 pub mod taxonomy;
 pub mod urls;

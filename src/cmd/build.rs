@@ -165,7 +165,8 @@ fn report_check(sink: &output::DiskSink<'_>, out_shown: &str, summary: &str) -> 
     })
 }
 
-/// `--verbose`: the time each stage took, and what the cache folder spared.
+/// `--verbose`: where each setting came from, the time each stage took, and
+/// what the cache folder spared.
 fn report_stages(
     built: &build::Built,
     sink: &output::DiskSink<'_>,
@@ -173,6 +174,12 @@ fn report_stages(
     write_started: Instant,
 ) {
     let mut stderr = std::io::stderr();
+    let origins: Vec<String> = config
+        .origins
+        .iter()
+        .map(|(key, origin)| format!("{key} from {origin}"))
+        .collect();
+    let _ = writeln!(stderr, "feedsmith: settings: {}", origins.join(", "));
     let stages: Vec<String> = built
         .timings
         .iter()

@@ -1,10 +1,12 @@
-//! What the three commands share: their build options, loading the config
-//! they name, the content folder's check, and the exit codes.
+//! What the three commands share: their build options, finding and loading
+//! the site's settings (`feedsmith.yaml` over Hugo's own config), the
+//! content folder's check, and the exit codes.
 
 use std::path::{Path, PathBuf};
 
 use crate::base::config::{self, Config};
 use crate::base::diagnostic::Diagnostic;
+use crate::base::hugo;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -30,31 +32,159 @@ pub struct BuildArgs {
     pub quiet: bool,
     /// Print the time each stage took.
     pub verbose: bool,
+    /// Hugo's environment: which `config/<environment>/` folder is read
+    /// (default: `HUGO_ENVIRONMENT`, else `production`, as `hugo` does).
+    pub environment: Option<String>,
 }
 
-/// Loads the config named by `--config`, else `feedsmith.yaml` if present,
-/// else the defaults; then applies `--content` and `--out`.
-pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
-    let explicit = args.config.is_some();
-    let path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
-    let mut config = match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let dir = path.parent().unwrap_or(Path::new(""));
-            Config::parse(&text, dir, Some(&path))?
+/// Where a site's settings are read from.
+#[derive(Debug, Clone)]
+pub struct ConfigPlaces {
+    /// `feedsmith.yaml`, or the file `--config` names.
+    pub yaml: PathBuf,
+    /// Whether `--config` named `yaml` (then it must exist).
+    explicit: bool,
+    /// The Hugo config file `--config` names, if it names one.
+    hugo_root: Option<PathBuf>,
+    /// The site's folder: where Hugo's config is looked for.
+    pub site_dir: PathBuf,
+    /// Hugo's environment (`production` unless told otherwise).
+    pub environment: String,
+}
+
+impl ConfigPlaces {
+    /// The places `args` point to.
+    pub fn of(args: &BuildArgs) -> ConfigPlaces {
+        let environment = args
+            .environment
+            .clone()
+            .or_else(|| std::env::var("HUGO_ENVIRONMENT").ok())
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| "production".to_owned());
+        let given = args.config.clone();
+        let path = given
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
+        let site_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let is_hugo = hugo::ROOT_NAMES.contains(&name) || name == "config.yml";
+        ConfigPlaces {
+            yaml: if is_hugo {
+                site_dir.join(config::DEFAULT_FILE)
+            } else {
+                path.clone()
+            },
+            explicit: given.is_some() && !is_hugo,
+            hugo_root: is_hugo.then_some(path),
+            site_dir,
+            environment,
         }
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Config::defaults(),
+    }
+
+    /// Hugo's config folder.
+    pub fn config_dir(&self) -> PathBuf {
+        self.site_dir.join("config")
+    }
+
+    /// Whether a change to `path` (in the same form as these places: both
+    /// absolute, or both relative) may change the settings.
+    pub fn is_config(&self, path: &Path) -> bool {
+        let in_site = path.parent() == Some(self.site_dir.as_path());
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        path == self.yaml
+            || path == self.config_dir()
+            || (in_site && (hugo::ROOT_NAMES.contains(&name) || name == "config.yml"))
+            || (path.starts_with(self.config_dir()) && hugo::is_config_name(name))
+    }
+
+    /// The site's Hugo config, merged as Hugo merges it (empty when the
+    /// site has none).
+    pub fn read_hugo(&self) -> Result<hugo::Config, Diagnostic> {
+        hugo::Config::merge(self.hugo_files()?)
+    }
+
+    /// Reads Hugo's config files, in the order Hugo merges them.
+    fn hugo_files(&self) -> Result<Vec<hugo::File>, Diagnostic> {
+        let root = self.hugo_root.clone().or_else(|| {
+            hugo::ROOT_NAMES
+                .iter()
+                .map(|name| self.site_dir.join(name))
+                .find(|p| p.is_file())
+        });
+        let mut paths: Vec<PathBuf> = root.into_iter().collect();
+        for folder in ["_default", self.environment.as_str()] {
+            let Ok(entries) = std::fs::read_dir(self.config_dir().join(folder)) else {
+                continue;
+            };
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(hugo::is_config_name)
+                })
+                .collect();
+            // The whole config (`hugo.toml`) first, then the files of one
+            // key each, by name: the same order on every machine.
+            found.sort_by_key(|p| {
+                let stem = p
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_lowercase();
+                (stem != "hugo" && stem != "config", p.clone())
+            });
+            paths.extend(found);
+        }
+        paths
+            .into_iter()
+            .map(|path| {
+                let shown = path.display().to_string();
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok(hugo::File { shown, text }),
+                    Err(e) => Err(Diagnostic::error(
+                        shown,
+                        None,
+                        format!("cannot read Hugo's config: {e}"),
+                    )
+                    .with_help("check the file's permissions")),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Loads the settings: the file `--config` names, else `feedsmith.yaml` if
+/// present, over the site's Hugo config if it has one, over the defaults;
+/// then applies `--content` and `--out`.
+pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
+    let places = ConfigPlaces::of(args);
+    let yaml = match std::fs::read_to_string(&places.yaml) {
+        Ok(text) => Some(text),
+        Err(e) if !places.explicit && e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
             return Err(Diagnostic::error(
-                path.display().to_string(),
+                places.yaml.display().to_string(),
                 None,
                 format!("cannot read the config file: {e}"),
             )
             .with_help("check the path given to --config"))
         }
     };
+    let hugo = places.read_hugo()?;
+    let file = yaml.is_some().then_some(places.yaml.as_path());
+    let mut config = Config::load(yaml.as_deref(), file, &hugo, &places.site_dir)?;
+    if config.file.is_none() {
+        // Settings from Hugo's config alone: the site is where it is.
+        config.file = hugo.first_file().map(PathBuf::from);
+    }
     if let Some(content) = &args.content {
         config.content_dir = content.clone();
     }

@@ -18,9 +18,9 @@ use chrono::Utc;
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
-use crate::base::config::{self, Config};
+use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
-use crate::cmd::settings::{self, exit, BuildArgs};
+use crate::cmd::settings::{self, exit, BuildArgs, ConfigPlaces};
 use crate::disk::content;
 use crate::disk::output;
 use crate::parse::files;
@@ -96,7 +96,11 @@ struct Session<'a> {
     candidates: BTreeSet<String>,
     content_dir: PathBuf,
     output_dir: PathBuf,
-    config_file: PathBuf,
+    /// Where the settings are read from (absolute), so that a change to
+    /// `feedsmith.yaml` or to Hugo's config reloads them.
+    config: ConfigPlaces,
+    /// Whether Hugo's config folder is watched (it may appear later).
+    config_dir_watched: bool,
     /// Diagnostics already shown, so each is reported once.
     shown: HashSet<String>,
     receiver: mpsc::Receiver<Message>,
@@ -124,25 +128,33 @@ impl<'a> Session<'a> {
             eprintln!("error: cannot watch files: {e}");
             ExitCode::from(exit::FAILURE)
         })?;
-        let config_file = args
-            .build
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
+        let mut places = ConfigPlaces::of(&args.build);
+        places.yaml = absolute(&places.yaml);
+        places.site_dir = absolute(&places.site_dir);
         let mut session = Session {
             args,
             site: Site::new(config.clone(), flags(&args.build), true),
             candidates: BTreeSet::new(),
             content_dir: PathBuf::new(),
             output_dir: PathBuf::new(),
-            config_file: absolute(&config_file),
+            config: places,
+            config_dir_watched: false,
             shown: HashSet::new(),
             receiver,
             debouncer,
         };
-        if let Some(dir) = session.config_file.parent() {
-            // The folder, not the file: editors replace the file on save.
-            if let Err(e) = session.debouncer.watch(dir, RecursiveMode::NonRecursive) {
+        // The folders, not the files: editors replace a file on save.
+        let site_dir = session.config.site_dir.clone();
+        let config_dir = session.config.config_dir();
+        let folders = [
+            (site_dir, RecursiveMode::NonRecursive),
+            (config_dir, RecursiveMode::Recursive),
+        ];
+        for (dir, mode) in folders {
+            if !dir.is_dir() {
+                continue;
+            }
+            if let Err(e) = session.debouncer.watch(&dir, mode) {
                 eprintln!(
                     "warning: cannot watch {} for config changes: {e}",
                     dir.display()
@@ -334,8 +346,10 @@ impl<'a> Session<'a> {
             }
         }
 
-        if paths.iter().any(|p| *p == self.config_file) {
-            return self.reload_config();
+        if let Some(changed) = paths.iter().find(|p| self.config.is_config(p)) {
+            let changed = changed.display().to_string();
+            self.watch_config_dir();
+            return self.reload_config(&changed);
         }
         if !self.content_dir.is_dir() {
             eprintln!(
@@ -533,14 +547,26 @@ impl<'a> Session<'a> {
     }
 
     /// The config file changed: reload it, or keep the last good one.
-    fn reload_config(&mut self) -> Option<ExitCode> {
+    /// Watches Hugo's config folder, once it is there.
+    fn watch_config_dir(&mut self) {
+        let dir = self.config.config_dir();
+        if self.config_dir_watched || !dir.is_dir() {
+            return;
+        }
+        match self.debouncer.watch(&dir, RecursiveMode::Recursive) {
+            Ok(()) => self.config_dir_watched = true,
+            Err(e) => eprintln!(
+                "warning: cannot watch {} for config changes: {e}",
+                dir.display()
+            ),
+        }
+    }
+
+    fn reload_config(&mut self, changed: &str) -> Option<ExitCode> {
         match settings::load_config(&self.args.build) {
             Ok(config) => {
                 if self.args.verbosity != Verbosity::Quiet {
-                    eprintln!(
-                        "feedsmith: {} changed; full rebuild",
-                        self.config_file.display()
-                    );
+                    eprintln!("feedsmith: {changed} changed; full rebuild");
                 }
                 self.shown.clear();
                 match self.adopt(config) {
@@ -602,7 +628,14 @@ fn flags(args: &BuildArgs) -> Flags {
 
 /// The path as the user gave it, made absolute (not canonical: symlinks in
 /// it stay, so that event paths, which use it, compare equal).
+/// `path` made absolute; the empty path (the folder of a config file given
+/// without one) is the current folder.
 fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 

@@ -156,6 +156,7 @@ fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
         description: feed.description.clone(),
         language: feed.language.map(str::to_owned),
         managing_editor: config.author.as_ref().and_then(rss_author),
+        copyright: config.copyright.clone(),
         last_build_date: updated.clone(),
         pub_date: feed
             .entries

