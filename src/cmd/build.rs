@@ -235,6 +235,7 @@ fn summary(stats: &Stats, feeds: usize, config: &Config, started: Instant) -> St
             Exclusion::Draft => "draft",
             Exclusion::Future => "future",
             Exclusion::Expired => "expired",
+            Exclusion::Unlisted => "unlisted",
         };
         skipped.insert(label, *n);
     }

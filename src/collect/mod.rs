@@ -54,6 +54,8 @@ pub enum Exclusion {
     Draft,
     Future,
     Expired,
+    /// `feed: false`, or Hugo's `build.list: never`.
+    Unlisted,
 }
 
 /// The articles of one term, newest first.
@@ -90,6 +92,7 @@ pub struct Listing {
     /// Hash of path and permalink: what `ref`/`relref` resolution sees.
     ref_hash: u64,
     draft: bool,
+    unlisted: bool,
     publish: DateTime<Utc>,
     expiry: Option<DateTime<Utc>>,
     permalink_hash: u64,
@@ -115,6 +118,7 @@ impl Listing {
             version,
             ref_hash: r.finish(),
             draft: article.draft,
+            unlisted: article.unlisted,
             publish: article.publish_date.to_utc(),
             expiry: article.expiry_date.map(|d| d.to_utc()),
             permalink_hash: h.finish(),
@@ -160,7 +164,10 @@ impl Listing {
 
     /// Whether the article is published at `options.now`, and if not, why.
     fn exclusion(&self, options: &Options) -> Option<Exclusion> {
-        if self.draft && !options.drafts {
+        // No flag brings an unlisted article back: it asked to stay out.
+        if self.unlisted {
+            Some(Exclusion::Unlisted)
+        } else if self.draft && !options.drafts {
             Some(Exclusion::Draft)
         } else if self.publish > options.now && !options.future {
             Some(Exclusion::Future)

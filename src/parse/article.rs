@@ -28,6 +28,9 @@ pub struct Article {
     pub lastmod: Option<DateTime<FixedOffset>>,
     pub expiry_date: Option<DateTime<FixedOffset>>,
     pub draft: bool,
+    /// Kept out of every feed, though published: `feed: false`, or Hugo's
+    /// `build: {list: never}` (`_build` too).
+    pub unlisted: bool,
     pub description: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<String>,
@@ -348,6 +351,7 @@ fn parse_text(
     let lastmod = fields.date(&["lastmod", "modified"], ctx.timezone, warnings)?;
     let expiry_date = fields.date(&["expirydate", "unpublishdate"], ctx.timezone, warnings)?;
     let draft = fields.draft(warnings);
+    let unlisted = fields.unlisted(warnings);
     let slug = fields
         .text("slug", warnings)
         .filter(|s| !s.trim().is_empty());
@@ -375,6 +379,7 @@ fn parse_text(
         lastmod,
         expiry_date,
         draft,
+        unlisted,
         description: fields
             .text("description", warnings)
             .filter(|s| !s.trim().is_empty()),
@@ -589,8 +594,39 @@ impl Fields<'_> {
     /// true nor false keeps the article out of the feeds: publishing something
     /// by accident is worse than holding it back.
     fn draft(&self, warnings: &mut Vec<Diagnostic>) -> bool {
-        match self.get("draft") {
-            None | Some(Value::Null) => false,
+        self.flag("draft", false, warnings)
+    }
+
+    /// Whether the article stays out of every feed though it is published:
+    /// `feed: false`, or Hugo's build option `list: never` (in `build` or
+    /// `_build`), which keeps a page out of every list Hugo makes, its feeds
+    /// included. Hugo's `list: local` (out of site-wide lists only) is read
+    /// as `always`: feedsmith keeps such a page in its feeds.
+    fn unlisted(&self, warnings: &mut Vec<Diagnostic>) -> bool {
+        let list = ["build", "_build"]
+            .iter()
+            .find_map(|key| match self.get(key) {
+                Some(Value::Map(options)) => options
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("list"))
+                    .map(|(_, v)| v),
+                _ => None,
+            });
+        let never = list
+            .and_then(Value::as_text)
+            .is_some_and(|l| l.trim().eq_ignore_ascii_case("never"));
+        // `feed: true` is the default; anything but a boolean holds the
+        // article back, as for `draft`.
+        never || !self.flag("feed", true, warnings)
+    }
+
+    /// A boolean key, read as Hugo's `cast.ToBool` would; `default` when it
+    /// is not given. Another value gives a warning and the value that holds
+    /// the article back (`!default`).
+    fn flag(&self, key: &str, default: bool, warnings: &mut Vec<Diagnostic>) -> bool {
+        match self.get(key) {
+            None | Some(Value::Null) => default,
             Some(Value::Bool(b)) => *b,
             Some(Value::Int(i)) => *i != 0,
             Some(Value::Str(s))
@@ -604,15 +640,23 @@ impl Fields<'_> {
                 false
             }
             Some(other) => {
+                let consequence = if key == "draft" {
+                    "the article is treated as a draft"
+                } else {
+                    "the article is kept out of the feeds"
+                };
                 warnings.push(
                     Diagnostic::warning(
                         self.shown,
-                        self.line_of("draft"),
-                        format!("`draft` should be true or false, but it is {}; the article is treated as a draft", describe(other)),
+                        self.line_of(key),
+                        format!(
+                            "`{key}` should be true or false, but it is {}; {consequence}",
+                            describe(other)
+                        ),
                     )
-                    .with_help("write `draft: true` or `draft: false`"),
+                    .with_help(format!("write `{key}: true` or `{key}: false`")),
                 );
-                true
+                !default
             }
         }
     }

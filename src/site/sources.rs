@@ -480,6 +480,7 @@ fn same_listing(a: &Article, b: &Article) -> bool {
         && a.publish_date == b.publish_date
         && a.expiry_date == b.expiry_date
         && a.draft == b.draft
+        && a.unlisted == b.unlisted
         && a.tags == b.tags
         && a.categories == b.categories
 }

@@ -41,6 +41,8 @@ enum Op {
         expired: bool,
         /// A shared slug, so that two posts may want one permalink.
         slug: Option<u8>,
+        /// `feed: false`: published, but in no feed.
+        unlisted: bool,
     },
     Remove(u8),
     /// Time passes (days), so that scheduled posts appear and others
@@ -57,10 +59,10 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (
             (0..8u8, 1..28u8, proptest::collection::vec(0..TAGS.len() as u8, 0..4)),
             (proptest::bool::weighted(0.15), proptest::bool::weighted(0.1), 0..4u8),
-            (proptest::bool::weighted(0.1), proptest::bool::weighted(0.1), proptest::option::weighted(0.1, 0..2u8)),
+            (proptest::bool::weighted(0.1), proptest::bool::weighted(0.1), proptest::option::weighted(0.1, 0..2u8), proptest::bool::weighted(0.1)),
         )
-            .prop_map(|((file, day, tags), (draft, broken, words), (future, expired, slug))| Op::Write {
-                file, day, tags, draft, broken, words, future, expired, slug,
+            .prop_map(|((file, day, tags), (draft, broken, words), (future, expired, slug, unlisted))| Op::Write {
+                file, day, tags, draft, broken, words, future, expired, slug, unlisted,
             }),
         1 => (0..8u8).prop_map(Op::Remove),
         1 => (1..500u16).prop_map(Op::Wait),
@@ -78,6 +80,7 @@ fn generated(op: &Op) -> String {
         future,
         expired,
         slug,
+        unlisted,
         ..
     } = op
     else {
@@ -100,6 +103,9 @@ fn generated(op: &Op) -> String {
     }
     if let Some(slug) = slug {
         front.push_str(&format!("slug: same-{slug}\n"));
+    }
+    if *unlisted {
+        front.push_str("feed: false\n");
     }
     format!(
         "---\n{front}---\nBody {{{{< ref \"p1.md\" >}}}} and text{}.\n",

@@ -114,6 +114,46 @@ fn drafts_future_and_expired_flags_bring_them_back() {
     );
 }
 
+/// `feed: false`, and Hugo's `build.list: never` (or `_build`), keep a
+/// published post out of every feed, whatever the flags; the summary counts
+/// it. Hugo's `list: local` keeps it in.
+#[test]
+fn posts_can_opt_out_of_every_feed() {
+    let site = Site::new();
+    let post = |name: &str, extra: &str| {
+        site.post(
+            &format!("posts/{name}.md"),
+            &format!("title: {name}\ndate: 2024-01-02\ntags: [t]\ncategories: [c]\n{extra}"),
+            "Body.",
+        );
+    };
+    post("listed", "");
+    post("feed-false", "feed: false");
+    post("build-never", "build:\n  list: never");
+    post(
+        "underscore-build",
+        "_build:\n  list: Never\n  render: always",
+    );
+    post("local", "build:\n  list: local");
+    post("draft-and-out", "draft: true\nfeed: false");
+    post("odd", "feed: maybe");
+    let run = site.build(&["--drafts"]);
+    run.assert_code(0)
+        .assert_stderr_has("5 unlisted")
+        .assert_stderr_has(
+        "`feed` should be true or false, but it is `maybe`; the article is kept out of the feeds",
+    );
+    for feed in ["rss.xml", "tags/t/rss.xml", "categories/c/rss.xml"] {
+        let mut titles = site.titles(feed);
+        titles.sort();
+        assert_eq!(titles, ["listed", "local"], "{feed}");
+    }
+    // `feed: true` is the default, and may be written.
+    post("feed-false", "feed: true");
+    site.build(&[]).assert_code(0);
+    assert!(site.titles("rss.xml").contains(&"feed-false".to_owned()));
+}
+
 #[test]
 fn ties_are_broken_by_permalink() {
     let site = Site::new();
