@@ -222,22 +222,9 @@ impl Layers<'_> {
         file: Option<&Path>,
         dir: &Path,
     ) -> Result<Config, Diagnostic> {
-        let Settings {
-            title,
-            description,
-            base,
-            language,
-            timezone,
-            copyright,
-            content_dir,
-            author,
-            limit,
-            output_dir,
-            feeds_url,
-            full_content,
-        } = settings;
+        let s = settings;
         let fail = |key: &str, message: String, help: &str| self.error(key, message, help);
-        let base = base.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let base = s.base.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let base_url = absolute_dir_url(base).map_err(|why| {
             fail(
                 "base_url",
@@ -248,7 +235,7 @@ impl Layers<'_> {
                  feedsmith.yaml)",
             )
         })?;
-        let feeds_url = match feeds_url.as_deref() {
+        let feeds_url = match s.feeds_url.as_deref() {
             Some(feeds) => absolute_dir_url(feeds).map_err(|why| {
                 fail(
                     "feeds_url",
@@ -260,7 +247,7 @@ impl Layers<'_> {
                 fail("base_url", format!("`base_url` cannot hold a feeds/ folder: {e}"), "")
             })?,
         };
-        let timezone = match timezone.as_deref() {
+        let timezone = match s.timezone.as_deref() {
             None => Tz::UTC,
             Some(name) => name.parse::<Tz>().map_err(|_| {
                 fail(
@@ -270,7 +257,7 @@ impl Layers<'_> {
                 )
             })?,
         };
-        if let Some(author) = &author {
+        if let Some(author) = &s.author {
             if author.name.trim().is_empty() {
                 return Err(fail(
                     "author",
@@ -281,22 +268,22 @@ impl Layers<'_> {
         }
         let origins = self.origins;
         Ok(Config {
-            title: title.unwrap_or_else(|| "Untitled site".to_owned()),
-            description: description.unwrap_or_default(),
+            title: s.title.unwrap_or_else(|| "Untitled site".to_owned()),
+            description: s.description.unwrap_or_default(),
             base_url,
             feeds_url,
-            content_dir: dir.join(content_dir.unwrap_or_else(|| "content".into())),
-            output_dir: dir.join(output_dir.unwrap_or_else(|| "feeds".into())),
-            language: language.filter(|l| !l.trim().is_empty()),
-            author,
-            limit: match limit {
+            content_dir: dir.join(s.content_dir.unwrap_or_else(|| "content".into())),
+            output_dir: dir.join(s.output_dir.unwrap_or_else(|| "feeds".into())),
+            language: s.language.filter(|l| !l.trim().is_empty()),
+            author: s.author,
+            limit: match s.limit {
                 None => Some(20),
                 Some(0) => None,
                 Some(n) => Some(n),
             },
             timezone,
-            full_content: full_content.unwrap_or(true),
-            copyright: copyright.filter(|c| !c.trim().is_empty()),
+            full_content: s.full_content.unwrap_or(true),
+            copyright: s.copyright.filter(|c| !c.trim().is_empty()),
             file: file.map(Path::to_path_buf),
             site_dir: dir.to_path_buf(),
             origins,
