@@ -145,22 +145,16 @@ impl<'a> Session<'a> {
         };
         // The folders, not the files: editors replace a file on save.
         let site_dir = session.config.site_dir.clone();
-        let config_dir = session.config.config_dir();
-        let folders = [
-            (site_dir, RecursiveMode::NonRecursive),
-            (config_dir, RecursiveMode::Recursive),
-        ];
-        for (dir, mode) in folders {
-            if !dir.is_dir() {
-                continue;
-            }
-            if let Err(e) = session.debouncer.watch(&dir, mode) {
-                eprintln!(
-                    "warning: cannot watch {} for config changes: {e}",
-                    dir.display()
-                );
-            }
+        if let Err(e) = session
+            .debouncer
+            .watch(&site_dir, RecursiveMode::NonRecursive)
+        {
+            eprintln!(
+                "warning: cannot watch {} for config changes: {e}",
+                site_dir.display()
+            );
         }
+        session.watch_config_dir();
         session.adopt(config)?;
         Ok(session)
     }

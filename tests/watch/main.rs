@@ -329,6 +329,30 @@ fn hugo_config_edits_rebuild_too() {
 }
 
 #[test]
+fn a_config_folder_there_from_the_start_is_watched() {
+    let site = small_site();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    let params = site.path().join("config/_default/hugo.toml");
+    std::fs::create_dir_all(params.parent().unwrap()).unwrap();
+    std::fs::write(
+        &params,
+        "baseURL = \"https://example.org/\"\ntitle = \"First\"\n",
+    )
+    .unwrap();
+    let watch = start_watch(&site, &[]);
+    assert_eq!(site.rss("rss.xml").title.unwrap().content, "First");
+    for title in ["Second", "Third"] {
+        std::fs::write(
+            &params,
+            format!("baseURL = \"https://example.org/\"\ntitle = \"{title}\"\n"),
+        )
+        .unwrap();
+        assert_in_sync(&site, &watch);
+        assert_eq!(site.rss("rss.xml").title.unwrap().content, title);
+    }
+}
+
+#[test]
 fn a_scheduled_post_appears_when_its_time_comes() {
     let site = small_site();
     let at = chrono::Utc::now() + chrono::Duration::seconds(3);
