@@ -59,14 +59,16 @@ pub fn is_config_name(name: &str) -> bool {
     kind(name).is_some()
 }
 
-/// The names Hugo looks for in a site's root, in its order of preference.
-pub const ROOT_NAMES: [&str; 7] = [
+/// The names Hugo looks for in a site's root, in its order of preference
+/// (Hugo 0.168 reads `config.yml` too, checked with `hugo config`).
+pub const ROOT_NAMES: [&str; 8] = [
     "hugo.toml",
     "hugo.yaml",
     "hugo.yml",
     "hugo.json",
     "config.toml",
     "config.yaml",
+    "config.yml",
     "config.json",
 ];
 

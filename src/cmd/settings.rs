@@ -70,7 +70,7 @@ impl ConfigPlaces {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let is_hugo = hugo::ROOT_NAMES.contains(&name) || name == "config.yml";
+        let is_hugo = hugo::ROOT_NAMES.contains(&name);
         ConfigPlaces {
             yaml: if is_hugo {
                 site_dir.join(config::DEFAULT_FILE)
@@ -99,7 +99,7 @@ impl ConfigPlaces {
             .unwrap_or_default();
         path == self.yaml
             || path == self.config_dir()
-            || (in_site && (hugo::ROOT_NAMES.contains(&name) || name == "config.yml"))
+            || (in_site && hugo::ROOT_NAMES.contains(&name))
             || (path.starts_with(self.config_dir()) && hugo::is_config_name(name))
     }
 

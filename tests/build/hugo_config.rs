@@ -166,6 +166,19 @@ fn the_old_rss_limit_and_config_toml_are_read() {
 }
 
 #[test]
+fn a_root_config_yml_is_read() {
+    let site = hugo_site(&[(
+        "config.yml",
+        "baseURL: https://yml.example/\ntitle: From config.yml\n",
+    )]);
+    posts(&site, "posts", 1);
+    site.build(&[]).assert_code(0);
+    let feed = site.rss("rss.xml");
+    assert_eq!(feed.title.unwrap().content, "From config.yml");
+    assert_eq!(feed.links[0].href, "https://yml.example/");
+}
+
+#[test]
 fn a_broken_hugo_config_is_an_error_at_its_line() {
     let site = hugo_site(&[("hugo.toml", "title = \"ok\"\nbaseURL = \n")]);
     posts(&site, "posts", 1);
