@@ -73,14 +73,40 @@ pub struct Config {
     pub full_content: bool,
     /// RSS `<copyright>`.
     pub copyright: Option<String>,
-    /// The config file this came from (`feedsmith.yaml`, else Hugo's first),
-    /// or `None` for built-in defaults.
+    /// The config file this came from (`feedsmith.yaml`, else Hugo's first
+    /// file), or `None` for built-in defaults.
     pub file: Option<PathBuf>,
     /// The site's folder, which the config files are in.
     pub site_dir: PathBuf,
-    /// Where each setting came from (`feedsmith.yaml:3`, `hugo.toml:1`,
-    /// `Hugo's default`), by key, for `--verbose`.
-    pub origins: Vec<(&'static str, String)>,
+    /// Where each setting came from, by key, for `--verbose`.
+    pub origins: Vec<(&'static str, Origin)>,
+}
+
+/// Where a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A config file, and the line of the key when it is known.
+    File { path: String, line: Option<usize> },
+    /// Hugo's default, which applies to a site with a Hugo config.
+    HugoDefault(&'static str),
+    /// feedsmith's own default.
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    /// `feedsmith.yaml:3`, `hugo.toml`, `Hugo's default (every item)`,
+    /// `default`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File {
+                path,
+                line: Some(line),
+            } => write!(f, "{path}:{line}"),
+            Origin::File { path, line: None } => f.write_str(path),
+            Origin::HugoDefault(what) => write!(f, "Hugo's default ({what})"),
+            Origin::Default => f.write_str("default"),
+        }
+    }
 }
 
 impl Config {
@@ -137,7 +163,7 @@ impl Config {
 struct Layers<'a> {
     yaml: Option<(&'a str, &'a str)>,
     hugo: &'a hugo::Config,
-    origins: Vec<(&'static str, String)>,
+    origins: Vec<(&'static str, Origin)>,
 }
 
 /// Every setting as the layers give it, before its check; `None` is the
@@ -194,7 +220,7 @@ impl Layers<'_> {
             let origin = if set {
                 self.yaml_origin(key)
             } else {
-                "default".to_owned()
+                Origin::Default
             };
             self.origins.push((key, origin));
         }
@@ -284,20 +310,25 @@ impl Layers<'_> {
             timezone,
             full_content: s.full_content.unwrap_or(true),
             copyright: s.copyright.filter(|c| !c.trim().is_empty()),
-            file: file.map(Path::to_path_buf),
+            file: file
+                .map(Path::to_path_buf)
+                .or_else(|| self.hugo.first_file().map(PathBuf::from)),
             site_dir: dir.to_path_buf(),
             origins,
         })
     }
 
     /// Where a key of `feedsmith.yaml` is (`feedsmith.yaml:3`).
-    fn yaml_origin(&self, key: &str) -> String {
+    fn yaml_origin(&self, key: &str) -> Origin {
         match self.yaml {
-            Some((shown, text)) => match key_line(text, key) {
-                Some(line) => format!("{shown}:{line}"),
-                None => shown.to_owned(),
+            Some((shown, text)) => Origin::File {
+                path: shown.to_owned(),
+                line: key_line(text, key),
             },
-            None => DEFAULT_FILE.to_owned(),
+            None => Origin::File {
+                path: DEFAULT_FILE.to_owned(),
+                line: None,
+            },
         }
     }
 
@@ -320,7 +351,7 @@ impl Layers<'_> {
                 Some(text)
             }
             None => {
-                self.origins.push((key, "default".to_owned()));
+                self.origins.push((key, Origin::Default));
                 None
             }
         }
@@ -351,7 +382,7 @@ impl Layers<'_> {
         });
         let (author, origin) = match found {
             Some((author, origin)) => (Some(author), origin),
-            None => (None, "default".to_owned()),
+            None => (None, Origin::Default),
         };
         self.origins.push(("author", origin));
         author
@@ -370,43 +401,33 @@ impl Layers<'_> {
                 let n = s.value.as_i64().unwrap_or(-1);
                 (Some(usize::try_from(n).unwrap_or(0)), origin_of(&s))
             }
-            None if !self.hugo.is_empty() => (Some(0), "Hugo's default (every item)".to_owned()),
-            None => (None, "default".to_owned()),
+            None if !self.hugo.is_empty() => (Some(0), Origin::HugoDefault("every item")),
+            None => (None, Origin::Default),
         };
         self.origins.push(("limit", origin));
         limit
     }
 
-    /// An error about the value of `key`, at the line that set it.
+    /// An error about the value of `key`, at the line that set it (in
+    /// `feedsmith.yaml` when it was a default).
     fn error(&self, key: &str, message: String, help: &str) -> Diagnostic {
-        let origin = self
-            .origins
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, origin)| origin.as_str());
-        let (file, line) = match origin.and_then(|o| o.rsplit_once(':')) {
-            Some((file, line)) if line.parse::<usize>().is_ok() => {
-                (file.to_owned(), line.parse().ok())
+        let origin = self.origins.iter().find(|(k, _)| *k == key).map(|(_, o)| o);
+        let (file, line) = match origin {
+            Some(Origin::File { path, line }) => (path.clone(), *line),
+            _ => {
+                let shown = self.yaml.map_or(DEFAULT_FILE, |(shown, _)| shown);
+                (shown.to_owned(), None)
             }
-            _ => match origin {
-                Some(o) if o != "default" => (o.to_owned(), None),
-                _ => (
-                    self.yaml
-                        .map_or(DEFAULT_FILE, |(shown, _)| shown)
-                        .to_owned(),
-                    None,
-                ),
-            },
         };
         Diagnostic::error(file, line, message).with_help(help)
     }
 }
 
-/// `hugo.toml:3` for a setting read from Hugo's config.
-fn origin_of(setting: &hugo::Setting<'_>) -> String {
-    match setting.line {
-        Some(line) => format!("{}:{line}", setting.file),
-        None => setting.file.to_owned(),
+/// Where a setting read from Hugo's config is.
+fn origin_of(setting: &hugo::Setting<'_>) -> Origin {
+    Origin::File {
+        path: setting.file.to_owned(),
+        line: setting.line,
     }
 }
 

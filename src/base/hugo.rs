@@ -142,10 +142,12 @@ impl Config {
             value = Some(map.get(part)?);
         }
         let value = value?;
+        // Set itself, or (a map) through its keys, which sort after it.
+        let below = format!("{path}.");
         let origin = self
             .origins
             .range(path.to_owned()..)
-            .find(|(k, _)| k.as_str() == path || k.starts_with(&format!("{path}.")))
+            .find(|(k, _)| k.as_str() == path || k.starts_with(&below))
             .map(|(_, &file)| file)?;
         let file = &self.files[origin];
         let last = path.rsplit('.').next().unwrap_or(path);

@@ -181,10 +181,6 @@ pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
     let hugo = places.read_hugo()?;
     let file = yaml.is_some().then_some(places.yaml.as_path());
     let mut config = Config::load(yaml.as_deref(), file, &hugo, &places.site_dir)?;
-    if config.file.is_none() {
-        // Settings from Hugo's config alone: the site is where it is.
-        config.file = hugo.first_file().map(PathBuf::from);
-    }
     if let Some(content) = &args.content {
         config.content_dir = content.clone();
     }

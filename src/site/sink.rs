@@ -76,7 +76,7 @@ impl Sink for BTreeMap<String, Vec<u8>> {
 pub const MANIFEST: &str = ".feedsmith-manifest";
 
 /// The manifest's first line, which says what it is for.
-pub const MANIFEST_HEADER: &str =
+const MANIFEST_HEADER: &str =
     "# Files written by feedsmith. It deletes only these, when they are no longer produced.\n";
 
 /// The manifest listing `paths`.
