@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
 //! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
-//! `--modes cold,warm,no-cache`).
+//! `--modes cold,warm,no-cache`; `--no-cache` is `--modes no-cache`).
 //! After the table, one `--verbose` cold run per size shows where the time
 //! goes.
 //!
@@ -101,6 +101,12 @@ fn options() -> Options {
                 continue;
             }
             "--modes" => o.modes = value.split(',').map(Mode::parse).collect(),
+            // Their meaning before modes: feeds on disk, no cache folder.
+            "--no-cache" | "--no-record" => {
+                o.modes = vec![Mode::NoCache];
+                i += 1;
+                continue;
+            }
             _ => {
                 i += 1;
                 continue;
