@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
 //! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
-//! `--modes cold,warm,no-cache`; `--no-cache` is `--modes no-cache`).
+//! `--modes cold,cold-atom,warm,no-cache`; `--no-cache` is `--modes no-cache`).
 //! After the table, one `--verbose` cold run per size shows where the time
 //! goes.
 //!
@@ -22,7 +22,10 @@
 //!   files are settled and builds once more to make it) and the item cache
 //!   (see `src/site/item_cache.rs`), so that posts are not rendered;
 //! - `no-cache`: the feeds are on disk but the cache folder is deleted
-//!   before each run, as in CI that keeps the output but not the cache.
+//!   before each run, as in CI that keeps the output but not the cache;
+//! - `cold-atom`: `cold`, with Atom written beside RSS and JSON Feed
+//!   (`formats: [rss, json, atom]`); with `cold` in the same run, a line
+//!   after the table gives what Atom costs.
 //!
 //! Default: `--modes cold,warm`.
 
@@ -47,6 +50,7 @@ struct Options {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Cold,
+    ColdAtom,
     Warm,
     NoCache,
 }
@@ -55,15 +59,17 @@ impl Mode {
     fn parse(text: &str) -> Mode {
         match text.trim() {
             "cold" => Mode::Cold,
+            "cold-atom" => Mode::ColdAtom,
             "warm" => Mode::Warm,
             "no-cache" => Mode::NoCache,
-            other => panic!("--modes takes cold, warm and no-cache, not {other:?}"),
+            other => panic!("--modes takes cold, cold-atom, warm and no-cache, not {other:?}"),
         }
     }
 
     fn name(self) -> &'static str {
         match self {
             Mode::Cold => "cold",
+            Mode::ColdAtom => "cold, +Atom",
             Mode::Warm => "warm",
             Mode::NoCache => "no-cache",
         }
@@ -219,6 +225,14 @@ fn main() {
         let body = o.body_kb.map(|kb| kb * 1024);
         let bytes = corpus::generate(dir.path(), o.seed, size, o.limit, body).expect("generate");
         hugo_config(dir.path(), o.limit);
+        // The same settings, with Atom too, for `cold-atom`.
+        let settings = std::fs::read_to_string(dir.path().join("feedsmith.yaml")).expect("config");
+        std::fs::write(
+            dir.path().join("feedsmith-atom.yaml"),
+            format!("{settings}\nformats: [rss, json, atom]\n"),
+        )
+        .expect("write config");
+        let mut cold_walls: [Option<f64>; 2] = [None, None];
         let remove = |name: &str| {
             let _ = std::fs::remove_dir_all(dir.path().join(name));
         };
@@ -233,11 +247,14 @@ fn main() {
                 if mode != Mode::Warm {
                     remove(feedsmith::base::config::CACHE_DIR);
                 }
-                if mode == Mode::Cold {
+                if matches!(mode, Mode::Cold | Mode::ColdAtom) {
                     remove("feeds");
                 }
                 let mut c = Command::new(bin);
                 c.args(["build", "-q"]).current_dir(dir.path());
+                if mode == Mode::ColdAtom {
+                    c.args(["--config", "feedsmith-atom.yaml"]);
+                }
                 measure(&mut c)
             };
             feedsmith();
@@ -257,6 +274,11 @@ fn main() {
                 }
             }
             let f = summary(&ours);
+            match mode {
+                Mode::Cold => cold_walls[0] = Some(f.wall_ms),
+                Mode::ColdAtom => cold_walls[1] = Some(f.wall_ms),
+                _ => {}
+            }
             let cell = |m: Option<Measure>| match m {
                 Some(m) => format!(
                     "{:.0} ms | {:.0} ms | {:.0} MiB",
@@ -275,6 +297,12 @@ fn main() {
                 cell(Some(f)),
                 cell(h)
             );
+        }
+        if let [Some(without), Some(with)] = cold_walls {
+            stages.push(format!(
+                "{size} posts, cold: Atom on costs {:+.0}% wall time ({without:.0} → {with:.0} ms)",
+                (with / without - 1.0) * 100.0
+            ));
         }
         remove(feedsmith::base::config::CACHE_DIR);
         remove("feeds");

@@ -52,7 +52,26 @@ struct RawConfig {
     timezone: Option<String>,
     full_content: Option<bool>,
     copyright: Option<String>,
+    formats: Option<Vec<Format>>,
+    image: Option<String>,
+    favicon: Option<String>,
+    websub_hubs: Option<Vec<String>>,
 }
+
+/// A feed format feedsmith writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// RSS 2.0, `rss.xml`.
+    Rss,
+    /// JSON Feed 1.1, `feed.json`.
+    Json,
+    /// Atom 1.0, `atom.xml`.
+    Atom,
+}
+
+/// The formats written when the config names none.
+pub const DEFAULT_FORMATS: [Format; 2] = [Format::Rss, Format::Json];
 
 /// Validated settings, with every default applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,8 +90,19 @@ pub struct Config {
     pub limit: Option<usize>,
     pub timezone: Tz,
     pub full_content: bool,
-    /// RSS `<copyright>`.
+    /// RSS `<copyright>`, Atom `<rights>`.
     pub copyright: Option<String>,
+    /// The formats written for every feed, in the order given, without
+    /// repeats; never empty.
+    pub formats: Vec<Format>,
+    /// The site's picture (RSS `<image>`, JSON `icon`, Atom `<logo>`): an
+    /// absolute URL.
+    pub image: Option<Url>,
+    /// The site's small icon (JSON `favicon`, Atom `<icon>`): an absolute URL.
+    pub favicon: Option<Url>,
+    /// WebSub hubs the feeds name (`rel="hub"`), and that `feedsmith ping`
+    /// and `serve` tell about changed feeds.
+    pub websub_hubs: Vec<Url>,
     /// The config file this came from (`feedsmith.yaml`, else Hugo's first
     /// file), or `None` for built-in defaults.
     pub file: Option<PathBuf>,
@@ -181,6 +211,10 @@ struct Settings {
     output_dir: Option<PathBuf>,
     feeds_url: Option<String>,
     full_content: Option<bool>,
+    formats: Option<Vec<Format>>,
+    image: Option<String>,
+    favicon: Option<String>,
+    websub_hubs: Option<Vec<String>>,
 }
 
 impl Layers<'_> {
@@ -212,10 +246,16 @@ impl Layers<'_> {
         };
         let (output_dir, feeds_url) = (raw.output_dir, raw.feeds_url);
         let full_content = raw.full_content;
+        let (formats, image, favicon, websub_hubs) =
+            (raw.formats, raw.image, raw.favicon, raw.websub_hubs);
         for (key, set) in [
             ("output_dir", output_dir.is_some()),
             ("feeds_url", feeds_url.is_some()),
             ("full_content", full_content.is_some()),
+            ("formats", formats.is_some()),
+            ("image", image.is_some()),
+            ("favicon", favicon.is_some()),
+            ("websub_hubs", websub_hubs.is_some()),
         ] {
             let origin = if set {
                 self.yaml_origin(key)
@@ -238,6 +278,10 @@ impl Layers<'_> {
             output_dir,
             feeds_url,
             full_content,
+            formats,
+            image,
+            favicon,
+            websub_hubs,
         }
     }
 
@@ -292,6 +336,61 @@ impl Layers<'_> {
                 ));
             }
         }
+        let formats = match s.formats {
+            None => DEFAULT_FORMATS.to_vec(),
+            Some(given) => {
+                let mut formats: Vec<Format> = Vec::with_capacity(given.len());
+                for format in given {
+                    if !formats.contains(&format) {
+                        formats.push(format);
+                    }
+                }
+                if formats.is_empty() {
+                    return Err(fail(
+                        "formats",
+                        "`formats` is empty".into(),
+                        "list at least one of `rss`, `json` and `atom`, e.g. `formats: [rss, json, atom]`",
+                    ));
+                }
+                formats
+            }
+        };
+        let site_url = |key: &str, text: Option<&str>| -> Result<Option<Url>, Diagnostic> {
+            let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+                return Ok(None);
+            };
+            // A path is under the site: `/images/logo.png`, `logo.png`.
+            let joined = Url::parse(text)
+                .or_else(|_| base_url.join(text.trim_start_matches('/')))
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"));
+            joined.map(Some).ok_or_else(|| {
+                fail(
+                    key,
+                    format!("`{key}` `{text}` is neither an http(s) URL nor a path under the site"),
+                    "give an absolute URL (`https://example.com/logo.png`) or a path under the \
+                     site (`/images/logo.png`)",
+                )
+            })
+        };
+        let image = site_url("image", s.image.as_deref())?;
+        let favicon = site_url("favicon", s.favicon.as_deref())?;
+        let mut websub_hubs = Vec::new();
+        for hub in s.websub_hubs.unwrap_or_default() {
+            let url = Url::parse(hub.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    fail(
+                        "websub_hubs",
+                        format!("`websub_hubs` holds `{hub}`, which is not an http(s) URL"),
+                        "give each hub's full address, e.g. `https://pubsubhubbub.appspot.com/`",
+                    )
+                })?;
+            if !websub_hubs.contains(&url) {
+                websub_hubs.push(url);
+            }
+        }
         let origins = self.origins;
         Ok(Config {
             title: s.title.unwrap_or_else(|| "Untitled site".to_owned()),
@@ -310,6 +409,10 @@ impl Layers<'_> {
             timezone,
             full_content: s.full_content.unwrap_or(true),
             copyright: s.copyright.filter(|c| !c.trim().is_empty()),
+            formats,
+            image,
+            favicon,
+            websub_hubs,
             file: file
                 .map(Path::to_path_buf)
                 .or_else(|| self.hugo.first_file().map(PathBuf::from)),
@@ -455,7 +558,7 @@ fn yaml_error(shown: &str, e: &serde_yaml::Error) -> Diagnostic {
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
     let help = if message.starts_with("unknown field") {
-        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright"
+        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright, formats, image, favicon, websub_hubs"
     } else {
         "check the YAML syntax and the type of the value on this line"
     };

@@ -71,6 +71,7 @@ mod tests {
                 rss: (n.into(), n.into()),
                 rss_namespaces: 0,
                 json: (n.into(), n.into()),
+                atom: None,
             };
             let summary = format!("摘要 {n}");
             cache.insert(

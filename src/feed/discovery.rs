@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use pulldown_cmark_escape::{escape_href, escape_html};
 
-use super::Feed;
-use crate::base::config::Config;
+use super::{media_type_of, Feed};
+use crate::base::config::{Config, Format};
 
 /// What the directory pages need to know about one feed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -20,8 +20,8 @@ pub struct Listed {
     pub name: String,
     pub title: String,
     pub home_url: String,
-    pub rss_url: String,
-    pub json_url: String,
+    /// The address of each format written, in the config's order.
+    pub urls: Vec<(Format, String)>,
     /// The folder of its files under the output folder (`tags/x/`).
     pub folder: String,
     pub items: usize,
@@ -30,14 +30,30 @@ pub struct Listed {
 }
 
 impl Listed {
-    pub fn of(feed: &Feed<'_>, kind: &'static str, name: &str, folder: &str) -> Listed {
+    pub fn of(
+        feed: &Feed<'_>,
+        formats: &[Format],
+        kind: &'static str,
+        name: &str,
+        folder: &str,
+    ) -> Listed {
+        let urls = formats
+            .iter()
+            .map(|&format| {
+                let url = match format {
+                    Format::Rss => &feed.rss_url,
+                    Format::Json => &feed.json_url,
+                    Format::Atom => &feed.atom_url,
+                };
+                (format, url.clone())
+            })
+            .collect();
         Listed {
             kind,
             name: name.to_owned(),
             title: feed.title.clone(),
             home_url: feed.home_url.clone(),
-            rss_url: feed.rss_url.clone(),
-            json_url: feed.json_url.clone(),
+            urls,
             folder: folder.to_owned(),
             items: feed.entries.len(),
             updated: feed
@@ -135,14 +151,15 @@ fn head(out: &mut String, w: &Words, title: &str, alternates: &[&Listed]) {
         esc(title)
     );
     for feed in alternates {
-        let _ = writeln!(
-            out,
-            "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"{}\" href=\"{}\">\n<link rel=\"alternate\" type=\"application/feed+json\" title=\"{}\" href=\"{}\">",
-            esc(&feed.title),
-            esc_url(&feed.rss_url),
-            esc(&feed.title),
-            esc_url(&feed.json_url)
-        );
+        for (format, url) in &feed.urls {
+            let _ = writeln!(
+                out,
+                "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">",
+                media_type_of(*format),
+                esc(&feed.title),
+                esc_url(url),
+            );
+        }
     }
     let _ = write!(out, "<style>{STYLE}</style>\n</head>\n<body>\n");
 }
@@ -154,7 +171,12 @@ fn subscribe_box(out: &mut String, w: &Words, feed: &Listed) {
         w.subscribe,
         esc(w.hint)
     );
-    for (label, url) in [("RSS", &feed.rss_url), ("JSON Feed", &feed.json_url)] {
+    for (format, url) in &feed.urls {
+        let label = match format {
+            Format::Rss => "RSS",
+            Format::Json => "JSON Feed",
+            Format::Atom => "Atom",
+        };
         let _ = writeln!(
             out,
             "<div class=\"url\"><strong>{label}</strong> <code>{}</code> <button type=\"button\" data-copy=\"{}\" data-copied=\"{}\">{}</button></div>",
@@ -173,18 +195,25 @@ fn feed_line(out: &mut String, w: &Words, feed: &Listed, page: &str) {
     } else {
         &feed.name
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "<li><a href=\"{}\">{}</a> <span class=\"meta\">{} {} · {} {}</span> · <a href=\"{}\">RSS</a> · <a href=\"{}\">JSON</a></li>",
+        "<li><a href=\"{}\">{}</a> <span class=\"meta\">{} {} · {} {}</span>",
         esc_url(page),
         esc(label),
         feed.items,
         w.items,
         w.updated,
         esc(&feed.updated),
-        esc_url(&feed.rss_url),
-        esc_url(&feed.json_url)
     );
+    for (format, url) in &feed.urls {
+        let short = match format {
+            Format::Rss => "RSS",
+            Format::Json => "JSON",
+            Format::Atom => "Atom",
+        };
+        let _ = write!(out, " · <a href=\"{}\">{short}</a>", esc_url(url));
+    }
+    out.push_str("</li>\n");
 }
 
 /// The top `index.html`: the site feed's subscribe box and every feed.
@@ -246,6 +275,11 @@ pub fn page(config: &Config, feed: &Feed<'_>, listed: &Listed) -> Vec<u8> {
         out.push_str("</a> <span class=\"meta\">");
         day(&mut out, a.publish_date);
         out.push_str("</span><br>");
+        if let Some(image) = &a.image {
+            out.push_str("<img style=\"display:block;max-width:12rem;max-height:8rem;margin:.3rem 0\" src=\"");
+            let _ = escape_href(&mut out, image.url.as_str());
+            out.push_str("\" alt=\"\" loading=\"lazy\">");
+        }
         let _ = escape_html(&mut out, entry.summary);
         out.push_str("</li>\n");
     }
@@ -283,12 +317,18 @@ pub fn opml(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
         esc(&config.title),
         w.feeds
     );
+    // OPML names one address a feed: RSS, else Atom, else JSON Feed
+    // (readers import all three under `type="rss"`).
     let outline = |out: &mut String, feed: &Listed, indent: &str| {
+        let url = [Format::Rss, Format::Atom, Format::Json]
+            .iter()
+            .find_map(|f| feed.urls.iter().find(|(g, _)| g == f))
+            .map_or("", |(_, url)| url.as_str());
         let _ = writeln!(
             out,
             "{indent}<outline type=\"rss\" text=\"{0}\" title=\"{0}\" xmlUrl=\"{1}\" htmlUrl=\"{2}\"/>",
             esc(&feed.title),
-            esc(&feed.rss_url),
+            esc(url),
             esc(&feed.home_url)
         );
     };

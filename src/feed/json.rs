@@ -24,9 +24,15 @@ struct JsonFeed<'a, Items> {
     feed_url: &'a str,
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    favicon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     /// Left empty by [`write()`]: the items, written once each, go in after.
     items: Items,
 }
@@ -36,6 +42,27 @@ struct Author<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<&'a str>,
+}
+
+/// A WebSub hub.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+}
+
+/// A file offered with an item.
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_in_seconds: Option<f64>,
 }
 
 /// An item.
@@ -51,6 +78,8 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
     summary: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
     date_published: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     date_modified: Option<String>,
@@ -58,6 +87,8 @@ struct Item<'a> {
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
 }
 
 fn rfc3339(d: chrono::DateTime<chrono::FixedOffset>) -> String {
@@ -83,6 +114,7 @@ fn item_of<'a>(post: &Post<'a>, content_html: Option<&'a str>) -> Item<'a> {
         // One of content_html and content_text is required.
         content_text: post.html.is_none().then_some(post.summary),
         summary: post.summary,
+        image: a.image.as_ref().map(|i| i.url.as_str()),
         date_published: rfc3339(a.publish_date),
         date_modified: a.lastmod.map(rfc3339),
         tags,
@@ -90,6 +122,17 @@ fn item_of<'a>(post: &Post<'a>, content_html: Option<&'a str>) -> Item<'a> {
             .authors
             .iter()
             .map(|name| Author { name, url: None })
+            .collect(),
+        attachments: a
+            .attachments
+            .iter()
+            .map(|f| Attachment {
+                url: f.file.url.as_str(),
+                mime_type: &f.mime_type,
+                title: f.title.as_deref(),
+                size_in_bytes: f.size_in_bytes,
+                duration_in_seconds: f.duration_in_seconds,
+            })
             .collect(),
     }
 }
@@ -160,6 +203,8 @@ fn head<'a, Items>(feed: &'a Feed<'_>, config: &'a Config, items: Items) -> Json
         home_page_url: &feed.home_url,
         feed_url: &feed.json_url,
         description: &feed.description,
+        icon: config.image.as_ref().map(url::Url::as_str),
+        favicon: config.favicon.as_ref().map(url::Url::as_str),
         language: feed.language,
         authors: config
             .author
@@ -167,6 +212,14 @@ fn head<'a, Items>(feed: &'a Feed<'_>, config: &'a Config, items: Items) -> Json
             .map(|a| Author {
                 name: &a.name,
                 url: a.url.as_deref(),
+            })
+            .collect(),
+        hubs: config
+            .websub_hubs
+            .iter()
+            .map(|hub| Hub {
+                kind: "WebSub",
+                url: hub.as_str(),
             })
             .collect(),
         items,

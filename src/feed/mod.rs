@@ -1,9 +1,11 @@
 //! The feeds a site gets, and what each one holds. The emitters in [`rss`]
 //! and [`json`] turn a [`Feed`] into bytes.
 
+pub mod atom;
 pub mod discovery;
 pub mod json;
 pub mod rss;
+pub mod websub;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -11,7 +13,7 @@ use std::thread::LocalKey;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::base::config::Config;
+use crate::base::config::{Config, Format};
 use crate::base::taxonomy::Term;
 use crate::base::urls::{encode_segment, path_segment};
 use crate::parse::article::Article;
@@ -88,6 +90,8 @@ pub struct Post<'a> {
 pub struct Item {
     rss: rss::ItemXml,
     json: Result<Written, String>,
+    /// Written only when the config asks for Atom.
+    atom: Option<Result<Written, String>>,
 }
 
 /// An item's bytes in one format, or only their length and hash.
@@ -160,37 +164,46 @@ impl Item {
         keep: bool,
     ) -> Item {
         let (rss, html) = rss::item(article, html, summary, config, keep);
-        let json = json::item(
-            &Post {
-                article,
-                html: html.as_deref(),
-                summary,
-            },
-            keep,
-        );
-        Item { rss, json }
+        let post = Post {
+            article,
+            html: html.as_deref(),
+            summary,
+        };
+        let json = json::item(&post, keep);
+        let atom = config
+            .formats
+            .contains(&Format::Atom)
+            .then(|| atom::item(article, post.html, summary, config, keep));
+        Item { rss, json, atom }
     }
 
     /// Whether the item's bytes were kept (or it could not be written,
     /// which writing it again would not mend).
     pub fn has_bytes(&self) -> bool {
         let kept = |w: &Result<Written, String>| w.as_ref().map_or(true, |w| w.bytes.is_some());
-        kept(&self.rss.xml) && kept(&self.json)
+        kept(&self.rss.xml) && kept(&self.json) && self.atom.as_ref().is_none_or(kept)
     }
 
-    /// Whether `other` is this item with the same bytes in both formats.
+    /// Whether `other` is this item with the same bytes in every format.
     pub fn same_as(&self, other: &Item) -> bool {
         let key = |w: &Result<Written, String>| w.as_ref().map(|w| (w.len, w.hash)).ok();
-        key(&self.rss.xml) == key(&other.rss.xml) && key(&self.json) == key(&other.json)
+        key(&self.rss.xml) == key(&other.rss.xml)
+            && key(&self.json) == key(&other.json)
+            && self.atom.as_ref().map(key) == other.atom.as_ref().map(key)
     }
 
-    /// What the item is without its bytes, if both formats could be written.
+    /// What the item is without its bytes, if every format could be written.
     pub fn hashes(&self) -> Option<ItemHashes> {
         let (rss, json) = (self.rss.xml.as_ref().ok()?, self.json.as_ref().ok()?);
+        let atom = match &self.atom {
+            Some(atom) => Some(atom.as_ref().ok()?),
+            None => None,
+        };
         Some(ItemHashes {
             rss: (rss.len, rss.hash),
             rss_namespaces: self.rss.namespace_bits(),
             json: (json.len, json.hash),
+            atom: atom.map(|a| (a.len, a.hash)),
         })
     }
 
@@ -205,6 +218,7 @@ impl Item {
         Item {
             rss: rss::ItemXml::of_hashed(written(hashes.rss), hashes.rss_namespaces),
             json: Ok(written(hashes.json)),
+            atom: hashes.atom.map(|atom| Ok(written(atom))),
         }
     }
 
@@ -223,6 +237,8 @@ pub struct ItemHashes {
     pub rss: (usize, Hash),
     pub rss_namespaces: u8,
     pub json: (usize, Hash),
+    /// When the items were written with Atom.
+    pub atom: Option<(usize, Hash)>,
 }
 
 /// One item of a feed: an article, its summary and its written item.
@@ -241,6 +257,7 @@ pub struct Feed<'a> {
     pub home_url: String,
     pub rss_url: String,
     pub json_url: String,
+    pub atom_url: String,
     pub language: Option<&'a str>,
     pub entries: Vec<Entry<'a>>,
 }
@@ -406,6 +423,7 @@ thread_local! {
 /// The file names, under a scope's folder.
 pub const RSS_FILE: &str = "rss.xml";
 pub const JSON_FILE: &str = "feed.json";
+pub const ATOM_FILE: &str = "atom.xml";
 pub const PAGE_FILE: &str = "index.html";
 pub const OPML_FILE: &str = "feeds.opml";
 
@@ -451,6 +469,7 @@ impl<'a> Feed<'a> {
             home_url: join(&config.base_url, &scope.page()),
             rss_url: feed_url(RSS_FILE),
             json_url: feed_url(JSON_FILE),
+            atom_url: feed_url(ATOM_FILE),
             language: config.language.as_deref(),
             entries,
         }
@@ -465,6 +484,33 @@ impl<'a> Feed<'a> {
             .flat_map(|e| [Some(e.article.publish_date), e.article.lastmod])
             .flatten()
             .max()
+    }
+}
+
+/// The file a format is written to, under a feed's folder.
+pub fn file_of(format: Format) -> &'static str {
+    match format {
+        Format::Rss => RSS_FILE,
+        Format::Json => JSON_FILE,
+        Format::Atom => ATOM_FILE,
+    }
+}
+
+/// The media type of a format, for links and for serving.
+pub fn media_type_of(format: Format) -> &'static str {
+    match format {
+        Format::Rss => "application/rss+xml",
+        Format::Json => "application/feed+json",
+        Format::Atom => "application/atom+xml",
+    }
+}
+
+/// Writes `feed` in `format`.
+pub fn write<'a>(format: Format, feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String> {
+    match format {
+        Format::Rss => rss::write(feed, config),
+        Format::Json => json::write(feed, config),
+        Format::Atom => atom::write(feed, config),
     }
 }
 
@@ -562,9 +608,17 @@ mod tests {
             proptest::collection::vec(text(), 0..3),
             proptest::collection::vec(text(), 0..2),
             proptest::option::of((text(), proptest::option::of(text()))),
+            (any::<bool>(), proptest::option::of(text())),
         )
             .prop_map(
-                |((title, minutes, modified, n), tags, categories, authors, source)| {
+                |(
+                    (title, minutes, modified, n),
+                    tags,
+                    categories,
+                    authors,
+                    source,
+                    (image, attachment),
+                )| {
                     let base = url::Url::parse("https://blog.example.com/").expect("url");
                     let ctx = crate::parse::article::ParseContext {
                         base_url: &base,
@@ -586,6 +640,22 @@ mod tests {
                         Some((url, name)) => (Some(url), name),
                         None => (None, None),
                     };
+                    let media = |path: &str| crate::parse::article::Media {
+                        url: base.join(path).expect("url"),
+                        local: None,
+                        line: 2,
+                    };
+                    a.image = image.then(|| media(&format!("img/{n} <&>.png")));
+                    a.attachments = attachment
+                        .map(|title| crate::parse::article::Attachment {
+                            file: media(&format!("ep/{n}.mp3")),
+                            mime_type: "audio/mpeg".into(),
+                            title: Some(title),
+                            size_in_bytes: Some(n as u64),
+                            duration_in_seconds: Some(1.5),
+                        })
+                        .into_iter()
+                        .collect();
                     a
                 },
             )
@@ -598,7 +668,9 @@ mod tests {
             _ => "author:\n  name: 林\n  email: a@b.c\n  url: https://b.c/\n",
         };
         let text = format!(
-            "title: Blog <&>\nbase_url: https://blog.example.com/\nlanguage: zh-TW\n{author}"
+            "title: Blog <&>\nbase_url: https://blog.example.com/\nlanguage: zh-TW\n{author}\
+             formats: [rss, json, atom]\nwebsub_hubs: [\"https://hub.example.com/\"]\n\
+             image: /logo.png\nfavicon: https://blog.example.com/favicon.ico\n"
         );
         Config::parse(&text, std::path::Path::new(""), None).expect("config")
     }
@@ -655,6 +727,7 @@ mod tests {
                 for (kept, hashed) in [
                     (rss::write(&feed, &config), rss::write(&hashed_feed, &config)),
                     (json::write(&feed, &config), json::write(&hashed_feed, &config)),
+                    (atom::write(&feed, &config), atom::write(&hashed_feed, &config)),
                 ] {
                     let (kept, hashed) = (kept.expect("writes"), hashed.expect("writes"));
                     prop_assert_eq!(kept.fingerprint(), hashed.fingerprint());
@@ -673,6 +746,27 @@ mod tests {
                 json::whole(&feed, &posts, &config),
             );
             prop_assert_eq!(String::from_utf8_lossy(&json), String::from_utf8_lossy(&json_whole));
+            // Atom has no crate to compare with: an independent parser
+            // reads back each entry, in order, with its text intact.
+            let atom = atom::write(&feed, &config).expect("writes").concat().expect("kept");
+            let parsed = feed_rs::parser::parse(&atom[..]).expect("feed-rs reads the Atom feed");
+            prop_assert_eq!(parsed.feed_type, feed_rs::model::FeedType::Atom);
+            prop_assert_eq!(parsed.entries.len(), posts.len());
+            for (entry, post) in parsed.entries.iter().zip(&posts) {
+                let a = post.article;
+                prop_assert_eq!(&entry.id, &a.permalink.to_string());
+                // feed-rs trims text: so do the comparisons.
+                let title = entry.title.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+                prop_assert_eq!(title.trim(), a.title.trim());
+                prop_assert_eq!(entry.published.map(|d| d.timestamp()), Some(a.publish_date.timestamp()));
+                let content = entry.content.as_ref().and_then(|c| c.body.clone());
+                prop_assert_eq!(content.as_deref().map(str::trim), post.html.map(str::trim));
+                let thumbnail = entry.media.iter().flat_map(|m| &m.thumbnails).next().map(|t| t.image.uri.clone());
+                prop_assert_eq!(thumbnail, a.image.as_ref().map(|i| i.url.to_string()));
+                let enclosures: Vec<&str> = entry.links.iter().filter(|l| l.rel.as_deref() == Some("enclosure")).map(|l| l.href.as_str()).collect();
+                let attachments: Vec<&str> = a.attachments.iter().map(|f| f.file.url.as_str()).collect();
+                prop_assert_eq!(enclosures, attachments);
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 //! RSS 2.0, written with the `rss` crate, with the extensions readers expect:
-//! `atom:link rel="self"`, `content:encoded` and `dc:creator`.
+//! `atom:link rel="self"` (and `rel="hub"` for WebSub), `content:encoded`,
+//! `dc:creator`, and Media RSS's `media:thumbnail`/`media:content` for a
+//! post's picture (what Feedly and Inoreader show beside an item).
 //!
 //! A post's `<item>` is written once ([`item`]) and copied into every feed
 //! that shows it ([`write()`]): the crate writes the channel, items last, and
@@ -11,7 +13,7 @@ use ::rss::extension::dublincore::{self, DublinCoreExtension};
 use std::collections::BTreeMap;
 
 use ::rss::extension::Extension;
-use ::rss::{Category, Channel, Item, Source};
+use ::rss::{Category, Channel, Enclosure, Image, Item, Source};
 
 use super::{Feed, Pieces, GENERATOR};
 use crate::base::config::Config;
@@ -74,16 +76,21 @@ pub fn item(
 
 /// Every namespace an item may use, in the order an item lists them; as
 /// bits (in [`super::ItemHashes`]), `1 << i` stands for the `i`th.
-pub const NAMESPACES: [(&str, &str); 2] = [
+pub const NAMESPACES: [(&str, &str); 3] = [
     ("content", "http://purl.org/rss/1.0/modules/content/"),
     ("dc", dublincore::NAMESPACE),
+    ("media", super::atom::MEDIA_NAMESPACE),
 ];
 
 /// The namespaces an item uses, as the crate declares them for it: its
 /// items' `used_namespaces` is not public, so this mirrors it for the
 /// fields set here (a test compares whole feeds with the crate's).
 fn namespaces_of(item: &Item) -> Vec<(&'static str, &'static str)> {
-    let used = [item.content.is_some(), item.dublin_core_ext.is_some()];
+    let used = [
+        item.content.is_some(),
+        item.dublin_core_ext.is_some(),
+        item.extensions.contains_key("media"),
+    ];
     NAMESPACES
         .into_iter()
         .zip(used)
@@ -164,13 +171,25 @@ fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
             .map(|e| e.article.publish_date.to_rfc2822()),
         generator: Some(GENERATOR.to_owned()),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
+        image: config.image.as_ref().map(|url| Image {
+            url: url.to_string(),
+            title: feed.title.clone(),
+            link: feed.home_url.clone(),
+            ..Image::default()
+        }),
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: feed.rss_url.clone(),
                 rel: "self".to_owned(),
                 mime_type: Some("application/rss+xml".to_owned()),
                 ..Link::default()
-            }],
+            })
+            .chain(config.websub_hubs.iter().map(|hub| Link {
+                href: hub.to_string(),
+                rel: "hub".to_owned(),
+                ..Link::default()
+            }))
+            .collect(),
         }),
         ..Channel::default()
     }
@@ -207,13 +226,24 @@ fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
             None => (None, Vec::new()),
         }
     };
+    let mut extensions = permalink_guid(a.permalink.as_str());
+    if let Some(image) = &a.image {
+        extensions.insert("media".to_owned(), media_image(image.url.as_str()));
+    }
     Item {
         title: Some(a.title.clone()),
         link: Some(a.permalink.to_string()),
         description: Some(summary.to_owned()),
         author,
         categories,
-        extensions: permalink_guid(a.permalink.as_str()),
+        extensions,
+        // RSS allows one enclosure: the first attachment.
+        enclosure: a.attachments.first().map(|first| Enclosure {
+            url: first.file.url.to_string(),
+            // Required; 0 says "unknown", as podcast tools write it.
+            length: first.size_in_bytes.unwrap_or(0).to_string(),
+            mime_type: first.mime_type.clone(),
+        }),
         pub_date: Some(a.publish_date.to_rfc2822()),
         source: a.source_url.as_ref().map(|url| Source {
             url: url.clone(),
@@ -225,6 +255,34 @@ fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
         }),
         ..Item::default()
     }
+}
+
+/// A post's picture as Media RSS: `media:thumbnail` (Feedly, Inoreader,
+/// feedparser) and `media:content medium="image"` (readers that show only
+/// media content).
+fn media_image(url: &str) -> BTreeMap<String, Vec<Extension>> {
+    let element = |name: &str, attrs: &[(&str, &str)]| Extension {
+        name: name.to_owned(),
+        value: None,
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        children: BTreeMap::new(),
+    };
+    BTreeMap::from([
+        (
+            "media:content".to_owned(),
+            vec![element(
+                "media:content",
+                &[("url", url), ("medium", "image")],
+            )],
+        ),
+        (
+            "media:thumbnail".to_owned(),
+            vec![element("media:thumbnail", &[("url", url)])],
+        ),
+    ])
 }
 
 /// `<guid isPermaLink="true">`. The rss crate's `Guid` leaves the attribute
@@ -251,7 +309,7 @@ pub(super) fn whole(
     posts: &[super::Post<'_>],
     config: &Config,
 ) -> Result<Vec<u8>, String> {
-    let channel = Channel {
+    let mut channel = Channel {
         items: posts
             .iter()
             .map(|p| Item {
@@ -261,6 +319,12 @@ pub(super) fn whole(
             .collect(),
         ..channel(feed, config)
     };
+    // The crate declares the namespaces it knows; Media RSS is declared
+    // by the feed, as `write` does.
+    if posts.iter().any(|p| p.article.image.is_some()) {
+        let (prefix, url) = NAMESPACES[2];
+        channel.namespaces.insert(prefix.to_owned(), url.to_owned());
+    }
     let mut out = channel
         .pretty_write_to(Vec::new(), b' ', INDENT)
         .map_err(|e| e.to_string())?;

@@ -13,6 +13,9 @@ use crate::base::diagnostic::Diagnostic;
 use crate::base::urls;
 use crate::parse::frontmatter::{self, Split, Value};
 
+mod media;
+pub use media::{mime_of, Attachment, Media};
+
 /// One article, ready to be collected into feeds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Article {
@@ -39,6 +42,10 @@ pub struct Article {
     pub source_url: Option<String>,
     pub source_name: Option<String>,
     pub permalink: Url,
+    /// The post's picture (`images`, `image`, `cover`, …).
+    pub image: Option<Media>,
+    /// Files offered with the post (`attachments`).
+    pub attachments: Vec<Attachment>,
     /// The Markdown body (after the front matter).
     pub body: String,
     /// The file line on which the body starts.
@@ -368,6 +375,13 @@ fn parse_text(
     if authors.is_empty() {
         authors = fields.list("author", warnings);
     }
+    let resolve = media::Resolve {
+        path,
+        permalink: &permalink,
+        base: ctx.base_url,
+    };
+    let image = fields.image(&resolve, warnings);
+    let attachments = fields.attachments(&resolve, warnings);
     // The body is the end of the text; the caller moves it in.
     let body_start = text.len() - split.body.len();
     let article = Article {
@@ -396,6 +410,8 @@ fn parse_text(
             .text("source_name", warnings)
             .filter(|s| !s.trim().is_empty()),
         permalink,
+        image,
+        attachments,
         body: String::new(),
         body_line: split.body_line,
     };

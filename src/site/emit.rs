@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::render::Renders;
 use super::sink::{manifest, OnDisk, Sink};
-use crate::base::config::Config;
+use crate::base::config::{Config, Format};
 use crate::base::diagnostic::Diagnostic;
 use crate::collect::Collection;
 use crate::feed::discovery::{self, Listed};
@@ -63,7 +63,7 @@ pub(super) struct Outputs {
     files: BTreeMap<String, feed::Hash>,
     /// Whether `files` reflects an earlier rebuild.
     pub(super) built: bool,
-    /// What the directory pages show of each feed (by RSS path), so
+    /// What the directory pages show of each feed (by [`key_of`]), so
     /// unchanged feeds and an unchanged directory cost nothing.
     listed: HashMap<String, Listed>,
 }
@@ -75,7 +75,7 @@ pub(super) struct Pass {
     added: bool,
     /// Whether what the directory pages list changed.
     directory_changed: bool,
-    /// The RSS path of every current feed, in order.
+    /// The key ([`key_of`]) of every current feed, in order.
     current: Vec<String>,
     /// Files produced last time and not any more.
     pub(super) removed: Vec<String>,
@@ -83,8 +83,8 @@ pub(super) struct Pass {
 
 /// One feed, serialised (or found unchanged).
 struct Emitted {
-    /// Its RSS file, which names the feed.
-    rss_path: String,
+    /// Its first file (see [`key_of`]), which names the feed.
+    key: String,
     fingerprint: u64,
     /// What the directory pages show of it, unless known already.
     listed: Option<Listed>,
@@ -145,18 +145,18 @@ impl Outputs {
                 .collect();
             for (feed, e) in emitted {
                 if let Some(listed) = e.listed {
-                    if self.listed.get(&e.rss_path) != Some(&listed) {
+                    if self.listed.get(&e.key) != Some(&listed) {
                         pass.directory_changed = true;
-                        self.listed.insert(e.rss_path.clone(), listed);
+                        self.listed.insert(e.key.clone(), listed);
                     }
                 }
                 if e.without_bytes {
                     without_bytes.push(feed);
                 } else if let Some(outputs) = e.outputs {
-                    self.feeds.insert(e.rss_path.clone(), e.fingerprint);
+                    self.feeds.insert(e.key.clone(), e.fingerprint);
                     pass.added |= self.take_outputs(outputs, &e.on_disk, sink, diagnostics);
                 }
-                pass.current.push(e.rss_path);
+                pass.current.push(e.key);
             }
         }
         without_bytes
@@ -181,7 +181,7 @@ impl Outputs {
                 match e.outputs {
                     Some(_) if e.without_bytes => diagnostics.push(
                         Diagnostic::error(
-                            e.rss_path,
+                            e.key,
                             None,
                             "could not write this feed: a post it shows changed while \
                              feedsmith was building and no longer reads as an article",
@@ -189,7 +189,7 @@ impl Outputs {
                         .with_help(super::render::REREAD_HELP),
                     ),
                     Some(outputs) => {
-                        self.feeds.insert(e.rss_path.clone(), e.fingerprint);
+                        self.feeds.insert(e.key.clone(), e.fingerprint);
                         pass.added |= self.take_outputs(outputs, &e.on_disk, sink, diagnostics);
                     }
                     None => {}
@@ -212,11 +212,21 @@ impl Outputs {
             .filter(|k| !current.contains(k.as_str()))
             .cloned()
             .collect();
-        for rss_path in gone {
-            self.feeds.remove(&rss_path);
-            self.listed.remove(&rss_path);
-            let folder = rss_path.strip_suffix(feed::RSS_FILE).unwrap_or_default();
-            for name in [feed::RSS_FILE, feed::JSON_FILE, feed::PAGE_FILE] {
+        for key in gone {
+            self.feeds.remove(&key);
+            self.listed.remove(&key);
+            let folder = key.rsplit_once('/').map_or("", |(folder, _)| folder);
+            let folder = if folder.is_empty() {
+                String::new()
+            } else {
+                format!("{folder}/")
+            };
+            for name in [
+                feed::RSS_FILE,
+                feed::JSON_FILE,
+                feed::ATOM_FILE,
+                feed::PAGE_FILE,
+            ] {
                 let path = format!("{folder}{name}");
                 if self.files.remove(&path).is_some() {
                     pass.removed.push(path);
@@ -237,7 +247,7 @@ impl Outputs {
         let listed: Vec<&Listed> = pass
             .current
             .iter()
-            .filter_map(|rss_path| self.listed.get(rss_path))
+            .filter_map(|key| self.listed.get(key))
             .collect();
         // Made on the worker threads: their memory is warm from making
         // the feeds, while on this thread a 100 KB page took a fresh
@@ -309,32 +319,31 @@ impl Outputs {
         previous.is_none()
     }
 
-    /// Serialises one feed's RSS and JSON files (and, for a term, its page),
+    /// Serialises one feed's files (one per format) (and, for a term, its page),
     /// unless nothing it shows changed since they were last produced.
     /// Files that `on_disk` finds on disk already are not copied into one
     /// buffer: their bytes are left empty, and their paths listed.
     fn emit(&self, inputs: &Inputs<'_>, scope: Scope<'_>, posts: &[usize]) -> Emitted {
         let folder = scope.folder();
-        let rss_path = format!("{folder}{}", feed::RSS_FILE);
+        let key = key_of(inputs.config, &folder);
         let (kind, name) = match scope {
             Scope::Site => ("site", ""),
             Scope::Category(t) => ("category", t.name.as_str()),
             Scope::Tag(t) => ("tag", t.name.as_str()),
         };
         let fingerprint = fingerprint(inputs, scope, posts);
-        // A feed's files are produced together, so its RSS file stands for
-        // all of them.
-        let unchanged =
-            self.feeds.get(&rss_path) == Some(&fingerprint) && self.files.contains_key(&rss_path);
+        // A feed's files are produced together, so its first file stands
+        // for all of them.
+        let unchanged = self.feeds.get(&key) == Some(&fingerprint) && self.files.contains_key(&key);
         let mut emitted = Emitted {
-            rss_path,
+            key,
             fingerprint,
             listed: None,
             outputs: None,
             on_disk: Vec::new(),
             without_bytes: false,
         };
-        if unchanged && self.listed.contains_key(&emitted.rss_path) {
+        if unchanged && self.listed.contains_key(&emitted.key) {
             return emitted;
         }
         let c = inputs.collection;
@@ -351,7 +360,7 @@ impl Outputs {
             })
             .collect();
         let feed = Feed::new(inputs.config, scope, entries);
-        let listed = Listed::of(&feed, kind, name, &folder);
+        let listed = Listed::of(&feed, &inputs.config.formats, kind, name, &folder);
         if !unchanged {
             let page = (kind != "site").then(|| discovery::page(inputs.config, &feed, &listed));
             serialise(inputs, &feed, &folder, page, &mut emitted);
@@ -359,6 +368,13 @@ impl Outputs {
         emitted.listed = Some(listed);
         emitted
     }
+}
+
+/// The path that names a feed in `folder`: its first format's file
+/// (`tags/x/rss.xml`).
+fn key_of(config: &Config, folder: &str) -> String {
+    let first = config.formats.first().copied().unwrap_or(Format::Rss);
+    format!("{folder}{}", feed::file_of(first))
 }
 
 /// Serialises `feed`'s files (its `page` too, for a term) into `emitted`.
@@ -388,14 +404,15 @@ fn serialise(
         });
         (path, output)
     };
-    let json_path = format!("{folder}{}", feed::JSON_FILE);
-    let mut outputs = vec![
-        settle(
-            emitted.rss_path.clone(),
-            feed::rss::write(feed, inputs.config),
-        ),
-        settle(json_path, feed::json::write(feed, inputs.config)),
-    ];
+    let mut outputs: Vec<(String, FileBytes)> = inputs
+        .config
+        .formats
+        .iter()
+        .map(|&format| {
+            let path = format!("{folder}{}", feed::file_of(format));
+            settle(path, feed::write(format, feed, inputs.config))
+        })
+        .collect();
     if let Some(page) = page {
         outputs.push(settle(
             format!("{folder}{}", feed::PAGE_FILE),

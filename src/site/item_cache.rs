@@ -35,7 +35,7 @@ use crate::feed::{Hash, ItemHashes};
 pub const FILE: &str = "items";
 
 /// The file's first line, naming its format.
-const HEADER: &str = "feedsmith item cache 1";
+const HEADER: &str = "feedsmith item cache 2";
 
 /// The file's last line: a file without it was cut short.
 const END: &str = "end";
@@ -109,8 +109,8 @@ impl ItemCache {
 
     /// The file's text: the header, the context, one entry a line (by key),
     /// and the end line. A line holds the key, the RSS item's length, hash
-    /// and namespace bits, the JSON item's length and hash, and the summary
-    /// as a JSON string.
+    /// and namespace bits, the JSON item's length and hash, the Atom item's
+    /// (`- -` without Atom), and the summary as a JSON string.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut sorted: Vec<(&Key, &Remembered)> = self.entries.iter().collect();
@@ -119,9 +119,13 @@ impl ItemCache {
         for (key, r) in sorted {
             let h = &r.hashes;
             let summary = serde_json::to_string(&r.summary).unwrap_or_else(|_| "\"\"".into());
+            let atom = h.atom.map_or_else(
+                || "- -".to_owned(),
+                |(len, hash)| format!("{len} {hash:032x}"),
+            );
             let _ = writeln!(
                 text,
-                "{key:032x} {} {:032x} {} {} {:032x} {summary}",
+                "{key:032x} {} {:032x} {} {} {:032x} {atom} {summary}",
                 h.rss.0, h.rss.1, h.rss_namespaces, h.json.0, h.json.1
             );
         }
@@ -152,7 +156,7 @@ fn parse_line(line: &str) -> Option<(Key, Remembered)> {
     fn hash(fields: &mut std::str::SplitN<'_, char>) -> Option<Hash> {
         Hash::from_str_radix(fields.next()?, 16).ok()
     }
-    let mut fields = line.splitn(7, ' ');
+    let mut fields = line.splitn(9, ' ');
     let key = hash(&mut fields)?;
     let rss = (next(&mut fields)?, hash(&mut fields)?);
     let rss_namespaces: u8 = next(&mut fields)?;
@@ -160,11 +164,16 @@ fn parse_line(line: &str) -> Option<(Key, Remembered)> {
         return None;
     }
     let json = (next(&mut fields)?, hash(&mut fields)?);
+    let atom = match (fields.next()?, fields.next()?) {
+        ("-", "-") => None,
+        (len, h) => Some((len.parse().ok()?, Hash::from_str_radix(h, 16).ok()?)),
+    };
     let summary = serde_json::from_str(fields.next()?).ok()?;
     let hashes = ItemHashes {
         rss,
         rss_namespaces,
         json,
+        atom,
     };
     Some((key, Remembered { hashes, summary }))
 }
@@ -179,6 +188,7 @@ mod tests {
                 rss: (100 + usize::from(n), u128::MAX - u128::from(n)),
                 rss_namespaces: n % 4,
                 json: (usize::from(n), u128::from(n) << 64),
+                atom: (n % 2 == 1).then(|| (usize::from(n) + 7, u128::from(n) << 32)),
             },
             summary: summary.to_owned(),
         }
@@ -198,14 +208,14 @@ mod tests {
         let text = cache.to_text();
         assert_eq!(from_text(&text, 0xfeed), Some(cache.clone()));
         assert_eq!(from_text(&text, 0xbeef), None, "another context");
-        let other_format = text.replacen(HEADER, "feedsmith item cache 2", 1);
+        let other_format = text.replacen(HEADER, "feedsmith item cache 3", 1);
         assert_eq!(from_text(&other_format, 0xfeed), None);
         for cut in [text.len() - 1, text.len() - 4, text.rfind(' ').unwrap()] {
             assert_eq!(from_text(&text[..cut], 0xfeed), None, "cut at {cut}");
         }
         let mut unknown_namespace = cache.clone();
         let mut entry = remembered(4, "");
-        entry.hashes.rss_namespaces = 4;
+        entry.hashes.rss_namespaces = 8;
         unknown_namespace.insert(key("posts/4.md", b""), entry);
         assert_eq!(from_text(&unknown_namespace.to_text(), 0xfeed), None);
         assert_eq!(from_text("", 0xfeed), None);

@@ -170,7 +170,8 @@ fn the_site_feed_holds_the_published_sample_posts() {
 }
 
 /// Python's feedparser flags any feed it had to repair (`bozo`). Its released
-/// versions (6.x) read RSS but not JSON Feed, so only `rss.xml` files go to it;
+/// versions (6.x) read RSS and Atom but not JSON Feed, so only `rss.xml` and
+/// `atom.xml` files go to it;
 /// JSON feeds are read by feed-rs above. It is required
 /// on CI (where `.ci/run` installs it) and skipped with a notice elsewhere.
 #[test]
@@ -199,9 +200,13 @@ print(json.dumps(result))
 "#;
     let paths: Vec<String> = files
         .keys()
-        .filter(|k| k.ends_with("rss.xml"))
+        .filter(|k| k.ends_with("rss.xml") || k.ends_with("atom.xml"))
         .map(|k| out.path().join(k).to_string_lossy().into_owned())
         .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("atom.xml")),
+        "the sample writes Atom"
+    );
     let run = std::process::Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -219,10 +224,72 @@ print(json.dumps(result))
         let expected = if path.ends_with("rss.xml") {
             "rss20"
         } else {
-            "json11"
+            "atom10"
         };
         assert_eq!(r["bozo"], false, "{path}: {}", r["why"]);
         assert_eq!(r["version"], expected, "{path}");
         assert!(r["entries"].as_u64().unwrap() > 0, "{path}");
     }
+}
+
+/// The W3C Feed Validation Service (w3c/feedvalidator, Python 3) checks
+/// every RSS and Atom file of the sample site, as published at its
+/// `feeds_url`: no error and no warning. It is not packaged anywhere a
+/// test could install it from, so it runs when `FEEDVALIDATOR` names the
+/// `src` folder of a checkout (see docs/testing.md), and is skipped with a
+/// notice otherwise.
+#[test]
+fn the_w3c_validator_finds_nothing_to_say() {
+    let Some(validator) = std::env::var_os("FEEDVALIDATOR") else {
+        eprintln!(
+            "skipped: set FEEDVALIDATOR to the src/ folder of a w3c/feedvalidator checkout to run it"
+        );
+        return;
+    };
+    let (out, files) = sample_output();
+    let script = r#"
+import sys, urllib.parse
+sys.path.insert(0, sys.argv[1])
+import feedvalidator
+from feedvalidator import compatibility
+from feedvalidator.formatter.text_plain import Formatter
+root, base, problems = sys.argv[2], sys.argv[3], 0
+for rel in sys.argv[4:]:
+    with open(root + "/" + rel, "rb") as f:
+        try:
+            events = feedvalidator.validateStream(
+                f, firstOccurrenceOnly=1, base=base + urllib.parse.quote(rel))["loggedEvents"]
+        except feedvalidator.logging.ValidationFailure as failure:
+            events = [failure.event]
+    said = Formatter(compatibility.AA(events))
+    if said:
+        problems += 1
+        print(rel + ":\n  " + "\n  ".join(said))
+print("%d files checked, %d with problems" % (len(sys.argv) - 4, problems))
+sys.exit(1 if problems else 0)
+"#;
+    let rels: Vec<&String> = files
+        .keys()
+        .filter(|k| k.ends_with("rss.xml") || k.ends_with("atom.xml"))
+        .collect();
+    assert!(rels.len() > 2);
+    let run = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&validator)
+        .arg(out.path())
+        .arg("https://blog.example.com/feeds/")
+        .args(&rels)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        said.contains(&format!("{} files checked, 0 with problems", rels.len())),
+        "{said}"
+    );
 }

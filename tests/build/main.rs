@@ -16,4 +16,5 @@ mod output;
 mod properties;
 mod sample;
 mod snapshot;
+mod subscribers;
 mod terms;
