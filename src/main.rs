@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use feedsmith::cmd::build;
+use feedsmith::cmd::ping;
 use feedsmith::cmd::serve::{self, ServeArgs};
 use feedsmith::cmd::settings::{exit, BuildArgs};
 use feedsmith::cmd::watch::{self, Verbosity, WatchArgs};
@@ -35,6 +36,45 @@ enum Command {
     Watch(WatchFlags),
     /// Watch, and serve the output folder over HTTP to feed readers and browsers.
     Serve(ServeFlags),
+    /// Tell the config's WebSub hubs about every feed that changed since they were last told.
+    Ping(PingFlags),
+}
+
+#[derive(Args)]
+struct PingFlags {
+    /// Config file [default: feedsmith.yaml, when present, over Hugo's config]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Output folder whose feeds to tell about [default: `output_dir` from the config, else feeds]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Hugo's environment: reads config/<NAME>/ over config/_default/
+    #[arg(short = 'e', long, value_name = "NAME")]
+    environment: Option<String>,
+    /// Print only warnings and errors, not the summary line
+    #[arg(short, long)]
+    quiet: bool,
+    /// Also print every request and its answer
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+}
+
+impl PingFlags {
+    fn into_args(self) -> BuildArgs {
+        BuildArgs {
+            config: self.config,
+            content: None,
+            out: self.out,
+            drafts: false,
+            future: false,
+            expired: false,
+            strict: false,
+            check: false,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            environment: self.environment,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -149,5 +189,6 @@ fn main() -> ExitCode {
             }),
             Err(code) => code,
         },
+        Command::Ping(f) => ping::run_ping(&f.into_args()),
     }
 }

@@ -3,6 +3,7 @@
 //! process's exit code. `main.rs` only parses the command line.
 
 pub mod build;
+pub mod ping;
 pub mod serve;
 pub mod settings;
 pub mod watch;

@@ -22,6 +22,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, Stat
 
 use crate::cmd::settings::{self, exit};
 use crate::cmd::watch::{self, WatchArgs};
+use crate::feed::websub::is_feed_file;
 
 /// The options of `feedsmith serve`.
 #[derive(Debug, Clone)]
@@ -74,10 +75,24 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Option<ExitCode>>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let watch_args = args.watch.clone();
+    let links = links_of(&config);
+    let pinger = (!config.websub_hubs.is_empty()).then(|| start_pinger(args.watch.build.verbose));
     let watcher = std::thread::spawn(move || {
-        let code = watch::run_watch_ready(&watch_args, config, |started| {
-            let _ = ready_tx.send(started);
+        let after_write: watch::AfterWrite<'_> = Box::new(move |config, written| {
+            if let Some(pinger) = &pinger {
+                if written.iter().any(|path| is_feed_file(path)) {
+                    let _ = pinger.send(config.clone());
+                }
+            }
         });
+        let code = watch::run_watch_ready(
+            &watch_args,
+            config,
+            |started| {
+                let _ = ready_tx.send(started);
+            },
+            after_write,
+        );
         let _ = stop_tx.send(());
         code
     });
@@ -100,6 +115,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         // first build has run, so the folder exists.
         root: out_dir.canonicalize().unwrap_or(out_dir),
         gzipped: Mutex::new(HashMap::new()),
+        links,
     });
     let app = axum::Router::new().fallback(handle).with_state(state);
     let served = runtime.block_on(async move {
@@ -124,6 +140,74 @@ struct Served {
     /// The output folder, with symbolic links resolved.
     root: PathBuf,
     gzipped: Mutex<HashMap<PathBuf, Gzipped>>,
+    /// The WebSub hubs the feeds name and where the feeds are published,
+    /// for the `Link` header of a feed (see [`link_header`]); `None`
+    /// without hubs.
+    links: Option<(Vec<String>, url::Url)>,
+}
+
+/// What a feed's `Link` header needs, when the config names hubs.
+fn links_of(config: &crate::base::config::Config) -> Option<(Vec<String>, url::Url)> {
+    (!config.websub_hubs.is_empty()).then(|| {
+        let hubs = config.websub_hubs.iter().map(|h| h.to_string()).collect();
+        (hubs, config.feeds_url.clone())
+    })
+}
+
+/// The `Link` header WebSub discovery reads first (before the feed's own
+/// `rel="hub"` links): every hub, and the feed's own published URL, which is
+/// the topic subscribers subscribe to.
+fn link_header(links: &(Vec<String>, url::Url), relative: &Path) -> Option<String> {
+    let (hubs, feeds_url) = links;
+    let rel = relative.to_str()?;
+    let encoded: Vec<String> = rel
+        .split('/')
+        .map(crate::base::urls::encode_segment)
+        .collect();
+    let topic = feeds_url.join(&encoded.join("/")).ok()?;
+    let mut header: Vec<String> = hubs
+        .iter()
+        .map(|hub| format!("<{hub}>; rel=\"hub\""))
+        .collect();
+    header.push(format!("<{topic}>; rel=\"self\""));
+    Some(header.join(", "))
+}
+
+/// Starts the thread that tells the WebSub hubs about changed feeds, one
+/// round at a time, and returns where to send it the settings after each
+/// rebuild that wrote a feed. A hub that fails gets a warning; what it did
+/// not accept is told again after the next rebuild (see
+/// [`crate::cmd::ping::tell_hubs`]).
+fn start_pinger(verbose: bool) -> std::sync::mpsc::Sender<crate::base::config::Config> {
+    let (sender, receiver) = std::sync::mpsc::channel::<crate::base::config::Config>();
+    std::thread::spawn(move || {
+        while let Ok(mut config) = receiver.recv() {
+            // Rebuilds that came in meanwhile are told in one round.
+            while let Ok(newer) = receiver.try_recv() {
+                config = newer;
+            }
+            let told = crate::cmd::ping::tell_hubs(&config, &mut |line| {
+                if verbose {
+                    eprintln!("feedsmith: websub: {line}");
+                }
+            });
+            match told {
+                Ok(told) => {
+                    for (hub, why) in told.failed {
+                        eprintln!("warning: {hub}: the WebSub hub did not accept the changed feeds ({why})\n  = help: they are told again after the next rebuild, or with `feedsmith ping`");
+                    }
+                    if told.accepted > 0 {
+                        eprintln!(
+                            "feedsmith: told the WebSub hubs about {} changed feed(s)",
+                            told.accepted
+                        );
+                    }
+                }
+                Err(d) => eprintln!("warning: {d}"),
+            }
+        }
+    });
+    sender
 }
 
 /// A file's gzip, and the hash of the bytes it compresses.
@@ -213,6 +297,12 @@ fn respond(served: &Served, relative: &Path, headers: &HeaderMap, head: bool) ->
         .header(header::CACHE_CONTROL, "public, max-age=60, must-revalidate")
         .header(header::VARY, "Accept-Encoding")
         .header("x-content-type-options", "nosniff");
+    if let Some(links) = &served.links {
+        let is_feed = relative.to_str().is_some_and(is_feed_file);
+        if let Some(link) = is_feed.then(|| link_header(links, relative)).flatten() {
+            response = response.header(header::LINK, link);
+        }
+    }
     if not_modified(headers, &etag, modified) {
         return response
             .status(StatusCode::NOT_MODIFIED)
@@ -316,6 +406,7 @@ fn content_type(path: &Path) -> &'static str {
     {
         crate::feed::RSS_FILE => "application/rss+xml; charset=utf-8",
         crate::feed::JSON_FILE => "application/feed+json; charset=utf-8",
+        crate::feed::ATOM_FILE => "application/atom+xml; charset=utf-8",
         crate::feed::OPML_FILE => "text/x-opml; charset=utf-8",
         name if name.ends_with(".html") => "text/html; charset=utf-8",
         name if name.ends_with(".xml") => "application/xml; charset=utf-8",

@@ -65,18 +65,24 @@ pub fn run_watch(args: &WatchArgs) -> ExitCode {
         }
     };
     drop(err);
-    run_watch_ready(args, config, |_| {})
+    run_watch_ready(args, config, |_| {}, Box::new(|_, _| {}))
 }
 
+/// What to do after a rebuild wrote files: it is given the settings and the
+/// paths written (under the output folder).
+pub type AfterWrite<'a> = Box<dyn FnMut(&Config, &[String]) + 'a>;
+
 /// Builds with `config`, calls `ready` (with the exit code if the first build
-/// could not even start), then watches until Ctrl-C or SIGTERM. `feedsmith
-/// serve` starts its server from `ready`.
-pub fn run_watch_ready(
-    args: &WatchArgs,
+/// could not even start), then watches until Ctrl-C or SIGTERM, calling
+/// `after_write` after each rebuild that wrote a file. `feedsmith serve`
+/// starts its server from `ready`, and tells WebSub hubs from `after_write`.
+pub fn run_watch_ready<'a>(
+    args: &'a WatchArgs,
     config: Config,
     ready: impl FnOnce(Option<ExitCode>),
+    after_write: AfterWrite<'a>,
 ) -> ExitCode {
-    let mut session = match Session::start(args, config) {
+    let mut session = match Session::start(args, config, after_write) {
         Ok(session) => session,
         Err(code) => {
             ready(Some(code));
@@ -108,11 +114,16 @@ struct Session<'a> {
         notify::RecommendedWatcher,
         notify_debouncer_full::RecommendedCache,
     >,
+    after_write: AfterWrite<'a>,
 }
 
 impl<'a> Session<'a> {
     /// Builds once, then starts watching.
-    fn start(args: &'a WatchArgs, config: Config) -> Result<Session<'a>, ExitCode> {
+    fn start(
+        args: &'a WatchArgs,
+        config: Config,
+        after_write: AfterWrite<'a>,
+    ) -> Result<Session<'a>, ExitCode> {
         let (sender, receiver) = mpsc::channel();
         let stop = sender.clone();
         if let Err(e) = ctrlc::set_handler(move || {
@@ -142,6 +153,7 @@ impl<'a> Session<'a> {
             shown: HashSet::new(),
             receiver,
             debouncer,
+            after_write,
         };
         // The folders, not the files: editors replace a file on save.
         let site_dir = session.config.site_dir.clone();
@@ -450,6 +462,9 @@ impl<'a> Session<'a> {
                     }
                 }
                 self.say(what, &rebuild, &written, &removed, started);
+                if !written.is_empty() {
+                    (self.after_write)(self.site.config(), &written);
+                }
                 None
             }
             Err(e) => {

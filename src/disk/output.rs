@@ -51,6 +51,14 @@ fn previous_files(out_dir: &Path) -> BTreeSet<String> {
     }
 }
 
+/// The files the manifest in `out_dir` lists: what the last run wrote
+/// there. `None` when there is no manifest to read (nothing was built).
+pub fn files_written(out_dir: &Path) -> Option<BTreeSet<String>> {
+    std::fs::read_to_string(out_dir.join(MANIFEST))
+        .ok()
+        .map(|text| listed_in(&text))
+}
+
 /// The paths a manifest lists.
 fn listed_in(text: &str) -> BTreeSet<String> {
     text.lines()
