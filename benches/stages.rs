@@ -213,10 +213,11 @@ fn watch_body_edit_10k(bencher: divan::Bencher) {
     let files: Vec<(String, String)> = (0..texts.len())
         .map(|i| (format!("posts/p{i}.md"), format!("content/posts/p{i}.md")))
         .collect();
-    site.load_all(files, |path: &str, _| {
+    let load = |path: &str, _| {
         let i: usize = path[7..path.len() - 3].parse().expect("index");
         Ok(texts[i].clone().into_bytes())
-    });
+    };
+    site.load_all(files, &load);
     let edited = |n: usize| {
         format!(
             "---\ntitle: \"Bench edit\"\ndate: 2025-12-31T00:00:00+08:00\ntags: [\"Rust\", \"開源\"]\ncategories: [\"Engineering\"]\n---\n\nEdited body, marker edit-{n:05}-end.\n"

@@ -123,7 +123,7 @@ fn build_from_disk(
         give(batch);
         problems
     };
-    let load = |rel: &str, limit: usize| content::read_file(&content_dir.join(rel), limit);
+    let load = content::Folder { dir: content_dir };
     // Read on a thread of its own while the posts are parsed.
     let item_cache = {
         let (config, args) = (config.clone(), args.clone());

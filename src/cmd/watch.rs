@@ -260,9 +260,9 @@ impl<'a> Session<'a> {
             .map(|rel| ((*rel).clone(), files::shown_in(&content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
-        let changed = self.site.load_all(files, |rel, limit| {
-            content::read_file(&content_dir.join(rel), limit)
-        });
+        let changed = self
+            .site
+            .load_all(files, &content::Folder { dir: content_dir });
         changed.into_iter().map(|i| rels[i].clone()).collect()
     }
 
@@ -393,6 +393,11 @@ impl<'a> Session<'a> {
     /// Updates `candidates` for one changed path (a file or a folder).
     /// Returns whether the set of candidates may have changed.
     fn refresh(&mut self, rel: &str, to_read: &mut BTreeSet<String>) -> bool {
+        // A page bundle's files are part of its post (its picture, its
+        // attachments' sizes): the post is read again.
+        if let Some(index) = self.bundle_of(rel) {
+            to_read.insert(index);
+        }
         let prefix = format!("{rel}/");
         match std::fs::metadata(self.content_dir.join(rel)) {
             Ok(meta) if meta.is_dir() => {
@@ -422,6 +427,22 @@ impl<'a> Session<'a> {
                 before != self.candidates.len()
             }
         }
+    }
+
+    /// The `index.md` of the page bundle that `rel` (a path under the
+    /// content folder) is in, if it is in one.
+    fn bundle_of(&self, rel: &str) -> Option<String> {
+        let mut folder = rel;
+        while let Some((parent, _)) = folder.rsplit_once('/') {
+            folder = parent;
+            for name in ["index.md", "index.markdown"] {
+                let index = format!("{folder}/{name}");
+                if self.candidates.contains(&index) {
+                    return Some(index);
+                }
+            }
+        }
+        None
     }
 
     /// Rebuilds, reports and writes; `what` says why, for the report line.

@@ -9,6 +9,40 @@ use walkdir::WalkDir;
 
 use crate::base::diagnostic::Diagnostic;
 use crate::parse::files::{drop_bundle_resources, is_candidate, is_ignored_name};
+use crate::site::Content;
+
+/// The content folder on disk, as the site reads it: files, and the files
+/// of a page bundle.
+#[derive(Debug, Clone, Copy)]
+pub struct Folder<'a> {
+    pub dir: &'a Path,
+}
+
+impl Content for Folder<'_> {
+    fn read(&self, path: &str, limit: usize) -> Result<Vec<u8>, String> {
+        read_file(&self.dir.join(path), limit)
+    }
+
+    /// Every file below `folder` but hidden ones and editor leftovers (a
+    /// bundle's pictures, downloads, and its Markdown resources too), with
+    /// its size. Read only for page bundles, which are small.
+    fn files_in(&self, folder: &str) -> Option<Vec<(String, u64)>> {
+        let root = self.dir.join(folder);
+        let mut files: Vec<(String, u64)> = WalkDir::new(&root)
+            .min_depth(1)
+            .into_iter()
+            .filter_entry(|e| !e.file_name().to_str().is_some_and(is_ignored_name))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let rel = rel_string(e.path().strip_prefix(&root).ok()?)?;
+                Some((rel, e.metadata().ok()?.len()))
+            })
+            .collect();
+        files.sort();
+        Some(files)
+    }
+}
 
 /// The largest article feedsmith reads; anything bigger is not an article.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;

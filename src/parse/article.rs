@@ -14,7 +14,7 @@ use crate::base::urls;
 use crate::parse::frontmatter::{self, Split, Value};
 
 mod media;
-pub use media::{mime_of, Attachment, Media};
+pub use media::{complete_from_bundle, mime_of, Attachment, Media};
 
 /// One article, ready to be collected into feeds.
 #[derive(Debug, Clone, PartialEq)]

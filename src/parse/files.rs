@@ -81,7 +81,9 @@ fn bundle_folders<'a>(candidates: impl Iterator<Item = &'a str>) -> BTreeSet<&'a
 /// only then can a list of candidates hold resources to drop (see
 /// [`drop_bundle_resources`]).
 pub fn bundle_folder(rel: &str) -> Option<&str> {
-    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    // An `index.md` at the top of the content folder makes no bundle: the
+    // whole site would be its resources (see `in_bundle`).
+    let (folder, name) = rel.rsplit_once('/')?;
     is_bundle_index(name).then_some(folder)
 }
 

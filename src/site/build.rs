@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::item_cache::ItemCache;
 use super::rebuild::Stats;
-use super::sink::{load_from_memory, Sink, MANIFEST};
+use super::sink::{load_from_memory, Content, Sink, MANIFEST};
 use super::state::Site;
 use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
@@ -79,7 +79,7 @@ pub fn build_into<F, L, C>(
 ) -> Built
 where
     F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
-    L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+    L: Content,
     C: FnOnce() -> Option<ItemCache>,
 {
     let flags = Flags {

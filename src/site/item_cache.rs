@@ -30,6 +30,7 @@ use std::collections::HashMap;
 
 use crate::base::config::Config;
 use crate::feed::{Hash, ItemHashes};
+use crate::parse::article::Article;
 
 /// The cache's file in the site's cache folder ([`Config::cache_dir`]).
 pub const FILE: &str = "items";
@@ -75,6 +76,21 @@ pub fn key(path: &str, bytes: &[u8]) -> Key {
     h.update(&(path.len() as u64).to_le_bytes());
     h.update(path.as_bytes());
     h.update(bytes);
+    h.digest128()
+}
+
+/// The key of a post, made by [`key`], for a post of a page bundle: its
+/// item also depends on what its bundle's files gave it (its picture, its
+/// attachments' sizes: see [`crate::parse::article::complete_from_bundle`]),
+/// which are not in its bytes.
+pub fn with_bundle(key: Key, article: &Article) -> Key {
+    if crate::parse::files::bundle_folder(&article.path).is_none() {
+        return key;
+    }
+    let given = format!("{:?}\n{:?}", article.image, article.attachments);
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&key.to_le_bytes());
+    h.update(given.as_bytes());
     h.digest128()
 }
 

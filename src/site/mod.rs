@@ -30,7 +30,9 @@ mod state;
 
 pub use crate::collect::Flags;
 pub use rebuild::{Rebuild, Stats};
-pub use sink::{load_from_memory, manifest, Load, OnDisk, Sink, FRONT_BYTES, MANIFEST, WHOLE};
+pub use sink::{
+    load_from_memory, manifest, Content, Load, OnDisk, Sink, FRONT_BYTES, MANIFEST, WHOLE,
+};
 pub use state::Site;
 
 #[cfg(test)]

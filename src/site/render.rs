@@ -13,12 +13,13 @@ use rustc_hash::FxHashMap as HashMap;
 use super::changes::Collected;
 use super::item_cache::{self, ItemCache, Remembered};
 use super::sink::{Load, WHOLE};
-use super::sources::{Prepared, Sources};
+use super::sources::{with_bundle, Prepared, Sources};
 use crate::base::config::{Config, CACHE_DIR};
 use crate::base::diagnostic::Diagnostic;
 use crate::collect::Collection;
 use crate::feed::{self, Scope};
 use crate::parse::article::{self, Article};
+use crate::parse::files;
 use crate::render::markdown::{self, Rendered};
 
 /// A rendered body and what it was rendered from.
@@ -395,9 +396,9 @@ fn reread_body<'c>(
     hits: bool,
 ) -> Result<Again<'c>, Box<article::Parsed>> {
     let first = cx.sources.get(&a.path);
-    let bytes = load(&a.path, WHOLE);
+    let bytes = load.read(&a.path, WHOLE);
     let key = match (&bytes, cache) {
-        (Ok(bytes), Some(_)) => Some(item_cache::key(&a.path, bytes)),
+        (Ok(bytes), Some(_)) => Some(item_cache::with_bundle(item_cache::key(&a.path, bytes), a)),
         _ => None,
     };
     // Most often the front matter is as first read and the body plain
@@ -422,7 +423,11 @@ fn reread_body<'c>(
         }
     }
     let context = cx.sources.parse_context();
-    let fresh = bytes.map(|bytes| article::parse_owned(&a.path, &a.shown_path, bytes, &context));
+    let bundle = files::bundle_folder(&a.path).and_then(|folder| load.files_in(folder));
+    let fresh = bytes.map(|bytes| {
+        let parsed = article::parse_owned(&a.path, &a.shown_path, bytes, &context);
+        with_bundle(parsed, bundle.as_deref())
+    });
     match fresh {
         Ok(article::Parsed {
             article: Ok(mut fresh),

@@ -8,9 +8,33 @@ use std::sync::Arc;
 use crate::base::diagnostic::Diagnostic;
 use crate::feed;
 
-/// Reads a file under the content folder (the caller does the I/O): at most
-/// its first `limit` bytes ([`WHOLE`] for all of it).
-pub type Load<'a> = &'a (dyn Fn(&str, usize) -> Result<Vec<u8>, String> + Sync);
+/// How the site reads the content folder (the caller does the I/O).
+pub trait Content: Sync {
+    /// A file under the content folder: at most its first `limit` bytes
+    /// ([`WHOLE`] for all of it).
+    fn read(&self, path: &str, limit: usize) -> Result<Vec<u8>, String>;
+
+    /// Every file below `folder` (a page bundle's), as paths relative to it
+    /// with their sizes, sorted; `None` when the files are not known (a
+    /// site built in memory), and then a bundle's files are neither looked
+    /// for nor checked.
+    fn files_in(&self, _folder: &str) -> Option<Vec<(String, u64)>> {
+        None
+    }
+}
+
+/// A function that reads files is a [`Content`] that knows no folders.
+impl<F> Content for F
+where
+    F: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
+{
+    fn read(&self, path: &str, limit: usize) -> Result<Vec<u8>, String> {
+        self(path, limit)
+    }
+}
+
+/// The content folder, as the site reads it.
+pub type Load<'a> = &'a dyn Content;
 
 /// What a [`Load`] gives for a file whose bytes (or read error) are in
 /// memory already: its first `limit` bytes.

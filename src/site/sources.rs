@@ -191,10 +191,11 @@ impl Sources {
     /// A first load of `files`, in one go: every file is new and changes
     /// (see [`Sources::load_found`]). Nothing of it is noted as an edit, so
     /// it is only for a site that has collected nothing yet.
-    pub(super) fn load_first<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
-    where
-        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
-    {
+    pub(super) fn load_first(
+        &mut self,
+        files: Vec<(String, String)>,
+        load: Load<'_>,
+    ) -> Vec<usize> {
         let count = files.len();
         let found = |give: &mut dyn FnMut(Vec<(String, String)>)| {
             let mut files = files;
@@ -210,13 +211,10 @@ impl Sources {
 
     /// Parses `files` on every core and stores those whose bytes changed,
     /// noting each as an edit. Returns which changed (their indices).
-    pub(super) fn load_each<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
-    where
-        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
-    {
+    pub(super) fn load_each(&mut self, files: Vec<(String, String)>, load: Load<'_>) -> Vec<usize> {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
-            .map(|(path, shown)| self.prepare(path, shown, &load))
+            .map(|(path, shown)| self.prepare(path, shown, load))
             .collect();
         let mut changed = Vec::new();
         for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
@@ -230,10 +228,9 @@ impl Sources {
 
     /// A site's first load, made while its files are still being found:
     /// see [`super::Site::load_found`].
-    pub(super) fn load_found<F, L>(&mut self, found: F, load: L) -> Vec<Diagnostic>
+    pub(super) fn load_found<F>(&mut self, found: F, load: Load<'_>) -> Vec<Diagnostic>
     where
         F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
-        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
         // Each worker numbers the terms of what it parses in a table of its
         // own; each source keeps the index of that table.
@@ -244,7 +241,7 @@ impl Sources {
         let this = &*self;
         let problems = rayon::scope(|scope| {
             found(&mut |files| {
-                let (batches, tables, load) = (&batches, &tables, &load);
+                let (batches, tables) = (&batches, &tables);
                 scope.spawn(move |_| {
                     let batch = this.parse_batch(files, tables, load);
                     lock(batches).push(batch);
@@ -315,30 +312,33 @@ impl Sources {
     /// Parses one file (without copying its bytes), unless its bytes are the
     /// ones already known.
     fn prepare(&self, path: &str, shown: &str, load: Load<'_>) -> Option<Prepared> {
+        // A page bundle's files are part of its post: they give its
+        // picture and its attachments' sizes (see `with_bundle`).
+        let bundle = files::bundle_folder(path).and_then(|folder| load.files_in(folder));
         if self.once {
             // A one-shot build keeps no bodies: most posts are in no feed,
             // and the few that are rendered are read again then (see
             // `Renders::reread_body`). So it reads the start of each file, and
             // the rest only when the front matter goes on beyond it or needs
             // a closer look.
-            let front = load(path, FRONT_BYTES).ok().and_then(|start| {
+            let front = load.read(path, FRONT_BYTES).ok().and_then(|start| {
                 article::parse_front(path, shown, &start, &self.parse_context())
                     .map(|(parsed, len)| (parsed, Front::of(&start, len)))
             });
             if let Some((parsed, front)) = front {
-                let mut prepared = Prepared::of(0, shown, parsed);
+                let mut prepared = Prepared::of(0, shown, with_bundle(parsed, bundle.as_deref()));
                 prepared.front = Some(front);
                 return Some(prepared);
             }
         }
-        let bytes = load(path, WHOLE);
+        let bytes = load.read(path, WHOLE);
         // The path is part of the version: it decides the permalink. A
         // one-shot build reads each file once and compares no versions, so it
         // skips hashing every byte of the site.
         let hash = if self.once {
             0
         } else {
-            hash_of(&(path, &bytes.as_deref().map_err(String::as_str)))
+            hash_of(&(path, &bytes.as_deref().map_err(String::as_str), &bundle))
         };
         if let Some(old) = self.files.get(path) {
             if old.hash == hash && old.shown == shown {
@@ -353,7 +353,7 @@ impl Sources {
                         article.body = String::new();
                     }
                 }
-                parsed
+                with_bundle(parsed, bundle.as_deref())
             }
             Err(why) => article::Parsed {
                 article: Err(Diagnostic::error(
@@ -489,4 +489,17 @@ fn hash_of(value: &impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     value.hash(&mut h);
     h.finish()
+}
+
+/// A parsed page bundle's post completed with its bundle's `files` (see
+/// [`article::complete_from_bundle`]), when they are known.
+pub(super) fn with_bundle(
+    mut parsed: article::Parsed,
+    files: Option<&[(String, u64)]>,
+) -> article::Parsed {
+    if let (Ok(article), Some(files)) = (&mut parsed.article, files) {
+        let warnings = article::complete_from_bundle(article, files);
+        parsed.warnings.extend(warnings);
+    }
+    parsed
 }

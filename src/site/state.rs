@@ -7,7 +7,7 @@ use super::changes::{self, Collected};
 use super::emit::Outputs;
 use super::item_cache::ItemCache;
 use super::render::Renders;
-use super::sink::load_from_memory;
+use super::sink::{load_from_memory, Load};
 use super::sources::Sources;
 use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
@@ -107,7 +107,7 @@ impl Site {
     pub fn update(&mut self, path: &str, shown: &str, bytes: Result<&[u8], &str>) -> bool {
         let file = vec![(path.to_owned(), shown.to_owned())];
         let load = |_: &str, limit: usize| load_from_memory(bytes, limit);
-        !self.load_all(file, load).is_empty()
+        !self.load_all(file, &load).is_empty()
     }
 
     /// Reads and parses article files, on every core: `load` gives the bytes
@@ -117,10 +117,7 @@ impl Site {
     /// Returns which of `files` changed (their indices, in order). `files`
     /// is taken so that a first load moves the paths into the site instead
     /// of copying.
-    pub fn load_all<L>(&mut self, files: Vec<(String, String)>, load: L) -> Vec<usize>
-    where
-        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
-    {
+    pub fn load_all(&mut self, files: Vec<(String, String)>, load: Load<'_>) -> Vec<usize> {
         // A site's first load is made in one go; once anything was
         // collected, every change must be noted for the next rebuild.
         if self.sources.is_empty() && self.collected.is_none() {
@@ -139,10 +136,9 @@ impl Site {
     /// [`crate::collect::LocalSpellings`]). The resources of page bundles
     /// are then dropped, and the rest stored in one go. Returns `found`'s
     /// problems.
-    pub fn load_found<F, L>(&mut self, found: F, load: L) -> Vec<Diagnostic>
+    pub fn load_found<F>(&mut self, found: F, load: Load<'_>) -> Vec<Diagnostic>
     where
         F: FnOnce(&mut dyn FnMut(Vec<(String, String)>)) -> Vec<Diagnostic> + Send,
-        L: Fn(&str, usize) -> Result<Vec<u8>, String> + Sync,
     {
         self.sources.load_found(found, load)
     }

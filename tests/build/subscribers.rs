@@ -398,3 +398,60 @@ print(json.dumps(out))
         assert_eq!(r["enclosures"], enclosures, "{path}");
     }
 }
+
+#[test]
+fn a_bundle_gives_its_picture_and_its_files_sizes_and_says_what_it_lacks() {
+    let site = Site::new();
+    site.post(
+        "posts/found/index.md",
+        "title: Found\ndate: 2024-05-01\nattachments:\n  - url: talk.pdf",
+        "body",
+    );
+    site.write("posts/found/thumbnail.png", b"png");
+    site.write("posts/found/Feature Image.jpg", b"jpeg bytes");
+    site.write("posts/found/talk.pdf", vec![b'%'; 4321]);
+    site.post(
+        "posts/lost/index.md",
+        "title: Lost\ndate: 2024-04-01\nimages: [missing.png]\nattachments:\n  - url: gone.mp3",
+        "body",
+    );
+    site.build(&[])
+        .assert_code(0)
+        .assert_stderr_has("content/posts/lost/index.md:4: the picture `missing.png` is not in the page bundle (content/posts/lost/)")
+        .assert_stderr_has("content/posts/lost/index.md:5: the attachment `gone.mp3` is not in the page bundle");
+    let json = site.json("feed.json");
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items[0]["title"], "Found");
+    // `feature` wins over `thumbnail`, as in Hugo's templates.
+    assert_eq!(
+        items[0]["image"],
+        "https://example.org/posts/found/Feature%20Image.jpg"
+    );
+    assert_eq!(items[0]["attachments"][0]["size_in_bytes"], 4321);
+    assert_eq!(items[0]["attachments"][0]["mime_type"], "application/pdf");
+    // The post that lacks its files is still published, without them.
+    assert_eq!(items[1]["title"], "Lost");
+    assert!(items[1].get("image").is_none());
+    assert!(items[1].get("attachments").is_none());
+    // And `--strict` refuses it.
+    site.build(&["--strict"]).assert_code(1);
+}
+
+/// The item cache remembers posts by their bytes; a bundle's post also by
+/// what its files gave it, so a picture added between two builds shows.
+#[test]
+fn a_picture_added_to_a_bundle_between_builds_shows_in_the_next() {
+    let site = Site::new();
+    site.post("trip/index.md", "title: Trip\ndate: 2024-05-01", "body");
+    site.build(&[]).assert_code(0);
+    assert!(site.json("feed.json")["items"][0].get("image").is_none());
+    site.write("trip/feature.webp", b"webp");
+    site.build(&[]).assert_code(0);
+    assert_eq!(
+        site.json("feed.json")["items"][0]["image"],
+        "https://example.org/trip/feature.webp"
+    );
+    site.remove("trip/feature.webp");
+    site.build(&[]).assert_code(0);
+    assert!(site.json("feed.json")["items"][0].get("image").is_none());
+}

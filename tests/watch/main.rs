@@ -200,6 +200,38 @@ fn moves_bundles_and_folder_deletes_are_followed() {
 }
 
 #[test]
+fn a_bundles_files_added_or_removed_while_watching_reach_the_feeds() {
+    let site = small_site();
+    std::fs::create_dir_all(content(&site, "posts/trip")).unwrap();
+    std::fs::write(
+        content(&site, "posts/trip/index.md"),
+        "---\ntitle: Trip\ndate: 2024-02-02\nattachments:\n  - url: map.pdf\n---\nBody\n",
+    )
+    .unwrap();
+    let watch = start_watch(&site, &["--debounce", "20"]);
+    let item = |site: &Site| site.json("feed.json")["items"][0].clone();
+    assert!(item(&site).get("image").is_none());
+    // A picture the bundle's post does not name, found by its name.
+    std::fs::write(content(&site, "posts/trip/cover.png"), b"png").unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(
+        item(&site)["image"],
+        "https://example.org/posts/trip/cover.png"
+    );
+    // The attachment appears, then grows: its size follows.
+    std::fs::write(content(&site, "posts/trip/map.pdf"), vec![b'x'; 10]).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(item(&site)["attachments"][0]["size_in_bytes"], 10);
+    std::fs::write(content(&site, "posts/trip/map.pdf"), vec![b'x'; 99]).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(item(&site)["attachments"][0]["size_in_bytes"], 99);
+    // The picture goes: so does the feed's.
+    std::fs::remove_file(content(&site, "posts/trip/cover.png")).unwrap();
+    assert_in_sync(&site, &watch);
+    assert!(item(&site).get("image").is_none());
+}
+
+#[test]
 fn publication_changes_move_posts_between_feeds() {
     let site = small_site();
     let watch = start_watch(&site, &[]);

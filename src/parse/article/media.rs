@@ -218,6 +218,87 @@ fn resolve(text: &str, ctx: &Resolve<'_>) -> Option<(Url, Option<String>)> {
     }
 }
 
+/// Completes a page bundle's post with what its folder holds (`files`:
+/// paths under the bundle's folder, with sizes): a picture the front
+/// matter names but the bundle lacks is left out, with a warning; without
+/// a picture, the first image whose name holds `feature`, else `cover`,
+/// else `thumbnail`, is the post's, as Hugo's templates pick it; an
+/// attachment in the bundle gets its size, unless given; one the bundle
+/// lacks is left out, with a warning. Returns the warnings.
+pub fn complete_from_bundle(
+    article: &mut super::Article,
+    files: &[(String, u64)],
+) -> Vec<Diagnostic> {
+    let Some(folder) = files::bundle_folder(&article.path) else {
+        return Vec::new();
+    };
+    let prefix = if folder.is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
+    let size_of = |local: &str| {
+        let rel = local.strip_prefix(&prefix)?;
+        files
+            .binary_search_by(|(name, _)| name.as_str().cmp(rel))
+            .ok()
+            .map(|i| files[i].1)
+    };
+    let shown_folder = article
+        .shown_path
+        .rsplit_once('/')
+        .map_or("", |(folder, _)| folder)
+        .to_owned();
+    let mut warnings = Vec::new();
+    let mut missing = |what: &str, media: &Media| {
+        let local = media.local.as_deref().unwrap_or_default();
+        let name = local.strip_prefix(&prefix).unwrap_or(local);
+        warnings.push(
+            Diagnostic::warning(
+                &article.shown_path,
+                Some(media.line),
+                format!("{what} `{name}` is not in the page bundle ({shown_folder}/); it was left out of the feeds"),
+            )
+            .with_help("put the file beside index.md, or correct its name"),
+        );
+    };
+    if let Some(image) = &article.image {
+        if image.local.as_deref().is_some_and(|l| size_of(l).is_none()) {
+            missing("the picture", image);
+            article.image = None;
+        }
+    }
+    if article.image.is_none() {
+        article.image = ["feature", "cover", "thumbnail"].iter().find_map(|word| {
+            let (rel, _) = files.iter().find(|(rel, _)| {
+                let name = rel.rsplit('/').next().unwrap_or(rel).to_lowercase();
+                name.contains(word) && mime_of(&name).starts_with("image/")
+            })?;
+            Some(Media {
+                url: article.permalink.join(rel).ok()?,
+                local: Some(format!("{prefix}{rel}")),
+                line: 0,
+            })
+        });
+    }
+    article.attachments.retain_mut(|attachment| {
+        let Some(local) = attachment.file.local.as_deref() else {
+            return true;
+        };
+        match size_of(local) {
+            Some(size) => {
+                attachment.size_in_bytes.get_or_insert(size);
+                true
+            }
+            None => {
+                missing("the attachment", &attachment.file);
+                false
+            }
+        }
+    });
+    warnings
+}
+
 /// The first text among `names` in a map.
 fn map_text<'v>(value: &'v Value, names: &[&str]) -> Option<&'v str> {
     let Value::Map(pairs) = value else {
@@ -309,6 +390,76 @@ mod tests {
         );
         assert_eq!(resolve("data:image/png;base64,AAAA", &single), None);
         assert_eq!(resolve("", &single), None);
+    }
+
+    fn bundle_post(front: &str) -> crate::parse::article::Article {
+        let base = Url::parse("https://example.com/").unwrap();
+        let ctx = crate::parse::article::ParseContext {
+            base_url: &base,
+            timezone: chrono_tz::UTC,
+        };
+        let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
+        crate::parse::article::parse(
+            "posts/trip/index.md",
+            "content/posts/trip/index.md",
+            text.as_bytes(),
+            &ctx,
+        )
+        .article
+        .expect("parses")
+    }
+
+    fn listing(names: &[(&str, u64)]) -> Vec<(String, u64)> {
+        let mut files: Vec<(String, u64)> =
+            names.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_bundle_gives_its_picture_and_sizes_and_says_what_it_lacks() {
+        let files = listing(&[
+            ("index.md", 1),
+            ("a-cover.JPG", 2),
+            ("my feature.png", 3),
+            ("ep.mp3", 4000),
+        ]);
+        // Without a picture: `feature` before `cover`, as Hugo's templates.
+        let mut post = bundle_post("");
+        assert!(complete_from_bundle(&mut post, &files).is_empty());
+        let image = post.image.expect("found");
+        assert_eq!(
+            image.url.as_str(),
+            "https://example.com/posts/trip/my%20feature.png"
+        );
+        assert_eq!(image.local.as_deref(), Some("posts/trip/my feature.png"));
+        // A named picture the bundle lacks: a warning at its line, and the
+        // bundle's own picture instead.
+        let mut post =
+            bundle_post("image: gone.png\nattachments:\n  - url: ep.mp3\n  - url: lost.pdf\n");
+        let warnings = complete_from_bundle(&mut post, &files);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(4));
+        assert!(warnings[0]
+            .message
+            .contains("`gone.png` is not in the page bundle (content/posts/trip/)"));
+        assert!(warnings[1].message.contains("`lost.pdf`"));
+        assert_eq!(
+            post.image.unwrap().local.as_deref(),
+            Some("posts/trip/my feature.png")
+        );
+        assert_eq!(post.attachments.len(), 1);
+        assert_eq!(post.attachments[0].size_in_bytes, Some(4000));
+        // A picture elsewhere is not checked; a given size stays.
+        let mut post = bundle_post(
+            "image: /static.png\nattachments:\n  - url: ep.mp3\n    size_in_bytes: 7\n",
+        );
+        assert!(complete_from_bundle(&mut post, &files).is_empty());
+        assert_eq!(
+            post.image.unwrap().url.as_str(),
+            "https://example.com/static.png"
+        );
+        assert_eq!(post.attachments[0].size_in_bytes, Some(7));
     }
 
     #[test]
