@@ -12,10 +12,13 @@
 //! wall time, CPU time (user + system) and peak memory (max RSS).
 //!
 //! Each mode is a row per size:
-//! - `cold` (the headline): the output folder and the cache folder
-//!   (`.feedsmith-cache/`) are deleted before every run, as in a fresh CI
-//!   checkout or a new user's first build; Hugo's `public/` is deleted
-//!   before each of its runs too;
+//! - `cold` (the headline): every run writes into a new, empty output
+//!   folder, and the cache folder (`.feedsmith-cache/`) is deleted before
+//!   it, as in a fresh CI checkout or a new user's first build; Hugo too
+//!   writes into a new folder each run. The folders are deleted only once
+//!   the size is done: deleting 1,000 files just before a run made ext4
+//!   spend most of that run's time looking past the inodes just freed
+//!   (`recently_deleted` in a profile), which no fresh checkout has;
 //! - `warm`: a build after a build, nothing changed: the feeds are up to
 //!   date on disk, and the cache folder holds the record of the output
 //!   folder (see `src/disk/record.rs`; the bench waits until the warm-up's
@@ -121,6 +124,17 @@ fn options() -> Options {
         i += 2;
     }
     o
+}
+
+/// A row's three feedsmith (or Hugo) cells.
+fn cell(m: Option<Measure>) -> String {
+    match m {
+        Some(m) => format!(
+            "{:.0} ms | {:.0} ms | {:.0} MiB",
+            m.wall_ms, m.cpu_ms, m.max_rss_mib
+        ),
+        None => "– | – | –".to_owned(),
+    }
 }
 
 /// One finished run: wall time, CPU time, peak memory.
@@ -232,80 +246,107 @@ fn main() {
             format!("{settings}\nformats: [rss, json, atom]\n"),
         )
         .expect("write config");
-        let mut cold_walls: [Option<f64>; 2] = [None, None];
         let remove = |name: &str| {
             let _ = std::fs::remove_dir_all(dir.path().join(name));
         };
+        // A new folder for each cold run (see the module docs).
+        let fresh = std::cell::Cell::new(0);
+        let fresh_folder = || {
+            fresh.set(fresh.get() + 1);
+            format!("fresh/{}", fresh.get())
+        };
         let hugo_run = || {
-            remove("public");
             let mut c = Command::new("hugo");
-            c.args(["--quiet", "-d", "public"]).current_dir(dir.path());
+            c.args(["--quiet", "-d", &fresh_folder()])
+                .current_dir(dir.path());
             measure(&mut c)
         };
+        let feedsmith = |mode: Mode| {
+            if mode != Mode::Warm {
+                remove(feedsmith::base::config::CACHE_DIR);
+            }
+            let mut c = Command::new(bin);
+            c.args(["build", "-q"]).current_dir(dir.path());
+            if matches!(mode, Mode::Cold | Mode::ColdAtom) {
+                c.args(["--out", &fresh_folder()]);
+            }
+            if mode == Mode::ColdAtom {
+                c.args(["--config", "feedsmith-atom.yaml"]);
+            }
+            measure(&mut c)
+        };
+        // `cold` and `cold-atom` together alternate run by run: the file
+        // system's state after a run (inodes just freed by deleting the
+        // output) weighs on the next, so rows run one after the other
+        // would compare the file system, not the formats.
+        let paired = o.modes.contains(&Mode::Cold) && o.modes.contains(&Mode::ColdAtom);
+        let mut cold_walls: [Option<Measure>; 2] = [None, None];
         for &mode in &o.modes {
-            let feedsmith = || {
-                if mode != Mode::Warm {
-                    remove(feedsmith::base::config::CACHE_DIR);
-                }
-                if matches!(mode, Mode::Cold | Mode::ColdAtom) {
-                    remove("feeds");
-                }
-                let mut c = Command::new(bin);
-                c.args(["build", "-q"]).current_dir(dir.path());
-                if mode == Mode::ColdAtom {
-                    c.args(["--config", "feedsmith-atom.yaml"]);
-                }
-                measure(&mut c)
-            };
-            feedsmith();
+            if paired && mode == Mode::ColdAtom {
+                continue;
+            }
+            let with_atom = paired && mode == Mode::Cold;
+            feedsmith(mode);
+            if with_atom {
+                feedsmith(Mode::ColdAtom);
+            }
             if hugo {
                 hugo_run();
             }
             if mode == Mode::Warm {
                 std::thread::sleep(feedsmith::disk::record::SETTLED);
-                feedsmith();
+                feedsmith(mode);
             }
-            let mut ours = Vec::new();
-            let mut theirs = Vec::new();
+            let (mut ours, mut atom, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..o.runs {
-                ours.push(feedsmith());
+                ours.push(feedsmith(mode));
+                if with_atom {
+                    atom.push(feedsmith(Mode::ColdAtom));
+                }
                 if hugo {
                     theirs.push(hugo_run());
                 }
             }
-            let f = summary(&ours);
-            match mode {
-                Mode::Cold => cold_walls[0] = Some(f.wall_ms),
-                Mode::ColdAtom => cold_walls[1] = Some(f.wall_ms),
-                _ => {}
-            }
-            let cell = |m: Option<Measure>| match m {
-                Some(m) => format!(
-                    "{:.0} ms | {:.0} ms | {:.0} MiB",
-                    m.wall_ms, m.cpu_ms, m.max_rss_mib
-                ),
-                None => "– | – | –".to_owned(),
-            };
             let h = (!theirs.is_empty()).then(|| summary(&theirs));
-            let ratio = h.map_or("–".to_owned(), |h| {
-                format!("{:.1}×", h.wall_ms / f.wall_ms)
-            });
-            println!(
-                "| {size} | {:.0} MB | {} | {} | {} | {ratio} |",
-                bytes as f64 / 1e6,
-                mode.name(),
-                cell(Some(f)),
-                cell(h)
-            );
+            let mut rows = vec![(mode, summary(&ours))];
+            if with_atom {
+                rows.push((Mode::ColdAtom, summary(&atom)));
+            }
+            for (mode, f) in rows {
+                match mode {
+                    Mode::Cold => cold_walls[0] = Some(f),
+                    Mode::ColdAtom => cold_walls[1] = Some(f),
+                    _ => {}
+                }
+                let ratio = h.map_or("–".to_owned(), |h| {
+                    format!("{:.1}×", h.wall_ms / f.wall_ms)
+                });
+                println!(
+                    "| {size} | {:.0} MB | {} | {} | {} | {ratio} |",
+                    bytes as f64 / 1e6,
+                    mode.name(),
+                    cell(Some(f)),
+                    cell(h)
+                );
+            }
         }
         if let [Some(without), Some(with)] = cold_walls {
             stages.push(format!(
-                "{size} posts, cold: Atom on costs {:+.0}% wall time ({without:.0} → {with:.0} ms)",
-                (with / without - 1.0) * 100.0
+                "{size} posts, cold: Atom on costs {:+.0}% wall time ({:.0} → {:.0} ms), {:+.0}% CPU time ({:.0} → {:.0} ms){}",
+                (with.wall_ms / without.wall_ms - 1.0) * 100.0,
+                without.wall_ms,
+                with.wall_ms,
+                (with.cpu_ms / without.cpu_ms - 1.0) * 100.0,
+                without.cpu_ms,
+                with.cpu_ms,
+                if paired { ", alternating" } else { ", one row after the other" }
             ));
         }
+        remove("fresh");
         remove(feedsmith::base::config::CACHE_DIR);
         remove("feeds");
+        // Away from the deletions just made (see the module docs).
+        std::thread::sleep(std::time::Duration::from_secs(2));
         let verbose = Command::new(bin)
             .args(["build", "--verbose"])
             .current_dir(dir.path())
