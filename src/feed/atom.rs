@@ -5,6 +5,8 @@
 //! A post's `<entry>` is written once ([`item`]) and copied into every feed
 //! that shows it ([`write()`]). Its HTML goes into a CDATA section, as the
 //! RSS `content:encoded` does: nothing in it needs escaping but a `]]>`.
+//! A post's picture is a `media:thumbnail` (what readers show beside an
+//! entry) and a `rel="related"` link.
 
 use std::fmt::Write as _;
 
@@ -12,7 +14,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 
 use super::{Feed, Pieces, Written};
 use crate::base::config::Config;
-use crate::parse::article::Article;
+use crate::parse::article::{mime_of, Article};
 
 /// The Media RSS namespace: Atom has no element of its own for an entry's
 /// picture, and readers (Feedly, Inoreader, feedparser) read
@@ -109,6 +111,16 @@ fn write_entry(a: &Article, html: Option<&str>, summary: &str, out: &mut String)
             let _ = write!(out, " title=\"{}\"", esc(name));
         }
         out.push_str("/>\n");
+    }
+    if let Some(image) = &a.image {
+        // The picture as a link too, for readers that read only links;
+        // `related`, not `enclosure`, which readers offer as a download.
+        let _ = writeln!(
+            out,
+            "    <link rel=\"related\" type=\"{}\" href=\"{}\"/>",
+            mime_of(image.url.path()),
+            esc(image.url.as_str())
+        );
     }
     for attachment in &a.attachments {
         let _ = write!(

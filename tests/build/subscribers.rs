@@ -173,6 +173,19 @@ fn atom_feeds_have_what_the_spec_and_readers_ask_for() {
             ),
         ]
     );
+    let related: Vec<(&str, Option<String>)> = feed.entries[0]
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("related"))
+        .map(|l| (l.href.as_str(), l.media_type.clone()))
+        .collect();
+    assert_eq!(
+        related,
+        [(
+            "https://example.org/posts/trip/cover.jpg",
+            Some("image/jpeg".into())
+        )]
+    );
     let thumbnails: Vec<String> = feed
         .entries
         .iter()
