@@ -1,13 +1,21 @@
 //! Requests per second of `feedsmith serve` on loopback, measured with `wrk`
-//! (Debian's package): full 200 responses of the site feed, and 304s for a
-//! reader that polls an unchanged feed with `If-None-Match`. Run with
-//! `cargo bench --bench serve` (options after `--`: `--posts N`,
-//! `--seconds N`, `--connections N`).
+//! (Debian's package), beside nginx (Debian's package, when installed)
+//! serving the same folder: full 200 responses of the site feed, 304s for a
+//! reader that polls an unchanged feed with `If-None-Match`, and 200s for
+//! clients that accept gzip (and brotli, which Debian's nginx cannot send).
+//! Run with `cargo bench --bench serve` (options after `--`: `--posts N`,
+//! default 10000; `--seconds N`, default 10; `--connections N`, default 32).
+//!
+//! nginx is set up as one would to serve feeds fast: `sendfile`,
+//! `open_file_cache`, `etag on`, `gzip on` at its default level for the feed
+//! types, one worker per core, access log off. The two servers run one after
+//! the other, each alone on the machine with wrk.
 
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -20,7 +28,7 @@ fn arg(name: &str, default: u64) -> u64 {
 }
 
 /// Runs wrk and returns its "Requests/sec" figure.
-fn wrk(url: &str, seconds: u64, connections: u64, header: Option<&str>) -> f64 {
+fn wrk(url: &str, seconds: u64, connections: u64, headers: &[&str]) -> f64 {
     let mut command = Command::new("wrk");
     command.args([
         "-t2",
@@ -28,31 +36,122 @@ fn wrk(url: &str, seconds: u64, connections: u64, header: Option<&str>) -> f64 {
         &format!("-d{seconds}s"),
         "--latency",
     ]);
-    if let Some(h) = header {
+    for h in headers {
         command.args(["-H", h]);
     }
     let output = command.arg(url).output().expect("run wrk");
     let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no Requests/sec in wrk's output:\n{text}"))
+    if !text.contains("Non-2xx or 3xx") {
+        text.lines()
+            .find_map(|l| l.strip_prefix("Requests/sec:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no Requests/sec in wrk's output:\n{text}"))
+    } else {
+        panic!("errors in wrk's output:\n{text}")
+    }
 }
 
-fn main() {
-    if Command::new("wrk").arg("--version").output().is_err() {
-        eprintln!("wrk is not installed: apt-get install wrk");
-        return;
+/// A response's headers, lowercased names, as curl shows them.
+fn head(url: &str, headers: &[&str]) -> Vec<(String, String)> {
+    let mut command = Command::new("curl");
+    command.args(["-s", "-o", "/dev/null", "-D", "-", url]);
+    for h in headers {
+        command.args(["-H", h]);
     }
-    let posts = arg("--posts", 1000) as usize;
-    let seconds = arg("--seconds", 10);
-    let connections = arg("--connections", 32);
-    let dir = tempfile::tempdir().expect("temp dir");
-    corpus::generate(dir.path(), 42, posts, 20, None).expect("generate");
-    let log = dir.path().join("serve.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_feedsmith"))
+    let out = command.output().expect("curl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+        .collect()
+}
+
+fn header(headers: &[(String, String)], name: &str) -> String {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// What one server did: requests per second for each kind of request.
+struct Rates {
+    full: f64,
+    not_modified: f64,
+    gzip: f64,
+    brotli: Option<f64>,
+}
+
+fn measure(url: &str, seconds: u64, connections: u64, brotli: bool) -> Rates {
+    let etag = header(&head(url, &[]), "etag");
+    assert!(!etag.is_empty(), "no ETag from {url}");
+    let gzip_headers = head(url, &["Accept-Encoding: gzip"]);
+    assert_eq!(header(&gzip_headers, "content-encoding"), "gzip", "{url}");
+    let if_none_match = format!("If-None-Match: {etag}");
+    Rates {
+        full: wrk(url, seconds, connections, &[]),
+        not_modified: wrk(url, seconds, connections, &[&if_none_match]),
+        gzip: wrk(url, seconds, connections, &["Accept-Encoding: gzip"]),
+        brotli: brotli.then(|| wrk(url, seconds, connections, &["Accept-Encoding: br"])),
+    }
+}
+
+/// Starts nginx serving `root` on a free port; `None` if it is not
+/// installed.
+fn start_nginx(root: &Path, work: &Path) -> Option<(Child, String)> {
+    Command::new("nginx").arg("-v").output().ok()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let conf = work.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes auto;\ndaemon off;\npid {work}/nginx.pid;\nerror_log {work}/error.log;\n\
+             events {{ worker_connections 4096; }}\n\
+             http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 1000000;\n\
+               open_file_cache max=10000 inactive=60s;\n  open_file_cache_valid 60s;\n  etag on;\n\
+               gzip on;\n  gzip_types application/rss+xml application/feed+json application/atom+xml text/x-opml;\n\
+               types {{ application/rss+xml xml; application/feed+json json; text/html html; }}\n\
+               client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fastcgi;\n\
+               uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;\n\
+               server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
+            work = work.display(),
+            root = root.display(),
+        ),
+    )
+    .ok()?;
+    let child = Command::new("nginx")
+        .args([
+            "-p",
+            &work.display().to_string(),
+            "-c",
+            &conf.display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let base = format!("http://127.0.0.1:{port}/");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nginx did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((child, base))
+}
+
+/// Starts `feedsmith serve` on the site; returns it and its address.
+fn start_feedsmith(dir: &Path) -> (Child, String) {
+    let log = dir.join("serve.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_feedsmith"))
         .args(["serve", "-q", "--port", "0"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
         .spawn()
@@ -70,33 +169,65 @@ fn main() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let url = format!("{base}rss.xml");
-    let head = Command::new("curl")
-        .args(["-sI", &url])
-        .output()
-        .expect("curl");
-    let etag = String::from_utf8_lossy(&head.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("etag: ").map(|v| v.trim().to_owned()))
-        .expect("an ETag");
-    let size = std::fs::metadata(dir.path().join("feeds/rss.xml")).map_or(0, |m| m.len());
-    println!(
-        "feedsmith serve, {posts}-post site, site feed {} KB, wrk -t2 -c{connections} -d{seconds}s on loopback",
-        size / 1024
-    );
-    let full = wrk(&url, seconds, connections, None);
-    println!("200 (full feed):               {full:>10.0} requests/s");
-    let not_modified = wrk(
-        &url,
-        seconds,
-        connections,
-        Some(&format!("If-None-Match: {etag}")),
-    );
-    println!("304 (If-None-Match matches):   {not_modified:>10.0} requests/s");
-    let gzip = wrk(&url, seconds, connections, Some("Accept-Encoding: gzip"));
-    println!("200 gzip (compressed per hit): {gzip:>10.0} requests/s");
+    (child, base)
+}
+
+fn stop(mut child: Child) {
     let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
+}
+
+fn main() {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("wrk is not installed: apt-get install wrk");
+        return;
+    }
+    let posts = arg("--posts", 10_000) as usize;
+    let seconds = arg("--seconds", 10);
+    let connections = arg("--connections", 32);
+    let dir = tempfile::tempdir().expect("temp dir");
+    corpus::generate(dir.path(), 42, posts, 20, None).expect("generate");
+    let (feedsmith, base) = start_feedsmith(dir.path());
+    let size = std::fs::metadata(dir.path().join("feeds/rss.xml")).map_or(0, |m| m.len());
+    println!(
+        "{posts}-post site, site feed rss.xml {} KB, wrk -t2 -c{connections} -d{seconds}s on loopback, each server alone",
+        size / 1024
+    );
+    let ours = measure(&format!("{base}rss.xml"), seconds, connections, true);
+    stop(feedsmith);
+    let work = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("feeds");
+    let theirs = start_nginx(&root, work.path()).map(|(nginx, base)| {
+        let rates = measure(&format!("{base}rss.xml"), seconds, connections, false);
+        stop(nginx);
+        rates
+    });
+    if theirs.is_none() {
+        println!("(nginx is not installed: apt-get install nginx)");
+    }
+    println!("| request | nginx | feedsmith serve | feedsmith ÷ nginx |");
+    println!("|---|---|---|---|");
+    let row = |what: &str, ours: f64, theirs: Option<f64>| {
+        let (n, ratio) = match theirs {
+            Some(t) => (format!("{t:.0} req/s"), format!("{:.2}×", ours / t)),
+            None => ("–".to_owned(), "–".to_owned()),
+        };
+        println!("| {what} | {n} | {ours:.0} req/s | {ratio} |");
+    };
+    row("GET, 200", ours.full, theirs.as_ref().map(|t| t.full));
+    row(
+        "conditional GET, 304",
+        ours.not_modified,
+        theirs.as_ref().map(|t| t.not_modified),
+    );
+    row(
+        "GET with gzip, 200",
+        ours.gzip,
+        theirs.as_ref().map(|t| t.gzip),
+    );
+    if let Some(brotli) = ours.brotli {
+        row("GET with brotli, 200", brotli, None);
+    }
 }

@@ -87,6 +87,10 @@ struct ServeFlags {
     /// Port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 1111)]
     port: u16,
+    /// Seconds a connection may take to send a request, after it opens or
+    /// after its last response, before it is closed
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    idle_timeout: u64,
 }
 
 #[derive(Args)]
@@ -186,6 +190,7 @@ fn main() -> ExitCode {
                 watch,
                 bind: f.bind,
                 port: f.port,
+                idle_timeout: Duration::from_secs(f.idle_timeout.max(1)),
             }),
             Err(code) => code,
         },

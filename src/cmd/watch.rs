@@ -65,12 +65,12 @@ pub fn run_watch(args: &WatchArgs) -> ExitCode {
         }
     };
     drop(err);
-    run_watch_ready(args, config, |_| {}, Box::new(|_, _| {}))
+    run_watch_ready(args, config, |_| {}, Box::new(|_, _, _| {}))
 }
 
-/// What to do after a rebuild wrote files: it is given the settings and the
-/// paths written (under the output folder).
-pub type AfterWrite<'a> = Box<dyn FnMut(&Config, &[String]) + 'a>;
+/// What to do after a rebuild changed the output folder: it is given the
+/// settings and the paths written and removed (under the output folder).
+pub type AfterWrite<'a> = Box<dyn FnMut(&Config, &[String], &[String]) + 'a>;
 
 /// Builds with `config`, calls `ready` (with the exit code if the first build
 /// could not even start), then watches until Ctrl-C or SIGTERM, calling
@@ -483,8 +483,8 @@ impl<'a> Session<'a> {
                     }
                 }
                 self.say(what, &rebuild, &written, &removed, started);
-                if !written.is_empty() {
-                    (self.after_write)(self.site.config(), &written);
+                if !written.is_empty() || !removed.is_empty() {
+                    (self.after_write)(self.site.config(), &written, &removed);
                 }
                 None
             }

@@ -176,7 +176,7 @@ fn gzip_when_accepted_with_its_own_etag() {
     let (status, h, body) = fetch(
         "GET",
         &server.url("/feed.json"),
-        &[("Accept-Encoding", "gzip, br")],
+        &[("Accept-Encoding", "gzip, deflate")],
     );
     assert_eq!(status, 200);
     assert_eq!(header(&h, "content-encoding"), "gzip");
@@ -194,6 +194,138 @@ fn gzip_when_accepted_with_its_own_etag() {
         &[("Accept-Encoding", "gzip"), ("If-None-Match", &etag)],
     );
     assert_eq!(status, 304);
+}
+
+#[test]
+fn brotli_when_accepted_before_gzip_with_its_own_etag() {
+    let site = site();
+    let server = Server::start(&site);
+    let (_, plain, _) = get(&server.url("/rss.xml"));
+    let (_, gzipped, _) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("Accept-Encoding", "gzip")],
+    );
+    let (status, h, body) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("Accept-Encoding", "gzip, deflate, br")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "content-encoding"), "br");
+    let etag = header(&h, "etag").to_owned();
+    assert_ne!(etag, header(&plain, "etag"));
+    assert_ne!(etag, header(&gzipped, "etag"));
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut body.as_slice(), &mut decoded).unwrap();
+    assert_eq!(decoded, site.read("rss.xml"));
+    assert!(
+        body.len() < decoded.len() / 3,
+        "brotli should shrink a feed"
+    );
+    let (status, _, _) = fetch(
+        "GET",
+        &server.url("/rss.xml"),
+        &[("Accept-Encoding", "br"), ("If-None-Match", &etag)],
+    );
+    assert_eq!(status, 304);
+}
+
+/// Files are served from memory; one edited by hand in the output folder
+/// (not by watch) must not be served stale for more than a moment.
+#[test]
+fn a_file_edited_by_hand_in_the_output_folder_is_served_fresh() {
+    let site = site();
+    let server = Server::start(&site);
+    let (_, before, _) = get(&server.url("/feeds.opml"));
+    let edited = b"<?xml version=\"1.0\"?>\n<opml version=\"2.0\"><head><title>by hand</title></head><body/></opml>\n";
+    std::fs::write(site.out().join("feeds.opml"), edited).unwrap();
+    let started = Instant::now();
+    loop {
+        let (status, h, body) = get(&server.url("/feeds.opml"));
+        assert_eq!(status, 200);
+        if body == edited {
+            assert_ne!(header(&h, "etag"), header(&before, "etag"));
+            break;
+        }
+        assert!(
+            started.elapsed() < common::PATIENCE,
+            "the hand edit never showed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Slow clients must not hold the server: 3,000 connections that send
+/// half a request and wait neither stop a new client from being served
+/// nor use up file descriptors, and are closed after the idle timeout.
+#[test]
+fn three_thousand_half_sent_requests_do_not_stop_a_new_client() {
+    raise_own_open_files_limit(8192);
+    let site = site();
+    let run = Running::spawn(
+        site.path(),
+        &["serve", "--port", "0", "--idle-timeout", "2"],
+    );
+    run.wait_for_log(" at http://", 1);
+    let text = run.log();
+    let rest = &text[text.find(" at http://").unwrap() + 11..];
+    let addr = rest[..rest.find('/').unwrap()].to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..3000 {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream
+            .write_all(b"GET /rss.xml HTTP/1.1\r\nHost: x\r\nUser-Agent: slow")
+            .unwrap();
+        idle.push(stream);
+    }
+    // A new client is served, whole.
+    let (status, _, body) = get(&format!("http://{addr}/rss.xml"));
+    assert_eq!(status, 200);
+    assert_eq!(body, site.read("rss.xml"));
+    let open_files = || {
+        std::fs::read_dir(format!("/proc/{}/fd", run.pid()))
+            .unwrap()
+            .count()
+    };
+    assert!(open_files() < 3000 + 200, "{} descriptors", open_files());
+    // Every half-sent request is answered by a close once the timeout
+    // passes, and the server's descriptors go back down.
+    for mut stream in idle {
+        stream.set_read_timeout(Some(common::PATIENCE)).unwrap();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        assert!(
+            reply.is_empty() || reply.starts_with(b"HTTP/1.1 408"),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    let started = Instant::now();
+    while open_files() > 200 {
+        assert!(
+            started.elapsed() < common::PATIENCE,
+            "{} descriptors stay open",
+            open_files()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _, _) = get(&format!("http://{addr}/rss.xml"));
+    assert_eq!(status, 200);
+}
+
+/// The test's own limit on open files, raised to at least `wanted` (as far
+/// as the hard limit allows): it holds thousands of sockets.
+fn raise_own_open_files_limit(wanted: u64) {
+    // SAFETY: getrlimit/setrlimit with a valid pointer to the right struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,427 @@
+//! The files `feedsmith serve` serves, kept in memory: each file's bytes,
+//! its validators (a strong `ETag` per representation, `Last-Modified`),
+//! and its gzip and brotli versions, made once per version of the file.
+//!
+//! Feed readers mostly poll with a conditional GET, so the 304 is the
+//! request that matters most: it is answered from memory, without touching
+//! the disk. A file is read again only after it changed: watch mode says
+//! which files it wrote or removed ([`Files::forget`]), and a watcher on the
+//! output folder reports a file edited by hand. Files are replaced by rename
+//! and read whole, so a client gets the old version or the new one, never a
+//! mix.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+
+/// Responses smaller than this are not compressed: it would not pay.
+const MIN_COMPRESSED: usize = 512;
+
+/// Brotli's quality (0–11) and window: 9 compresses a 150 KB feed in a few
+/// milliseconds, once per version, to within a few percent of 11's size.
+const BROTLI_QUALITY: u32 = 9;
+const BROTLI_WINDOW: u32 = 22;
+
+/// One file as served, with every header it is sent with made once.
+#[derive(Debug)]
+pub struct File {
+    /// Its path under the output folder.
+    path: String,
+    content_type: HeaderValue,
+    last_modified: HeaderValue,
+    modified: SystemTime,
+    /// `Link` header (WebSub discovery), for feeds when hubs are set.
+    link: Option<HeaderValue>,
+    identity: Representation,
+    gzip: Option<Representation>,
+    brotli: Option<Representation>,
+}
+
+/// A file's bytes in one coding, and their strong validator.
+#[derive(Debug)]
+struct Representation {
+    bytes: Bytes,
+    etag: HeaderValue,
+    length: HeaderValue,
+}
+
+impl Representation {
+    /// `bytes`, tagged with `tag` (the hash of the file) and the coding.
+    fn new(bytes: Bytes, tag: &str, coding: Coding) -> Representation {
+        let etag = match coding.name() {
+            Some(name) => format!("\"{tag}-{name}\""),
+            None => format!("\"{tag}\""),
+        };
+        Representation {
+            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+            length: HeaderValue::from(bytes.len()),
+            bytes,
+        }
+    }
+}
+
+/// A representation of a file: which coding, and its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// The files served, by path under the output folder.
+#[derive(Debug)]
+pub struct Files {
+    /// The output folder, with symbolic links resolved.
+    root: PathBuf,
+    /// What a feed's `Link` header names: the hubs and where the feeds are
+    /// published (see [`super::link_header`]).
+    links: Option<(Vec<String>, url::Url)>,
+    /// By the path a request named (`tags/x/index.html`, or `tags/x` for
+    /// the same page).
+    by_path: RwLock<HashMap<String, Arc<File>>>,
+}
+
+/// The most request paths kept: spellings of a path beyond it are served
+/// too, but read each time.
+const MAX_KEPT: usize = 1 << 16;
+
+impl Files {
+    pub fn new(root: PathBuf, links: Option<(Vec<String>, url::Url)>) -> Files {
+        Files {
+            root,
+            links,
+            by_path: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The output folder, as served.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Drops what is kept of `paths` (under the output folder, with `/`):
+    /// they were written or removed, and are read again when next asked
+    /// for.
+    pub fn forget<S: AsRef<str>>(&self, paths: impl IntoIterator<Item = S>) {
+        let gone: std::collections::HashSet<String> =
+            paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        if gone.is_empty() {
+            return;
+        }
+        let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
+        by_path.retain(|_, file| !gone.contains(&file.path));
+    }
+
+    /// Drops everything kept (the watcher lost track of the folder).
+    pub fn forget_all(&self) {
+        self.by_path
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The file a request for `relative` gets, if it is kept.
+    pub fn kept(&self, relative: &str) -> Option<Arc<File>> {
+        let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
+        by_path.get(relative).cloned()
+    }
+
+    /// Reads the file a request for `relative` gets (a folder means its
+    /// `index.html`) and keeps it; `None` if there is no such file inside
+    /// the output folder. Blocking.
+    pub fn load(&self, relative: &str) -> Option<Arc<File>> {
+        let mut path = relative.to_owned();
+        if self.root.join(&path).is_dir() {
+            path = format!("{path}/{}", crate::feed::PAGE_FILE);
+        }
+        let real = self.root.join(&path).canonicalize().ok()?;
+        // Symbolic links must not lead outside the output folder.
+        if !real.starts_with(&self.root) {
+            return None;
+        }
+        // Read the whole file, then take its time: renames replace it whole.
+        let bytes = std::fs::read(&real).ok()?;
+        let modified = std::fs::metadata(&real)
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let file = Arc::new(self.file_of(path, bytes, modified));
+        let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
+        if by_path.len() < MAX_KEPT {
+            by_path.insert(relative.to_owned(), Arc::clone(&file));
+        }
+        Some(file)
+    }
+
+    /// A file's representations and headers, made once.
+    fn file_of(&self, path: String, bytes: Vec<u8>, modified: SystemTime) -> File {
+        let content_type = content_type(Path::new(&path));
+        let compress = bytes.len() >= MIN_COMPRESSED && content_type != "application/octet-stream";
+        let link = self
+            .links
+            .as_ref()
+            .filter(|_| crate::feed::websub::is_feed_file(&path))
+            .and_then(|links| super::link_header(links, Path::new(&path)))
+            .and_then(|l| HeaderValue::from_str(&l).ok());
+        let tag = format!("{:032x}", crate::feed::hash(&bytes));
+        let gzip = compress.then(|| gzip(&bytes)).flatten();
+        let brotli = compress.then(|| brotli(&bytes)).flatten();
+        File {
+            path,
+            content_type: HeaderValue::from_static(content_type),
+            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified))
+                .unwrap_or(HeaderValue::from_static("")),
+            modified,
+            link,
+            gzip: gzip.map(|b| Representation::new(b, &tag, Coding::Gzip)),
+            brotli: brotli.map(|b| Representation::new(b, &tag, Coding::Brotli)),
+            identity: Representation::new(Bytes::from(bytes), &tag, Coding::Identity),
+        }
+    }
+}
+
+impl File {
+    /// The answer to a GET (or HEAD, without the body) with `headers`.
+    pub fn respond(&self, headers: &HeaderMap, head: bool) -> Response<Full<Bytes>> {
+        let coding = choose(headers, self.gzip.is_some(), self.brotli.is_some());
+        let representation = match coding {
+            Coding::Identity => &self.identity,
+            Coding::Gzip => self.gzip.as_ref().unwrap_or(&self.identity),
+            Coding::Brotli => self.brotli.as_ref().unwrap_or(&self.identity),
+        };
+        let unchanged = not_modified(headers, &representation.etag, self.modified);
+        let body = if unchanged || head {
+            Bytes::new()
+        } else {
+            representation.bytes.clone()
+        };
+        let mut response = Response::new(Full::new(body));
+        let out = response.headers_mut();
+        out.reserve(10);
+        out.insert(header::CONTENT_TYPE, self.content_type.clone());
+        out.insert(header::ETAG, representation.etag.clone());
+        out.insert(header::LAST_MODIFIED, self.last_modified.clone());
+        out.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60, must-revalidate"),
+        );
+        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        out.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if let Some(link) = &self.link {
+            out.insert(header::LINK, link.clone());
+        }
+        if unchanged {
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            return response;
+        }
+        if let Some(name) = coding.name() {
+            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        }
+        out.insert(header::CONTENT_LENGTH, representation.length.clone());
+        response
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Option<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+fn brotli(bytes: &[u8]) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    {
+        let mut writer =
+            brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        writer.write_all(bytes).ok()?;
+        writer.flush().ok()?;
+    }
+    Some(Bytes::from(out))
+}
+
+/// The representation to send: brotli when the client takes it, else gzip,
+/// else the bytes as they are (RFC 9110's `Accept-Encoding`; `q=0`
+/// refuses a coding, `*` stands for any other).
+fn choose(headers: &HeaderMap, has_gzip: bool, has_brotli: bool) -> Coding {
+    let accepted = |coding: &str| {
+        let mut star = None;
+        for item in headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+        {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if name.eq_ignore_ascii_case(coding) {
+                return q > 0.0;
+            }
+            if name == "*" {
+                star = Some(q > 0.0);
+            }
+        }
+        star.unwrap_or(false)
+    };
+    if has_brotli && accepted("br") {
+        Coding::Brotli
+    } else if has_gzip && accepted("gzip") {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// Whether the client's validators match: `If-None-Match` wins over
+/// `If-Modified-Since` (RFC 9110).
+fn not_modified(headers: &HeaderMap, etag: &HeaderValue, modified: SystemTime) -> bool {
+    if let Some(given) = headers.get(header::IF_NONE_MATCH) {
+        // Most often the one tag sent before.
+        if given == etag {
+            return true;
+        }
+        let etag = etag.as_bytes();
+        return given
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(|t| t.trim_ascii())
+            .map(|t| t.strip_prefix(b"W/").unwrap_or(t))
+            .any(|t| t == b"*" || t == etag);
+    }
+    if let Some(since) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+    {
+        // HTTP dates have whole seconds.
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        };
+        return secs(modified) <= secs(since);
+    }
+    false
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+    {
+        crate::feed::RSS_FILE => "application/rss+xml; charset=utf-8",
+        crate::feed::JSON_FILE => "application/feed+json; charset=utf-8",
+        crate::feed::ATOM_FILE => "application/atom+xml; charset=utf-8",
+        crate::feed::OPML_FILE => "text/x-opml; charset=utf-8",
+        name if name.ends_with(".html") => "text/html; charset=utf-8",
+        name if name.ends_with(".xml") => "application/xml; charset=utf-8",
+        name if name.ends_with(".json") => "application/json; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn codings_are_chosen_as_the_client_accepts_them() {
+        assert_eq!(
+            choose(&accept("gzip, deflate, br"), true, true),
+            Coding::Brotli
+        );
+        assert_eq!(
+            choose(&accept("br;q=0, gzip;q=0.8"), true, true),
+            Coding::Gzip
+        );
+        assert_eq!(choose(&accept("gzip;q=0"), true, true), Coding::Identity);
+        assert_eq!(choose(&accept("*"), true, true), Coding::Brotli);
+        assert_eq!(choose(&accept("*;q=0, gzip"), true, true), Coding::Gzip);
+        assert_eq!(choose(&accept("br"), true, false), Coding::Identity);
+        assert_eq!(choose(&HeaderMap::new(), true, true), Coding::Identity);
+    }
+
+    #[test]
+    fn each_representation_has_its_own_strong_validator() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = "<rss>".repeat(400);
+        std::fs::write(dir.path().join("rss.xml"), &feed).unwrap();
+        let files = Files::new(dir.path().canonicalize().unwrap(), None);
+        let file = files.load("rss.xml").unwrap();
+        let etag = |headers: &HeaderMap| {
+            let response = file.respond(headers, false);
+            let tag = response.headers()[header::ETAG]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (response.status(), tag)
+        };
+        let (plain, br, gz) = (
+            etag(&HeaderMap::new()).1,
+            etag(&accept("br")).1,
+            etag(&accept("gzip")).1,
+        );
+        assert!(plain != br && br != gz && plain != gz);
+        let mut again = accept("br");
+        again.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&br).unwrap());
+        assert_eq!(etag(&again).0, StatusCode::NOT_MODIFIED);
+        // The identity tag does not validate the brotli version.
+        again.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&plain).unwrap(),
+        );
+        assert_eq!(etag(&again).0, StatusCode::OK);
+        // What the brotli version holds is the file.
+        let response = file.respond(&accept("br"), false);
+        let body = response.into_body();
+        let bytes = futures_body(body);
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &bytes[..], &mut decoded).unwrap();
+        assert_eq!(decoded, feed.as_bytes());
+    }
+
+    /// The bytes of a full body.
+    fn futures_body(body: Full<Bytes>) -> Bytes {
+        use http_body_util::BodyExt;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(body.collect())
+            .map(|c| c.to_bytes())
+            .unwrap_or_default()
+    }
+}
