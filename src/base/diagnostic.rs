@@ -27,6 +27,11 @@ pub struct Diagnostic {
     pub message: String,
     /// What the user can do about it.
     pub help: Option<String>,
+    /// Whether the problem is that the file has no date (no front matter,
+    /// or an empty file, included): a page that is not a post, or a post
+    /// whose date was forgotten, which only its section tells apart (see
+    /// [`crate::site`]'s rebuild).
+    pub undated: bool,
 }
 
 impl Diagnostic {
@@ -41,6 +46,7 @@ impl Diagnostic {
             line,
             message: message.into(),
             help: None,
+            undated: false,
         }
     }
 
@@ -49,6 +55,12 @@ impl Diagnostic {
             severity: Severity::Error,
             ..Diagnostic::warning(path, line, message)
         }
+    }
+
+    /// Marks the problem as a missing date (see [`Diagnostic::undated`]).
+    pub fn as_undated(mut self) -> Self {
+        self.undated = true;
+        self
     }
 
     /// Adds a hint on what to do.

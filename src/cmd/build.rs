@@ -205,6 +205,13 @@ fn report_stages(
         built.remembered,
         config.cache_dir().join(item_cache::FILE).display()
     );
+    if !built.stats.pages.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "feedsmith: pages without a date, not posts: {}",
+            built.stats.pages.join(", ")
+        );
+    }
 }
 
 /// What earlier builds of this site, by this feedsmith binary with these
@@ -242,6 +249,9 @@ fn summary(stats: &Stats, feeds: usize, config: &Config, started: Instant) -> St
     if stats.broken > 0 {
         skipped.insert("broken", stats.broken);
     }
+    if stats.undated > 0 {
+        skipped.insert("undated", stats.undated);
+    }
     let total: usize = skipped.values().sum();
     let detail = if skipped.is_empty() {
         String::new()
@@ -257,8 +267,13 @@ fn summary(stats: &Stats, feeds: usize, config: &Config, started: Instant) -> St
     } else {
         String::new()
     };
+    let pages = match stats.pages.len() {
+        0 => String::new(),
+        1 => ", 1 page that is not a post".to_owned(),
+        n => format!(", {n} pages that are not posts"),
+    };
     format!(
-        "{feeds} feeds, {} posts used, {total} skipped{detail}, {} ms{defaults}",
+        "{feeds} feeds, {} posts used, {total} skipped{detail}{pages}, {} ms{defaults}",
         stats.published,
         started.elapsed().as_millis()
     )

@@ -311,7 +311,12 @@ fn parse_text(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(Article, usize), Diagnostic> {
     let problem = |p: frontmatter::Problem| {
-        Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help)
+        let d = Diagnostic::error(shown, Some(p.line), p.message).with_help(p.help);
+        if p.undated {
+            d.as_undated()
+        } else {
+            d
+        }
     };
     let split = frontmatter::split(text).map_err(problem)?;
     let (mut entries, verbatim) = frontmatter::parse_entries(&split).map_err(problem)?;
@@ -326,13 +331,6 @@ fn parse_text(
     };
     warnings.extend(fields.duplicate_warnings());
 
-    let title = fields
-        .text("title", warnings)
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            Diagnostic::error(shown, Some(split.first_line), "the article has no `title`")
-                .with_help("add a line such as `title: \"My article\"` to the front matter")
-        })?;
     let date = fields.date(&["date"], ctx.timezone, warnings)?;
     let publish_date = fields.date(
         &["publishdate", "pubdate", "published"],
@@ -352,9 +350,17 @@ fn parse_text(
             .with_help(format!(
                 "add a line such as `date: 2024-03-05T10:00:00+08:00`; {}",
                 date::DATE_HELP
-            )))
+            ))
+            .as_undated())
         }
     };
+    let title = fields
+        .text("title", warnings)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            Diagnostic::error(shown, Some(split.first_line), "the article has no `title`")
+                .with_help("add a line such as `title: \"My article\"` to the front matter")
+        })?;
     let lastmod = fields.date(&["lastmod", "modified"], ctx.timezone, warnings)?;
     let expiry_date = fields.date(&["expirydate", "unpublishdate"], ctx.timezone, warnings)?;
     let draft = fields.draft(warnings);

@@ -28,8 +28,17 @@ fn is_bundle_index(name: &str) -> bool {
     name == "index.md" || name == "index.markdown"
 }
 
+/// `_index.md`, and its translations (`_index.zh-tw.md`): a section's own
+/// page, never a post.
 fn is_section_index(name: &str) -> bool {
-    name == "_index.md" || name == "_index.markdown"
+    let Some(rest) = name.strip_prefix("_index.") else {
+        return false;
+    };
+    let stem = rest
+        .strip_suffix("md")
+        .or_else(|| rest.strip_suffix("markdown"))
+        .unwrap_or("-");
+    stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
 }
 
 /// `items` (each with a path under the content folder) without the
@@ -145,6 +154,9 @@ mod tests {
         assert!(is_candidate("posts/a.md"));
         assert!(is_candidate("a.md"));
         assert!(!is_candidate("posts/_index.md"));
+        assert!(!is_candidate("posts/_index.zh-tw.md"));
+        assert!(!is_candidate("_index.en.markdown"));
+        assert!(is_candidate("posts/_index.a.b.md"));
         assert!(!is_candidate(".git/a.md"));
         assert!(!is_candidate("posts/.drafts/a.md"));
         assert!(!is_candidate("posts/a.txt"));

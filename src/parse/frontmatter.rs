@@ -149,6 +149,8 @@ pub struct Problem {
     pub line: usize,
     pub message: String,
     pub help: String,
+    /// The file has no front matter at all (or nothing in it), so no date.
+    pub undated: bool,
 }
 
 impl Problem {
@@ -157,7 +159,13 @@ impl Problem {
             line,
             message: message.into(),
             help: help.into(),
+            undated: false,
         }
+    }
+
+    fn undated(mut self) -> Self {
+        self.undated = true;
+        self
     }
 }
 
@@ -169,7 +177,8 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             1,
             "the file is empty",
             "an article needs front matter with at least `title` and `date`, then its text",
-        ));
+        )
+        .undated());
     }
     let first = text.lines().next().unwrap_or_default().trim_end();
     let (format, fence) = match first {
@@ -181,7 +190,8 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
                 1,
                 "the article has no front matter",
                 "start the file with a `---` line, then `title:` and `date:` lines, then another `---` line",
-            ))
+            )
+            .undated())
         }
     };
     let start = memchr::memchr(b'\n', text.as_bytes()).map_or(text.len(), |i| i + 1);

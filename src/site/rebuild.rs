@@ -25,6 +25,21 @@ pub struct Stats {
     pub published: usize,
     pub broken: usize,
     pub excluded: BTreeMap<Exclusion, usize>,
+    /// Files without a date where no page of their section has one (or at
+    /// the top of the content folder): pages such as `about.md`, not
+    /// posts. Shown paths, sorted.
+    pub pages: Vec<String>,
+    /// Files without a date in a section whose other pages have one: a
+    /// date probably forgotten (each has a warning).
+    pub undated: usize,
+}
+
+/// What [`Site::problems`] found besides the diagnostics.
+#[derive(Debug, Default)]
+struct Tally {
+    broken: usize,
+    undated: usize,
+    pages: Vec<String>,
 }
 
 /// What a rebuild produced.
@@ -91,7 +106,7 @@ impl Site {
         found: &[Diagnostic],
     ) -> Rebuild {
         let mut clock = Stopwatch::start();
-        let (mut diagnostics, broken) = self.problems(found);
+        let (mut diagnostics, tally) = self.problems(found);
         let last = self.collected.take();
         let (mut collected, edited) = changes::collect(&mut self.sources, last, self.flags, now);
         diagnostics.extend(collected.collection.diagnostics.iter().cloned());
@@ -142,8 +157,10 @@ impl Site {
             stats: Stats {
                 articles: self.sources.len(),
                 published: collection.posts.len(),
-                broken,
+                broken: tally.broken,
                 excluded: collection.excluded.clone(),
+                pages: tally.pages,
+                undated: tally.undated,
             },
             ..Rebuild::default()
         };
@@ -171,35 +188,65 @@ impl Site {
     }
 
     /// Every problem the sources have, after those of `found`, and how many
-    /// sources are broken.
-    fn problems(&self, found: &[Diagnostic]) -> (Vec<Diagnostic>, usize) {
+    /// sources are broken, undated, or pages that are not posts.
+    ///
+    /// A file without a date is a page, not a post, when it is at the top of
+    /// the content folder (`about.md`) or when no page of its section (the
+    /// first folder under the content folder, as in Hugo) has a date: such
+    /// pages are counted, never reported. In a section whose other pages
+    /// have dates, it is a date forgotten: a warning.
+    fn problems(&self, found: &[Diagnostic]) -> (Vec<Diagnostic>, Tally) {
         let mut diagnostics = found.to_vec();
-        let mut broken = 0;
+        let mut tally = Tally::default();
         // Few files have problems: they are picked out on every core, as
         // each source is read here for the first time since it was made.
-        let with_problems: Vec<&Source> = self
+        let mut with_problems: Vec<(&str, &Source)> = self
             .sources
-            .par_iter()
-            .filter(|source| source.error.is_some() || !source.warnings.is_empty())
+            .par_entries()
+            .filter(|(_, source)| source.error.is_some() || !source.warnings.is_empty())
             .collect();
-        for source in with_problems {
+        with_problems.sort_unstable_by_key(|(path, _)| *path);
+        let any_undated = with_problems
+            .iter()
+            .any(|(_, s)| s.error.as_ref().is_some_and(|e| e.undated) && s.good.is_none());
+        let dated_sections: std::collections::HashSet<&str> = if any_undated {
+            self.sources
+                .par_entries()
+                .filter(|(_, source)| source.good.is_some())
+                .map(|(path, _)| section_of(path))
+                .collect()
+        } else {
+            std::collections::HashSet::new()
+        };
+        for (path, source) in with_problems {
             diagnostics.extend(source.warnings.iter().cloned());
-            if let Some(error) = &source.error {
-                broken += 1;
-                let consequence = if source.good.is_some() {
-                    "until it is fixed, the feeds keep its last good version"
+            let Some(error) = &source.error else {
+                continue;
+            };
+            if error.undated && source.good.is_none() {
+                let section = section_of(path);
+                if section.is_empty() || !dated_sections.contains(section) {
+                    tally.pages.push(source.shown.clone());
                 } else {
-                    "this article was skipped"
-                };
-                let mut error = error.clone();
-                error.help = Some(match error.help.take() {
-                    Some(help) => format!("{help}; {consequence}"),
-                    None => consequence.to_owned(),
-                });
-                diagnostics.push(error);
+                    tally.undated += 1;
+                    diagnostics.push(forgotten_date(error, section));
+                }
+                continue;
             }
+            tally.broken += 1;
+            let consequence = if source.good.is_some() {
+                "until it is fixed, the feeds keep its last good version"
+            } else {
+                "this article was skipped"
+            };
+            let mut error = error.clone();
+            error.help = Some(match error.help.take() {
+                Some(help) => format!("{help}; {consequence}"),
+                None => consequence.to_owned(),
+            });
+            diagnostics.push(error);
         }
-        (diagnostics, broken)
+        (diagnostics, tally)
     }
 
     /// Emits every feed and the directory pages, making again first the
@@ -313,4 +360,28 @@ impl Stopwatch {
         self.laps.push((stage, now - self.last));
         self.last = now;
     }
+}
+
+/// The section of a file under the content folder, as Hugo has it: its
+/// first folder (`posts` for `posts/2024/a.md`); empty at the top.
+fn section_of(path: &str) -> &str {
+    path.split_once('/').map_or("", |(section, _)| section)
+}
+
+/// The warning for a file without a date in a section whose other pages
+/// have one, made of the parse's error.
+fn forgotten_date(error: &Diagnostic, section: &str) -> Diagnostic {
+    Diagnostic::warning(
+        error.path.clone(),
+        error.line,
+        format!(
+            "{}, unlike the other pages of `{section}/`; it is not in the feeds",
+            error.message
+        ),
+    )
+    .with_help(
+        "give it a `date` (e.g. `date: 2024-03-05T10:00:00+08:00`); if it is not a post, \
+         move it out of the section (a page at the top of the content folder, or in a \
+         section without dates, is not a post)",
+    )
 }

@@ -179,6 +179,11 @@ impl Sources {
         self.files.par_iter().map(|(_, s)| &**s)
     }
 
+    /// Every source with its path, on every core.
+    pub(super) fn par_entries(&self) -> impl ParallelIterator<Item = (&str, &Source)> {
+        self.files.par_iter().map(|(p, s)| (p.as_str(), &**s))
+    }
+
     /// The edits since they were last taken: the paths whose body alone
     /// changed, and those whose listing changed.
     pub(super) fn take_edits(&mut self) -> (Vec<String>, ListingEdits) {

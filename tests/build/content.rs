@@ -258,40 +258,53 @@ fn what_hugo_accepts_is_accepted_with_a_warning() {
 
 #[test]
 fn broken_articles_are_reported_with_path_and_line_and_the_rest_is_built() {
+    // In a section with a dated post, so that a file without a date is a
+    // post whose date was forgotten, not a page (see tests/build/pages.rs).
     let site = Site::new();
-    site.post("good.md", "title: Good\ndate: 2024-01-01\ntags: [ok]", "x")
-        .post(
-            "bad-yaml.md",
-            "title: Bad\ndate: 2024-01-01\ntags: [unclosed",
-            "x",
-        )
-        .post("no-title.md", "date: 2024-01-01", "x")
-        .post("no-date.md", "title: No date", "x")
-        .post("bad-date.md", "title: Bad date\ndate: next tuesday", "x")
-        .post("wrong-type.md", "title: Wrong\ndate: [1]", "x")
-        .write("bad-toml.md", "+++\ntitle = \"x\ndate = 2024-01-01\n+++\n")
-        .write(
-            "not-utf8.md",
-            b"---\ntitle: x\ndate: 2024-01-01\n---\nab\xffcd\n".as_slice(),
-        )
-        .write("empty.md", "")
-        .write("unclosed.md", "---\ntitle: x\ndate: 2024-01-01\n");
+    site.post(
+        "posts/good.md",
+        "title: Good\ndate: 2024-01-01\ntags: [ok]",
+        "x",
+    )
+    .post(
+        "posts/bad-yaml.md",
+        "title: Bad\ndate: 2024-01-01\ntags: [unclosed",
+        "x",
+    )
+    .post("posts/no-title.md", "date: 2024-01-01", "x")
+    .post("posts/no-date.md", "title: No date", "x")
+    .post(
+        "posts/bad-date.md",
+        "title: Bad date\ndate: next tuesday",
+        "x",
+    )
+    .post("posts/wrong-type.md", "title: Wrong\ndate: [1]", "x")
+    .write(
+        "posts/bad-toml.md",
+        "+++\ntitle = \"x\ndate = 2024-01-01\n+++\n",
+    )
+    .write(
+        "posts/not-utf8.md",
+        b"---\ntitle: x\ndate: 2024-01-01\n---\nab\xffcd\n".as_slice(),
+    )
+    .write("posts/empty.md", "")
+    .write("posts/unclosed.md", "---\ntitle: x\ndate: 2024-01-01\n");
     let run = site.build(&[]);
     run.assert_code(0);
     for expected in [
-        "error: content/bad-yaml.md:",
+        "error: content/posts/bad-yaml.md:",
         "invalid YAML front matter",
-        "error: content/no-title.md:2: the article has no `title`",
-        "error: content/no-date.md:2: the article has no `date`",
-        "error: content/bad-date.md:3: invalid `date`: `next tuesday`",
-        "error: content/wrong-type.md:3:",
-        "error: content/bad-toml.md:",
-        "error: content/not-utf8.md:5: the file is not valid UTF-8 text",
-        "error: content/empty.md:1: the file is empty",
-        "error: content/unclosed.md:1: the front matter opened with `---` here is never closed",
+        "error: content/posts/no-title.md:2: the article has no `title`",
+        "warning: content/posts/no-date.md:2: the article has no `date`, unlike the other pages of `posts/`",
+        "error: content/posts/bad-date.md:3: invalid `date`: `next tuesday`",
+        "error: content/posts/wrong-type.md:3:",
+        "error: content/posts/bad-toml.md:",
+        "error: content/posts/not-utf8.md:5: the file is not valid UTF-8 text",
+        "warning: content/posts/empty.md:1: the file is empty",
+        "error: content/posts/unclosed.md:1: the front matter opened with `---` here is never closed",
         "this article was skipped",
         "= help:",
-        "1 posts used, 9 skipped: 9 broken",
+        "1 posts used, 9 skipped: 7 broken, 2 undated",
     ] {
         assert!(
             run.stderr.contains(expected),

@@ -13,6 +13,7 @@ mod hostile;
 mod hugo;
 mod hugo_config;
 mod output;
+mod pages;
 mod properties;
 mod sample;
 mod snapshot;
