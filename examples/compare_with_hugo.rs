@@ -323,7 +323,15 @@ fn main() {
         "feedsmith build failed"
     );
     let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"));
-    let ours = feeds(&ours_out, |f| f == "rss.xml");
+    // feedsmith writes a section's feed under `sections/`; Hugo at the
+    // section's own folder.
+    let ours: Feeds = feeds(&ours_out, |f| f == "rss.xml")
+        .into_iter()
+        .map(|(folder, links)| match folder.strip_prefix("sections/") {
+            Some(section) => (section.to_owned(), links),
+            None => (folder, links),
+        })
+        .collect();
 
     let Score {
         scored,

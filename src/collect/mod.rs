@@ -80,6 +80,9 @@ pub struct Collection {
     pub excluded: BTreeMap<Exclusion, usize>,
     pub categories: Vec<TermPosts>,
     pub tags: Vec<TermPosts>,
+    /// Each section with a published post (Hugo's sections: the first
+    /// folder under the content folder), by name.
+    pub sections: Vec<TermPosts>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -282,6 +285,7 @@ pub fn collect_patchable(
         excluded,
         categories: Vec::new(),
         tags: Vec::new(),
+        sections: Vec::new(),
         diagnostics,
     };
     let mut permalinks: HashMap<u64, usize> =
@@ -508,7 +512,32 @@ impl Patchable {
             .categories
             .terms(spellings, "category", &mut c.diagnostics);
         c.tags = self.tags.terms(spellings, "tag", &mut c.diagnostics);
+        c.sections = sections(&c.posts);
     }
+}
+
+/// The sections of `posts` (newest first): for each first folder under the
+/// content folder that holds a post, its posts, newest first; sorted by
+/// name. Made anew from the posts on every collection: a pass over them
+/// costs less than keeping it up to date edit by edit.
+fn sections(posts: &[Arc<Article>]) -> Vec<TermPosts> {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        if let Some((section, _)) = post.path.split_once('/') {
+            by_name.entry(section).or_default().push(i);
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, posts)| TermPosts {
+            term: Term {
+                key: name.to_lowercase(),
+                name: name.to_owned(),
+                slug: name.to_lowercase(),
+            },
+            posts,
+        })
+        .collect()
 }
 
 /// Takes one off an exclusion count, dropping it at zero (as a fresh

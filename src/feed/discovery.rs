@@ -14,7 +14,7 @@ use crate::base::config::{Config, Format};
 /// What the directory pages need to know about one feed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Listed {
-    /// `site`, `category` or `tag`.
+    /// `site`, `section`, `category` or `tag`.
     pub kind: &'static str,
     /// The term as readers see it (empty for the site feed).
     pub name: String,
@@ -68,6 +68,7 @@ impl Listed {
 struct Words {
     lang: &'static str,
     feeds: &'static str,
+    sections: &'static str,
     categories: &'static str,
     tags: &'static str,
     items: &'static str,
@@ -89,6 +90,7 @@ fn words(config: &Config) -> Words {
         Words {
             lang: "zh-Hant",
             feeds: "訂閱來源",
+            sections: "單元",
             categories: "分類",
             tags: "標籤",
             items: "篇",
@@ -105,6 +107,7 @@ fn words(config: &Config) -> Words {
         Words {
             lang: "en",
             feeds: "Feeds",
+            sections: "Sections",
             categories: "Categories",
             tags: "Tags",
             items: "items",
@@ -237,7 +240,11 @@ pub fn index(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
         feed_line(&mut out, &w, feed, &feed.home_url);
         out.push_str("</ul>\n");
     }
-    for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
+    for (kind, heading) in [
+        ("section", w.sections),
+        ("category", w.categories),
+        ("tag", w.tags),
+    ] {
         let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;
@@ -335,7 +342,11 @@ pub fn opml(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
     for feed in feeds.iter().filter(|f| f.kind == "site") {
         outline(&mut out, feed, "    ");
     }
-    for (kind, heading) in [("category", w.categories), ("tag", w.tags)] {
+    for (kind, heading) in [
+        ("section", w.sections),
+        ("category", w.categories),
+        ("tag", w.tags),
+    ] {
         let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;

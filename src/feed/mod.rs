@@ -25,15 +25,19 @@ pub const GENERATOR: &str = concat!("feedsmith ", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
     Site,
+    /// A section: the posts under one first folder of the content folder.
+    Section(&'a Term),
     Category(&'a Term),
     Tag(&'a Term),
 }
 
 impl Scope<'_> {
-    /// The folder under the output folder (`""`, `categories/x/`, `tags/x/`).
+    /// The folder under the output folder (`""`, `sections/x/`,
+    /// `categories/x/`, `tags/x/`).
     pub fn folder(&self) -> String {
         match self {
             Scope::Site => String::new(),
+            Scope::Section(t) => format!("sections/{}/", t.slug),
             Scope::Category(t) => format!("categories/{}/", t.slug),
             Scope::Tag(t) => format!("tags/{}/", t.slug),
         }
@@ -44,6 +48,8 @@ impl Scope<'_> {
     fn page(&self) -> String {
         let (kind, term) = match self {
             Scope::Site => return String::new(),
+            // The section's own page: `posts/`.
+            Scope::Section(t) => return format!("{}/", encode_segment(&t.slug)),
             Scope::Category(t) => ("categories", t),
             Scope::Tag(t) => ("tags", t),
         };
@@ -65,6 +71,7 @@ impl Scope<'_> {
     fn url_folder(&self) -> String {
         match self {
             Scope::Site => String::new(),
+            Scope::Section(t) => format!("sections/{}/", encode_segment(&t.slug)),
             Scope::Category(t) => format!("categories/{}/", encode_segment(&t.slug)),
             Scope::Tag(t) => format!("tags/{}/", encode_segment(&t.slug)),
         }
@@ -445,6 +452,14 @@ impl<'a> Feed<'a> {
                 } else {
                     config.description.clone()
                 },
+            ),
+            (Scope::Section(t), true) => (
+                format!("{site}｜{}", t.name),
+                format!("{site}中「{}」的文章", t.name),
+            ),
+            (Scope::Section(t), false) => (
+                format!("{site} | {}", t.name),
+                format!("Articles in “{}” on {site}", t.name),
             ),
             (Scope::Category(t), true) => (
                 format!("{site}｜分類：{}", t.name),

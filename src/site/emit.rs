@@ -31,6 +31,11 @@ pub(super) fn scopes(c: &Collection, limit: Option<usize>) -> Vec<Shown<'_>> {
     let limited = |posts: &[usize]| posts[..shown(posts.len())].to_vec();
     std::iter::once((Scope::Site, (0..shown(c.posts.len())).collect()))
         .chain(
+            c.sections
+                .iter()
+                .map(|t| (Scope::Section(&t.term), limited(&t.posts))),
+        )
+        .chain(
             c.categories
                 .iter()
                 .map(|t| (Scope::Category(&t.term), limited(&t.posts))),
@@ -328,6 +333,7 @@ impl Outputs {
         let key = key_of(inputs.config, &folder);
         let (kind, name) = match scope {
             Scope::Site => ("site", ""),
+            Scope::Section(t) => ("section", t.name.as_str()),
             Scope::Category(t) => ("category", t.name.as_str()),
             Scope::Tag(t) => ("tag", t.name.as_str()),
         };
@@ -431,6 +437,7 @@ fn fingerprint(inputs: &Inputs<'_>, scope: Scope<'_>, posts: &[usize]) -> u64 {
         Scope::Site => 0u8.hash(&mut h),
         Scope::Category(t) => (1u8, &t.name, &t.slug).hash(&mut h),
         Scope::Tag(t) => (2u8, &t.name, &t.slug).hash(&mut h),
+        Scope::Section(t) => (3u8, &t.name, &t.slug).hash(&mut h),
     }
     for &i in posts {
         inputs.collection.versions[i].hash(&mut h);

@@ -33,7 +33,7 @@ fn the_summary_line_counts_feeds_posts_skips_and_time() {
     let run = site.build(&[]);
     run.assert_code(0);
     let last = run.stderr.lines().last().unwrap();
-    assert!(last.starts_with("feedsmith: 8 written, 0 unchanged, 0 removed in feeds/ (2 feeds, 1 posts used, 2 skipped: 1 draft, 1 future, "), "{last}");
+    assert!(last.starts_with("feedsmith: 11 written, 0 unchanged, 0 removed in feeds/ (3 feeds, 1 posts used, 2 skipped: 1 draft, 1 future, "), "{last}");
     assert!(last.ends_with(" ms)"), "{last}");
 }
 

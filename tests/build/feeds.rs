@@ -50,7 +50,7 @@ fn seen(feed: &feed_rs::model::Feed) -> Vec<Seen> {
 fn every_feed_parses_and_rss_and_json_agree() {
     let (_out, files) = sample_output();
     let rss_files: Vec<&String> = files.keys().filter(|k| k.ends_with("rss.xml")).collect();
-    assert_eq!(rss_files.len(), 17);
+    assert_eq!(rss_files.len(), 18);
     for rel in rss_files {
         let folder = rel.trim_end_matches("rss.xml");
         let rss = parse_feed(&files[rel], rel);

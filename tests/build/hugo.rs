@@ -57,6 +57,18 @@ fn hugo_feeds(public: &Path) -> Feeds {
             "hugo index.xml",
         ),
     );
+    // Each section's feed (`posts/index.xml`), as a top-level folder.
+    for entry in std::fs::read_dir(public).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let file = entry.path().join("index.xml");
+        if name != "tags" && name != "categories" && file.is_file() {
+            feeds.insert(
+                decode(&name),
+                item_links(&std::fs::read(&file).unwrap(), "hugo section feed"),
+            );
+        }
+    }
     for kind in ["tags", "categories"] {
         let Ok(dir) = std::fs::read_dir(public.join(kind)) else {
             continue;

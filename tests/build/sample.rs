@@ -36,5 +36,5 @@ fn the_sample_is_warning_free_and_current() {
     let run = run_in(root, &["build", "--strict", "--check"]);
     run.assert_code(0);
     run.assert_stderr_has("feeds is up to date");
-    run.assert_stderr_has("17 feeds, 6 posts used, 2 skipped: 1 draft, 1 future");
+    run.assert_stderr_has("18 feeds, 6 posts used, 2 skipped: 1 draft, 1 future");
 }

@@ -174,3 +174,28 @@ fn percent_encoded_terms_from_wordpress_merge_with_plain_ones() {
         format!("{BASE}tags/%E4%BD%9C%E6%A5%AD/")
     );
 }
+
+/// Hugo publishes a feed for each section (first folder) with posts; so
+/// does feedsmith, under `sections/`, its link the section's page.
+#[test]
+fn each_section_with_a_post_gets_its_feed() {
+    let site = Site::new();
+    site.post("posts/a.md", "title: A\ndate: 2024-01-03", "a")
+        .post("posts/2024/b.md", "title: B\ndate: 2024-01-02", "b")
+        .post("notes/c.md", "title: C\ndate: 2024-01-01", "c")
+        .post(
+            "drafts/d.md",
+            "title: D\ndate: 2024-01-01\ndraft: true",
+            "d",
+        )
+        .post("top.md", "title: Top\ndate: 2024-01-04", "t");
+    site.build(&[]).assert_code(0);
+    assert_eq!(site.titles("rss.xml"), ["Top", "A", "B", "C"]);
+    assert_eq!(site.titles("sections/posts/rss.xml"), ["A", "B"]);
+    assert_eq!(site.titles("sections/notes/rss.xml"), ["C"]);
+    assert!(!site.exists("sections/drafts/rss.xml"));
+    let feed = site.rss("sections/posts/rss.xml");
+    assert_eq!(feed.links[0].href, "https://example.org/posts/");
+    let index = String::from_utf8(site.read("index.html")).unwrap();
+    assert!(index.contains("<h2>Sections</h2>"), "{index}");
+}

@@ -475,10 +475,10 @@ fn one_edit_renders_one_post() {
     let log = watch.log();
     let report = log.split("posts/p007.md changed").nth(1).unwrap();
     assert!(report.contains("  1 post(s) rendered;"), "{log}");
-    // Only the site feed (RSS + JSON) and the t7 feed (RSS + JSON + page)
-    // are written.
+    // Only the site feed (RSS + JSON), the `posts` section's and the t7
+    // feed (RSS + JSON + page each) are written.
     assert!(
-        report.lines().next().unwrap().contains(": 5 written"),
+        report.lines().next().unwrap().contains(": 8 written"),
         "{log}"
     );
 }
