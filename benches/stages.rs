@@ -42,6 +42,7 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
     let ctx = ParseContext {
         base_url: &config.base_url,
         timezone: config.timezone,
+        permalinks: &[],
     };
     posts(n)
         .iter()
@@ -79,6 +80,7 @@ fn parse_article(bencher: divan::Bencher) {
         let ctx = ParseContext {
             base_url: &config.base_url,
             timezone: config.timezone,
+            permalinks: &[],
         };
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");

@@ -56,6 +56,7 @@ struct RawConfig {
     image: Option<String>,
     favicon: Option<String>,
     websub_hubs: Option<Vec<String>>,
+    permalinks: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A feed format feedsmith writes.
@@ -103,6 +104,9 @@ pub struct Config {
     /// WebSub hubs the feeds name (`rel="hub"`), and that `feedsmith ping`
     /// and `serve` tell about changed feeds.
     pub websub_hubs: Vec<Url>,
+    /// Hugo's `permalinks` patterns for pages, by section (lower case),
+    /// sorted: see [`crate::parse::permalinks`].
+    pub permalinks: Vec<(String, String)>,
     /// The config file this came from (`feedsmith.yaml`, else Hugo's first
     /// file), or `None` for built-in defaults.
     pub file: Option<PathBuf>,
@@ -215,6 +219,7 @@ struct Settings {
     image: Option<String>,
     favicon: Option<String>,
     websub_hubs: Option<Vec<String>>,
+    permalinks: Vec<(String, String)>,
 }
 
 impl Layers<'_> {
@@ -248,6 +253,10 @@ impl Layers<'_> {
         let full_content = raw.full_content;
         let (formats, image, favicon, websub_hubs) =
             (raw.formats, raw.image, raw.favicon, raw.websub_hubs);
+        let permalinks = match raw.permalinks {
+            Some(given) => self.set_in_yaml("permalinks", given.into_iter().collect()),
+            None => self.hugo_permalinks(),
+        };
         for (key, set) in [
             ("output_dir", output_dir.is_some()),
             ("feeds_url", feeds_url.is_some()),
@@ -282,6 +291,7 @@ impl Layers<'_> {
             image,
             favicon,
             websub_hubs,
+            permalinks,
         }
     }
 
@@ -413,6 +423,11 @@ impl Layers<'_> {
             image,
             favicon,
             websub_hubs,
+            permalinks: s
+                .permalinks
+                .into_iter()
+                .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
+                .collect(),
             file: file
                 .map(Path::to_path_buf)
                 .or_else(|| self.hugo.first_file().map(PathBuf::from)),
@@ -491,6 +506,30 @@ impl Layers<'_> {
         author
     }
 
+    /// Hugo's `permalinks` for pages: the old form's section keys
+    /// (`posts = "/:year/:slug/"`), then the newer `permalinks.page`'s,
+    /// which win.
+    fn hugo_permalinks(&mut self) -> Vec<(String, String)> {
+        let mut found: std::collections::BTreeMap<String, String> = Default::default();
+        let mut origin = Origin::Default;
+        for path in ["permalinks", "permalinks.page"] {
+            let Some(setting) = self.hugo.get(path) else {
+                continue;
+            };
+            let Some(map) = setting.value.as_object() else {
+                continue;
+            };
+            for (section, pattern) in map {
+                if let Some(pattern) = pattern.as_str() {
+                    found.insert(section.clone(), pattern.to_owned());
+                }
+            }
+            origin = origin_of(&setting);
+        }
+        self.origins.push(("permalinks", origin));
+        found.into_iter().collect()
+    }
+
     /// Hugo's RSS limit (`services.rss.limit`, or the older `rssLimit`):
     /// Hugo lists every item unless it is 1 or more, and so does feedsmith
     /// with `limit: 0`. With a Hugo config but no limit in it, Hugo's
@@ -558,7 +597,7 @@ fn yaml_error(shown: &str, e: &serde_yaml::Error) -> Diagnostic {
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
     let help = if message.starts_with("unknown field") {
-        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright, formats, image, favicon, websub_hubs"
+        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright, formats, image, favicon, websub_hubs, permalinks"
     } else {
         "check the YAML syntax and the type of the value on this line"
     };

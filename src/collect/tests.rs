@@ -10,6 +10,7 @@ fn article(path: &str, front: &str) -> Arc<Article> {
     let ctx = ParseContext {
         base_url: &base,
         timezone: chrono_tz::Tz::UTC,
+        permalinks: &[],
     };
     parse(
         path,

@@ -638,6 +638,7 @@ mod tests {
                     let ctx = crate::parse::article::ParseContext {
                         base_url: &base,
                         timezone: chrono_tz::Asia::Taipei,
+                        permalinks: &[],
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =

@@ -12,6 +12,7 @@ use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::urls;
 use crate::parse::frontmatter::{self, Split, Value};
+use crate::parse::permalinks;
 
 mod media;
 pub use media::{complete_from_bundle, mime_of, Attachment, Media};
@@ -57,6 +58,9 @@ pub struct Article {
 pub struct ParseContext<'a> {
     pub base_url: &'a Url,
     pub timezone: Tz,
+    /// Hugo's `permalinks` patterns, by section (see
+    /// [`crate::parse::permalinks`]).
+    pub permalinks: &'a [(String, String)],
 }
 
 /// The outcome of reading one file.
@@ -371,12 +375,27 @@ fn parse_text(
     let url = fields
         .text("url", warnings)
         .filter(|s| !s.trim().is_empty());
-    let permalink =
-        permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url).map_err(|why| {
-            let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
-            Diagnostic::error(shown, line, why)
-                .with_help("give a path such as `/posts/my-article/`")
-        })?;
+    let pattern = permalinks::pattern_for(ctx.permalinks, path).filter(|_| url.is_none());
+    let permalink = match pattern {
+        // The section's `permalinks` pattern; `url` in the front matter wins.
+        Some(pattern) => {
+            let page = permalinks::Page {
+                path,
+                title: &title,
+                slug: slug.as_deref(),
+                date,
+            };
+            let rel = permalinks::expand(pattern, &page);
+            urls::site_url(ctx.base_url, &rel).ok_or_else(|| {
+                format!("the `permalinks` pattern `{pattern}` gives `{rel}`, which is not a path")
+            })
+        }
+        None => permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url),
+    }
+    .map_err(|why| {
+        let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
+        Diagnostic::error(shown, line, why).with_help("give a path such as `/posts/my-article/`")
+    })?;
     let mut authors = fields.list("authors", warnings);
     if authors.is_empty() {
         authors = fields.list("author", warnings);

@@ -123,6 +123,8 @@ pub(super) struct Sources {
     /// What articles are parsed against (see [`Sources::parse_context`]).
     base_url: Url,
     timezone: Tz,
+    /// Hugo's `permalinks` patterns, by section.
+    permalinks: Vec<(String, String)>,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
@@ -137,12 +139,19 @@ pub(super) struct Sources {
 }
 
 impl Sources {
-    pub(super) fn new(keep_last_good: bool, once: bool, base_url: Url, timezone: Tz) -> Sources {
+    pub(super) fn new(
+        keep_last_good: bool,
+        once: bool,
+        base_url: Url,
+        timezone: Tz,
+        permalinks: Vec<(String, String)>,
+    ) -> Sources {
         Sources {
             keep_last_good,
             once,
             base_url,
             timezone,
+            permalinks,
             files: BTreeMap::new(),
             spellings: Spellings::default(),
             body_edits: Vec::new(),
@@ -155,6 +164,7 @@ impl Sources {
         ParseContext {
             base_url: &self.base_url,
             timezone: self.timezone,
+            permalinks: &self.permalinks,
         }
     }
 

@@ -48,6 +48,7 @@ impl Site {
             once,
             config.base_url.clone(),
             config.timezone,
+            config.permalinks.clone(),
         );
         Site {
             config,

@@ -125,13 +125,38 @@ fn debian_hugo() -> &'static str {
 
 #[test]
 fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
+    compare_with_hugo(HUGO_CONFIG, Some(FEEDSMITH_CONFIG));
+}
+
+/// The same fixture with Hugo's `permalinks` and no `feedsmith.yaml`:
+/// feedsmith reads hugo.toml alone, and every item link (and so every
+/// GUID) is the address Hugo gives the post.
+#[test]
+fn hugo_permalinks_give_the_same_links_with_hugos_config_alone() {
+    let config = format!(
+        "{HUGO_CONFIG}[permalinks]\nposts = \"/:year/:month/:day/:slug/\"\nnotes = \"/:section/:yearday-:filename/\"\n"
+    );
+    let ours = compare_with_hugo(&config, None);
+    assert!(
+        ours[""]
+            .iter()
+            .any(|link| link.contains("/2024/") || link.contains("/2023/")),
+        "no dated link in {:#?}",
+        ours[""]
+    );
+}
+
+/// Builds the fixture with Debian's Hugo and with feedsmith, and asserts
+/// that both publish the same feeds with the same item links; returns
+/// feedsmith's.
+fn compare_with_hugo(hugo_config: &str, feedsmith_config: Option<&str>) -> Feeds {
     if !matches!(Command::new(debian_hugo()).arg("version").output(), Ok(o) if o.status.success()) {
         assert!(
             std::env::var_os("CI").is_none(),
             "hugo is required on CI: apt-get install hugo"
         );
         eprintln!("skipped: `hugo` is not installed (apt-get install hugo)");
-        return;
+        return Feeds::new();
     }
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hugo-compat/content");
     let site = tempfile::tempdir().unwrap();
@@ -147,8 +172,10 @@ fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-    std::fs::write(site.path().join("hugo.toml"), HUGO_CONFIG).unwrap();
-    std::fs::write(site.path().join("feedsmith.yaml"), FEEDSMITH_CONFIG).unwrap();
+    std::fs::write(site.path().join("hugo.toml"), hugo_config).unwrap();
+    if let Some(config) = feedsmith_config {
+        std::fs::write(site.path().join("feedsmith.yaml"), config).unwrap();
+    }
 
     let hugo = Command::new(debian_hugo())
         .args(["--quiet", "-d", "public"])
@@ -173,4 +200,5 @@ fn hugo_and_feedsmith_put_the_same_posts_in_the_same_feeds() {
     for (page, items) in &theirs {
         assert_eq!(&ours[page], items, "the feed of `{page}` holds other posts");
     }
+    ours
 }

@@ -397,6 +397,7 @@ mod tests {
         let ctx = crate::parse::article::ParseContext {
             base_url: &base,
             timezone: chrono_tz::UTC,
+            permalinks: &[],
         };
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(

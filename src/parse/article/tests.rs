@@ -12,6 +12,7 @@ fn parse_str(text: &str) -> Parsed {
     let ctx = ParseContext {
         base_url: &base,
         timezone: chrono_tz::Asia::Taipei,
+        permalinks: &[],
     };
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
@@ -104,7 +105,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei };
+        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[]};
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -132,6 +133,7 @@ fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
     let ctx = ParseContext {
         base_url: &base,
         timezone: chrono_tz::Asia::Taipei,
+        permalinks: &[],
     };
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
@@ -276,6 +278,7 @@ fn not_utf8_names_the_line() {
     let ctx = ParseContext {
         base_url: &base,
         timezone: Tz::UTC,
+        permalinks: &[],
     };
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
