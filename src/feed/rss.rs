@@ -156,7 +156,7 @@ pub fn write<'a>(feed: &Feed<'a>, config: &Config) -> Result<Pieces<'a>, String>
 
 /// The channel of a feed, without its items.
 fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
-    let updated = feed.updated().map(|d| d.to_rfc2822());
+    let updated = feed.updated().map(rfc822);
     Channel {
         title: feed.title.clone(),
         link: feed.home_url.clone(),
@@ -165,10 +165,7 @@ fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
         managing_editor: config.author.as_ref().and_then(rss_author),
         copyright: config.copyright.clone(),
         last_build_date: updated.clone(),
-        pub_date: feed
-            .entries
-            .first()
-            .map(|e| e.article.publish_date.to_rfc2822()),
+        pub_date: feed.entries.first().map(|e| rfc822(e.article.publish_date)),
         generator: Some(GENERATOR.to_owned()),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         image: config.image.as_ref().map(|url| Image {
@@ -193,6 +190,13 @@ fn channel(feed: &Feed<'_>, config: &Config) -> Channel {
         }),
         ..Channel::default()
     }
+}
+
+/// A date as RSS writes it (RFC 822), with a two-digit day as Hugo and
+/// most feeds write it (`Sun, 02 Nov 2025 09:00:00 +0800`); chrono's
+/// `to_rfc2822` writes one digit, which some readers parse badly.
+fn rfc822(date: chrono::DateTime<chrono::FixedOffset>) -> String {
+    date.format("%a, %d %b %Y %H:%M:%S %z").to_string()
 }
 
 /// RSS's `<author>` and `<managingEditor>` must hold an email address.
@@ -244,7 +248,7 @@ fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
             length: first.size_in_bytes.unwrap_or(0).to_string(),
             mime_type: first.mime_type.clone(),
         }),
-        pub_date: Some(a.publish_date.to_rfc2822()),
+        pub_date: Some(rfc822(a.publish_date)),
         source: a.source_url.as_ref().map(|url| Source {
             url: url.clone(),
             title: Some(a.source_name.clone().unwrap_or_else(|| url.clone())),

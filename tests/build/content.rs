@@ -230,7 +230,7 @@ fn hugo_date_forms_are_read_in_the_configured_timezone() {
     assert_eq!(dates("zulu/"), "2024-03-01T10:00:00Z");
     let rss = String::from_utf8(site.read("rss.xml")).unwrap();
     assert!(
-        rss.contains("<pubDate>Tue, 5 Mar 2024 00:00:00 +0800</pubDate>"),
+        rss.contains("<pubDate>Tue, 05 Mar 2024 00:00:00 +0800</pubDate>"),
         "{rss}"
     );
 }
@@ -590,7 +590,7 @@ fn source_and_lastmod_are_carried() {
         "{rss}"
     );
     assert!(
-        rss.contains("<lastBuildDate>Thu, 1 Feb 2024 10:00:00 +0800</lastBuildDate>"),
+        rss.contains("<lastBuildDate>Thu, 01 Feb 2024 10:00:00 +0800</lastBuildDate>"),
         "{rss}"
     );
     let a = item(&site, "a/");
