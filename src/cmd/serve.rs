@@ -74,13 +74,13 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         }
     };
 
-    // The watch runs on its own thread; it owns Ctrl-C and SIGTERM, and when
-    // it stops, the server stops.
     // The folder is made now (the first build would make it) so that it
     // can be resolved once: requests compare their resolved paths with it.
     let _ = std::fs::create_dir_all(&out_dir);
     let root = out_dir.canonicalize().unwrap_or(out_dir);
     let served = Arc::new(Files::new(root, links_of(&config)));
+    // The watch runs on its own thread; it owns Ctrl-C and SIGTERM, and when
+    // it stops, the server stops.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Option<ExitCode>>();
     let stop = Stop::default();
     let stopping = stop.clone();
