@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
-use crate::base::urls::encode_segment;
 use crate::cmd::settings::{exit, load_config, BuildArgs};
 use crate::disk::{atomic, cache, output};
-use crate::feed::websub::{is_feed_file, Published, Record};
+use crate::feed::websub::{is_feed_file, published_url, Published, Record};
 
 /// The record's file in the cache folder.
 const RECORD_FILE: &str = "websub";
@@ -180,8 +179,7 @@ fn published(config: &Config, out: &Path) -> Option<Vec<Published>> {
         .filter(|path| is_feed_file(path))
         .filter_map(|path| {
             let bytes = std::fs::read(out.join(path)).ok()?;
-            let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
-            let url = config.feeds_url.join(&encoded.join("/")).ok()?;
+            let url = published_url(&config.feeds_url, path)?;
             Some(Published {
                 url: url.to_string(),
                 hash: crate::feed::hash(&bytes),

@@ -211,12 +211,7 @@ fn links_of(config: &crate::base::config::Config) -> Option<(Vec<String>, url::U
 /// the topic subscribers subscribe to.
 fn link_header(links: &(Vec<String>, url::Url), relative: &Path) -> Option<String> {
     let (hubs, feeds_url) = links;
-    let rel = relative.to_str()?;
-    let encoded: Vec<String> = rel
-        .split('/')
-        .map(crate::base::urls::encode_segment)
-        .collect();
-    let topic = feeds_url.join(&encoded.join("/")).ok()?;
+    let topic = crate::feed::websub::published_url(feeds_url, relative.to_str()?)?;
     let mut header: Vec<String> = hubs
         .iter()
         .map(|hub| format!("<{hub}>; rel=\"hub\""))

@@ -150,12 +150,8 @@ fn write_entry(a: &Article, html: Option<&str>, summary: &str, out: &mut String)
             esc(name)
         );
     }
-    let mut seen: Vec<&str> = Vec::new();
-    for term in a.categories.iter().chain(&a.tags) {
-        if !seen.contains(&term.as_str()) {
-            seen.push(term);
-            let _ = writeln!(out, "    <category term=\"{}\"/>", esc(term));
-        }
+    for term in a.terms() {
+        let _ = writeln!(out, "    <category term=\"{}\"/>", esc(term));
     }
     if let Some(image) = &a.image {
         let _ = writeln!(

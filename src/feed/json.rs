@@ -99,12 +99,7 @@ fn rfc3339(d: chrono::DateTime<chrono::FixedOffset>) -> String {
 /// or an empty string in its place).
 fn item_of<'a>(post: &Post<'a>, content_html: Option<&'a str>) -> Item<'a> {
     let a = post.article;
-    let mut tags: Vec<&str> = Vec::new();
-    for t in a.categories.iter().chain(&a.tags) {
-        if !tags.contains(&t.as_str()) {
-            tags.push(t);
-        }
-    }
+    let tags = a.terms();
     Item {
         id: a.permalink.to_string(),
         url: a.permalink.to_string(),

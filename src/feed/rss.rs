@@ -210,15 +210,14 @@ fn rss_author(author: &crate::base::config::Author) -> Option<String> {
 /// A post's item, all but its `content:encoded` (the HTML, which the caller
 /// moves in).
 fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
-    let mut categories: Vec<Category> = Vec::new();
-    for name in a.categories.iter().chain(&a.tags) {
-        if !categories.iter().any(|c| c.name == *name) {
-            categories.push(Category {
-                name: name.clone(),
-                domain: None,
-            });
-        }
-    }
+    let categories: Vec<Category> = a
+        .terms()
+        .into_iter()
+        .map(|name| Category {
+            name: name.to_owned(),
+            domain: None,
+        })
+        .collect();
     let (author, creators) = if !a.authors.is_empty() {
         (None, a.authors.clone())
     } else {

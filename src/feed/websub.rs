@@ -88,6 +88,17 @@ impl Record {
     }
 }
 
+/// The address a file of the output folder (`tags/台北/rss.xml`) is
+/// published at, under `feeds_url`: each segment encoded as the feeds'
+/// own links encode it.
+pub fn published_url(feeds_url: &url::Url, path: &str) -> Option<url::Url> {
+    let encoded: Vec<String> = path
+        .split('/')
+        .map(crate::base::urls::encode_segment)
+        .collect();
+    feeds_url.join(&encoded.join("/")).ok()
+}
+
 /// Whether an output file is a feed (and not a page or the OPML file).
 pub fn is_feed_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);

@@ -53,6 +53,20 @@ pub struct Article {
     pub body_line: usize,
 }
 
+impl Article {
+    /// The post's categories, then its tags, each text once: what every
+    /// format lists as the item's categories.
+    pub fn terms(&self) -> Vec<&str> {
+        let mut terms: Vec<&str> = Vec::with_capacity(self.categories.len() + self.tags.len());
+        for term in self.categories.iter().chain(&self.tags) {
+            if !terms.contains(&term.as_str()) {
+                terms.push(term);
+            }
+        }
+        terms
+    }
+}
+
 /// What parsing needs besides the file.
 #[derive(Debug, Clone)]
 pub struct ParseContext<'a> {

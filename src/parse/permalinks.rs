@@ -6,6 +6,7 @@
 use chrono::{DateTime, Datelike, FixedOffset};
 
 use crate::base::urls::{encode_segment, path_segment};
+use crate::parse::files;
 
 /// What a pattern's tokens are made of, for one page.
 #[derive(Debug, Clone, Copy)]
@@ -22,8 +23,8 @@ impl Page<'_> {
     /// The folders above the page (a bundle's own folder excluded).
     fn sections(&self) -> Vec<&str> {
         let mut folders: Vec<&str> = self.path.split('/').collect();
-        let file = folders.pop().unwrap_or_default();
-        if is_bundle_index(file) {
+        folders.pop();
+        if files::bundle_folder(self.path).is_some() {
             folders.pop();
         }
         folders
@@ -31,18 +32,12 @@ impl Page<'_> {
 
     /// The file's name without its extension; a bundle's folder name.
     fn base_name(&self) -> &str {
-        let mut parts = self.path.rsplit('/');
-        let file = parts.next().unwrap_or_default();
-        if is_bundle_index(file) {
-            return parts.next().unwrap_or(file);
+        if let Some(folder) = files::bundle_folder(self.path) {
+            return folder.rsplit('/').next().unwrap_or(folder);
         }
+        let file = self.path.rsplit('/').next().unwrap_or_default();
         file.rsplit_once('.').map_or(file, |(stem, _)| stem)
     }
-}
-
-fn is_bundle_index(file: &str) -> bool {
-    file.rsplit_once('.')
-        .is_some_and(|(stem, _)| stem == "index")
 }
 
 /// The pattern of `patterns` (section, pattern; sections in lower case)
