@@ -176,15 +176,7 @@ fn the_site_feed_holds_the_published_sample_posts() {
 /// on CI (where `.ci/run` installs it) and skipped with a notice elsewhere.
 #[test]
 fn feedparser_reads_every_feed_without_complaint() {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import feedparser"])
-        .output();
-    if !matches!(&probe, Ok(o) if o.status.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "feedparser is required on CI: pip install feedparser"
-        );
-        eprintln!("skipped: python3 -c 'import feedparser' failed; `pip install feedparser` to run this check");
+    if !crate::common::python_has("feedparser", "pip install feedparser") {
         return;
     }
     let (out, files) = sample_output();
@@ -207,18 +199,7 @@ print(json.dumps(result))
         paths.iter().any(|p| p.ends_with("atom.xml")),
         "the sample writes Atom"
     );
-    let run = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let result = crate::common::python_json(script, &paths);
     for path in &paths {
         let r = &result[path];
         let expected = if path.ends_with("rss.xml") {

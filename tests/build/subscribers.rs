@@ -326,15 +326,7 @@ fn a_picture_that_is_not_a_url_is_a_warning_and_the_post_stays() {
 /// pictures, enclosures and hubs too, in RSS and Atom.
 #[test]
 fn feedparser_finds_pictures_enclosures_and_hubs() {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import feedparser"])
-        .output();
-    if !matches!(&probe, Ok(o) if o.status.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "feedparser is required on CI: pip install feedparser"
-        );
-        eprintln!("skipped: feedparser is not installed");
+    if !crate::common::python_has("feedparser", "pip install feedparser") {
         return;
     }
     let site = rich_site();
@@ -356,18 +348,7 @@ print(json.dumps(out))
         .iter()
         .map(|f| site.out().join(f).to_string_lossy().into_owned())
         .collect();
-    let run = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let result = crate::common::python_json(script, &paths);
     for (path, version, enclosures) in [
         (
             &paths[0],

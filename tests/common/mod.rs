@@ -168,6 +168,42 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// Whether `python3` can import `modules` (`"feedparser"`, `"flask_websub,
+/// celery"`). When it cannot, the test that needs them is skipped with a
+/// notice naming `install` — except on CI (`CI` set), where `.ci/run`
+/// installs them and their absence is a failure.
+pub fn python_has(modules: &str, install: &str) -> bool {
+    let probe = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output();
+    if matches!(&probe, Ok(o) if o.status.success()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "python3 cannot import {modules}, which CI requires: {install}"
+    );
+    eprintln!("skipped: python3 cannot import {modules}; `{install}` to run this check");
+    false
+}
+
+/// Runs a Python `script` with `args` and returns what it printed, read as
+/// JSON; the test fails if the script does.
+pub fn python_json(script: &str, args: &[String]) -> serde_json::Value {
+    let run = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python3");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).expect("the script prints JSON")
+}
+
 /// How long any expected state of a running process may take to appear.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
 

@@ -26,15 +26,7 @@ impl Hub {
     /// Starts `hub.py`, hosting `folder` under `/site/`; `None` (after a
     /// notice) when flask-websub is not installed and this is not CI.
     fn start(folder: &Path) -> Option<Hub> {
-        let probe = Command::new("python3")
-            .args(["-c", "import flask_websub, celery"])
-            .output();
-        if !matches!(&probe, Ok(o) if o.status.success()) {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "flask-websub is required on CI: pip install flask-websub celery"
-            );
-            eprintln!("skipped: flask-websub is not installed (pip install flask-websub celery)");
+        if !common::python_has("flask_websub, celery", "pip install flask-websub celery") {
             return None;
         }
         let state = tempfile::tempdir().unwrap();
