@@ -43,6 +43,9 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
         base_url: &config.base_url,
         timezone: config.timezone,
         permalinks: &[],
+        taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
     };
     posts(n)
         .iter()
@@ -81,6 +84,9 @@ fn parse_article(bencher: divan::Bencher) {
             base_url: &config.base_url,
             timezone: config.timezone,
             permalinks: &[],
+            taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
+            languages: &[],
+            url_prefix: "",
         };
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");

@@ -2,37 +2,46 @@
 //! the same feeds, and in each the same set of item links.
 //!
 //! ```text
-//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N]
+//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N] [--base-url URL]
 //! ```
 //!
 //! Both build a temporary copy of SITE, so the site itself is not touched:
 //! - Hugo (`hugo` on the PATH, or `--hugo PATH`) as the site is configured,
 //!   but for its HTML: a theme the copy lacks (a git submodule, say) gets
-//!   an empty folder, and of the site's own `layouts/` only the RSS and XML
-//!   templates are kept, so that HTML templates written for another Hugo or
-//!   theme do not stop the build. Hugo then warns that it has no HTML
+//!   an empty folder, and of the site's and its themes' layouts only the RSS
+//!   and XML templates are kept, so that HTML templates written for another
+//!   Hugo do not stop the build. A site's own RSS template decides what
+//!   Hugo's feeds hold; feedsmith follows Hugo's built-in one, so the
+//!   report names such templates. Hugo then warns that it has no HTML
 //!   layouts, and writes its feeds with the site's RSS template or its
 //!   built-in one. A feed's item links do not depend on HTML layouts.
-//! - feedsmith with no config of its own (`feedsmith build`, run in this
-//!   process): every setting comes from Hugo's config, as for a new user.
+//! - feedsmith with no config of its own (`feedsmith build --layout hugo`,
+//!   run in this process): every setting comes from Hugo's config, as for
+//!   a new user, and the RSS files go where Hugo puts them.
+//! - `--base-url` is given to both (`hugo -b`), for a site whose `baseURL`
+//!   is set at deploy time.
 //!
 //! Every RSS file Hugo writes is a feed: the home page's, each section's,
 //! each term's, and each taxonomy's list of terms. The last list terms, not
 //! posts, and are reported but not scored. A feed agrees when feedsmith
 //! publishes one for the same folder (`tags/rust/`) with the same set of
 //! item links (percent-decoded). The report ends with the share of Hugo's
-//! feeds that agree, and the first `--show` (default 10) that do not.
+//! feeds that agree, and the first `--show` (default 10) that do not. An
+//! empty feed Hugo writes for a section without posts, where feedsmith
+//! writes none (on purpose), is counted apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use feedsmith::base::config::Layout;
 use feedsmith::cmd::settings::{BuildArgs, ConfigPlaces};
 
 struct Options {
     site: PathBuf,
     hugo: String,
     show: usize,
+    base_url: Option<String>,
 }
 
 fn options() -> Options {
@@ -41,11 +50,13 @@ fn options() -> Options {
         site: PathBuf::new(),
         hugo: "hugo".to_owned(),
         show: 10,
+        base_url: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--hugo" => o.hugo = args.next().expect("--hugo PATH"),
             "--show" => o.show = args.next().and_then(|n| n.parse().ok()).expect("--show N"),
+            "--base-url" => o.base_url = Some(args.next().expect("--base-url URL")),
             _ => o.site = PathBuf::from(arg),
         }
     }
@@ -90,38 +101,53 @@ fn copy_site(from: &Path, to: &Path) {
 struct Names {
     taxonomies: BTreeSet<String>,
     languages: BTreeSet<String>,
+    /// The site's and its themes' own RSS templates.
+    templates: Vec<String>,
 }
 
-/// Removes the site's own templates but those for RSS and XML.
-fn keep_feed_templates(site: &Path) {
-    let layouts = site.join("layouts");
+/// Removes the templates in `layouts` but those for RSS and XML, and
+/// returns the RSS templates kept (relative to `site`).
+fn keep_feed_templates(site: &Path, layouts: &Path) -> Vec<String> {
+    let mut kept = Vec::new();
     if !layouts.is_dir() {
-        return;
+        return kept;
     }
-    for entry in walkdir::WalkDir::new(&layouts) {
+    for entry in walkdir::WalkDir::new(layouts) {
         let entry = entry.expect("walk layouts");
         let name = entry.file_name().to_string_lossy().to_lowercase();
-        if entry.file_type().is_file() && !name.contains("rss") && !name.ends_with(".xml") {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        if !name.contains("rss") && !name.ends_with(".xml") {
             std::fs::remove_file(entry.path()).expect("remove a template");
+        } else if name.contains("rss") || name == "index.xml" || name == "list.xml" {
+            let shown = entry.path().strip_prefix(site).unwrap_or(entry.path());
+            kept.push(shown.display().to_string());
         }
     }
+    kept
 }
 
 /// Gives each theme the site names but lacks an empty folder, and returns
 /// the names of its taxonomies and languages.
 fn prepare(site: &Path) -> Names {
-    keep_feed_templates(site);
     let mut names = Names {
         taxonomies: ["tags", "categories"].map(str::to_owned).into(),
         languages: BTreeSet::new(),
+        templates: Vec::new(),
     };
     let places = ConfigPlaces::of(&BuildArgs {
         config: Some(site.join("feedsmith.yaml")),
         ..BuildArgs::default()
     });
     let Ok(hugo) = places.read_hugo() else {
+        names.templates = keep_feed_templates(site, &site.join("layouts"));
         return names;
     };
+    let layouts = hugo
+        .string(&["layoutdir"])
+        .map_or_else(|| "layouts".to_owned(), |(d, _)| d);
+    names.templates = keep_feed_templates(site, &site.join(layouts));
     let keys = |path: &str| -> Option<Vec<(String, serde_json::Value)>> {
         let map = hugo.get(path)?.value.as_object()?.clone();
         Some(map.into_iter().collect())
@@ -155,7 +181,10 @@ fn prepare(site: &Path) -> Names {
         .map_or_else(|| "themes".to_owned(), |(d, _)| d);
     for theme in themes {
         let folder = site.join(&dir).join(&theme);
-        if !folder.is_dir() {
+        if folder.is_dir() {
+            let kept = keep_feed_templates(site, &folder.join("layouts"));
+            names.templates.extend(kept);
+        } else {
             eprintln!("note: theme `{theme}` is not in the site; Hugo gets an empty folder for it");
             std::fs::create_dir_all(folder).expect("theme folder");
         }
@@ -246,6 +275,8 @@ struct Score {
     agree: usize,
     /// Hugo's taxonomy feeds (lists of terms), not scored.
     lists: usize,
+    /// Hugo's empty section feeds where feedsmith writes none, not scored.
+    empty: usize,
     /// Agreeing and scored feeds by kind.
     by_kind: BTreeMap<&'static str, (usize, usize)>,
     /// What differs, a line a feed.
@@ -254,13 +285,19 @@ struct Score {
 
 /// Compares each of Hugo's feeds with feedsmith's for the same folder.
 fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
-    let (mut scored, mut agree, mut lists) = (0, 0, 0);
+    let (mut scored, mut agree, mut lists, mut empty) = (0, 0, 0, 0);
     let mut by_kind: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
     let mut differences = Vec::new();
     for (folder, links) in theirs {
         let kind = kind(folder, names);
         if kind == "taxonomy" {
             lists += 1;
+            continue;
+        }
+        // A section without posts: Hugo writes an empty feed, feedsmith
+        // none, on purpose (README).
+        if kind == "section" && links.is_empty() && !ours.contains_key(folder) {
+            empty += 1;
             continue;
         }
         scored += 1;
@@ -290,6 +327,7 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
         scored,
         agree,
         lists,
+        empty,
         by_kind,
         differences,
     }
@@ -302,19 +340,22 @@ fn main() {
     copy_site(&o.site, &site);
     let names = prepare(&site);
     let hugo_out = work.path().join("hugo");
-    run(
-        Command::new(&o.hugo)
-            .args(["--destination"])
-            .arg(&hugo_out)
-            .current_dir(&site),
-        "hugo",
-    );
+    let mut hugo = Command::new(&o.hugo);
+    hugo.args(["--destination"])
+        .arg(&hugo_out)
+        .current_dir(&site);
+    if let Some(base) = &o.base_url {
+        hugo.args(["--baseURL", base]);
+    }
+    run(&mut hugo, "hugo");
     // `feedsmith build --quiet --out …` in the site's folder, in process.
     let ours_out = work.path().join("feedsmith");
     std::env::set_current_dir(&site).expect("enter the site");
     let code = feedsmith::cmd::build::run_build(&BuildArgs {
         out: Some(ours_out.clone()),
         quiet: true,
+        layout: Some(Layout::Hugo),
+        base_url: o.base_url.clone(),
         ..BuildArgs::default()
     });
     assert_eq!(
@@ -323,20 +364,13 @@ fn main() {
         "feedsmith build failed"
     );
     let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"));
-    // feedsmith writes a section's feed under `sections/`; Hugo at the
-    // section's own folder.
-    let ours: Feeds = feeds(&ours_out, |f| f == "rss.xml")
-        .into_iter()
-        .map(|(folder, links)| match folder.strip_prefix("sections/") {
-            Some(section) => (section.to_owned(), links),
-            None => (folder, links),
-        })
-        .collect();
+    let ours = feeds(&ours_out, |f| f.ends_with(".xml"));
 
     let Score {
         scored,
         agree,
         lists,
+        empty,
         by_kind,
         differences,
     } = score(&theirs, &ours, &names);
@@ -369,7 +403,13 @@ fn main() {
         println!("  {kind}: {a} of {n}");
     }
     println!("not scored: {lists} taxonomy feed(s), which list terms");
+    if empty > 0 {
+        println!("not scored: {empty} empty section feed(s) of Hugo's; feedsmith writes none for a section without posts");
+    }
     println!("feeds feedsmith publishes that Hugo does not: {extra}");
+    for template in &names.templates {
+        println!("note: Hugo's feeds follow the site's own template {template}; feedsmith's, Hugo's built-in one");
+    }
     for line in differences.iter().take(o.show) {
         println!("- {line}");
     }

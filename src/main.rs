@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use feedsmith::base::config::Layout;
 use feedsmith::cmd::build;
 use feedsmith::cmd::ping;
 use feedsmith::cmd::serve::{self, ServeArgs};
@@ -30,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build every feed once (site-wide, per category, per tag).
+    /// Build every feed once (site-wide, per section, per term of each taxonomy).
     Build(BuildFlags),
     /// Build, then rebuild the feeds after every change until Ctrl-C.
     Watch(WatchFlags),
@@ -41,16 +42,32 @@ enum Command {
 }
 
 #[derive(Args)]
-struct PingFlags {
-    /// Config file [default: feedsmith.yaml, when present, over Hugo's config]
+struct SiteFlags {
+    /// Config file [default: feedsmith.yaml, when present, over Hugo's
+    /// hugo.toml/config.toml and config/ folder, when present]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Hugo's environment: reads config/<NAME>/ over config/_default/
+    /// [default: $HUGO_ENVIRONMENT, else production]
+    #[arg(short = 'e', long, value_name = "NAME")]
+    environment: Option<String>,
+    /// Where the feeds go: `feedsmith` (rss.xml, feed.json and a page in
+    /// a folder per feed) or `hugo` (RSS at Hugo's own paths, index.xml,
+    /// into Hugo's public/) [default: `layout` from the config, else feedsmith]
+    #[arg(long, value_name = "LAYOUT")]
+    layout: Option<Layout>,
+    /// The site's address, over the config's `baseURL` (like Hugo's -b)
+    #[arg(short = 'b', long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+#[derive(Args)]
+struct PingFlags {
+    #[command(flatten)]
+    site: SiteFlags,
     /// Output folder whose feeds to tell about [default: `output_dir` from the config, else feeds]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Hugo's environment: reads config/<NAME>/ over config/_default/
-    #[arg(short = 'e', long, value_name = "NAME")]
-    environment: Option<String>,
     /// Print only warnings and errors, not the summary line
     #[arg(short, long)]
     quiet: bool,
@@ -62,7 +79,7 @@ struct PingFlags {
 impl PingFlags {
     fn into_args(self) -> BuildArgs {
         BuildArgs {
-            config: self.config,
+            config: self.site.config,
             content: None,
             out: self.out,
             drafts: false,
@@ -72,7 +89,9 @@ impl PingFlags {
             check: false,
             quiet: self.quiet,
             verbose: self.verbose,
-            environment: self.environment,
+            environment: self.site.environment,
+            layout: self.site.layout,
+            base_url: self.site.base_url,
         }
     }
 }
@@ -104,10 +123,8 @@ struct WatchFlags {
 
 #[derive(Args)]
 struct BuildFlags {
-    /// Config file [default: feedsmith.yaml, when present, over Hugo's
-    /// hugo.toml/config.toml and config/ folder, when present]
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    site: SiteFlags,
     /// Content folder [default: `content_dir` from the config, else content]
     #[arg(long, value_name = "DIR")]
     content: Option<PathBuf>,
@@ -129,10 +146,6 @@ struct BuildFlags {
     /// Write nothing; list what would change and exit 1 if anything would
     #[arg(long)]
     check: bool,
-    /// Hugo's environment: reads config/<NAME>/ over config/_default/
-    /// [default: $HUGO_ENVIRONMENT, else production]
-    #[arg(short = 'e', long, value_name = "NAME")]
-    environment: Option<String>,
     /// Print only warnings and errors, not the summary line
     #[arg(short, long)]
     quiet: bool,
@@ -144,7 +157,7 @@ struct BuildFlags {
 impl BuildFlags {
     fn into_args(self) -> BuildArgs {
         BuildArgs {
-            config: self.config,
+            config: self.site.config,
             content: self.content,
             out: self.out,
             drafts: self.drafts,
@@ -154,7 +167,9 @@ impl BuildFlags {
             check: self.check,
             quiet: self.quiet,
             verbose: self.verbose,
-            environment: self.environment,
+            environment: self.site.environment,
+            layout: self.site.layout,
+            base_url: self.site.base_url,
         }
     }
 }

@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::base::diagnostic::Diagnostic;
 use crate::base::hugo;
+use crate::base::taxonomy::Taxonomy;
 
 /// The config file name looked up in the current directory.
 pub const DEFAULT_FILE: &str = "feedsmith.yaml";
@@ -57,6 +58,55 @@ struct RawConfig {
     favicon: Option<String>,
     websub_hubs: Option<Vec<String>>,
     permalinks: Option<std::collections::BTreeMap<String, String>>,
+    taxonomies: Option<std::collections::BTreeMap<String, String>>,
+    layout: Option<Layout>,
+}
+
+/// Settings given on the command line, which win over every file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--layout`.
+    pub layout: Option<Layout>,
+    /// `--base-url` (Hugo's `-b`).
+    pub base_url: Option<String>,
+}
+
+/// Where the feeds' files go in the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// `rss.xml`, `feed.json`, `atom.xml` in a folder of their own per feed
+    /// (`tags/x/`, `sections/posts/`), with a page for each.
+    #[default]
+    Feedsmith,
+    /// RSS where Hugo writes it (`index.xml` in the page's own folder:
+    /// `tags/x/index.xml`, `posts/index.xml`), the other formats beside it
+    /// (`feed.json`, `atom.xml`), and no pages: meant for Hugo's `public/`.
+    Hugo,
+}
+
+impl std::str::FromStr for Layout {
+    type Err = String;
+
+    /// `feedsmith` or `hugo`, as `--layout` takes it.
+    fn from_str(s: &str) -> Result<Layout, String> {
+        match s {
+            "feedsmith" => Ok(Layout::Feedsmith),
+            "hugo" => Ok(Layout::Hugo),
+            other => Err(format!(
+                "`{other}` is not a layout: use `feedsmith` or `hugo`"
+            )),
+        }
+    }
+}
+
+/// Which of Hugo's kinds of page the site has, and so gets feeds for:
+/// Hugo's `disableKinds` turns off `home`, `section` and `term` pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds {
+    pub home: bool,
+    pub sections: bool,
+    pub terms: bool,
 }
 
 /// A feed format feedsmith writes.
@@ -107,6 +157,27 @@ pub struct Config {
     /// Hugo's `permalinks` patterns for pages, by section (lower case),
     /// sorted: see [`crate::parse::permalinks`].
     pub permalinks: Vec<(String, String)>,
+    /// The site's taxonomies, in order (Hugo's default: categories, tags).
+    pub taxonomies: Vec<Taxonomy>,
+    /// Which of the site's feeds exist (Hugo's `disableKinds`).
+    pub kinds: Kinds,
+    pub layout: Layout,
+    /// The RSS file's name in the Hugo layout: `index.xml`, or what the
+    /// site's `outputFormats.rss.baseName` makes it.
+    pub rss_name: String,
+    /// The site's languages (Hugo's `languages`, lower case; the default
+    /// first), or none.
+    pub languages: Vec<String>,
+    /// The language these settings are for (the default one, unless the
+    /// command line's loader made them for another).
+    pub language_code: String,
+    /// Whether the language has a content folder of its own (Hugo's
+    /// per-language `contentDir`): then its files need no language in
+    /// their names.
+    pub own_content: bool,
+    /// What the language puts before every path of the site (`en/`), or
+    /// `""`.
+    pub url_prefix: String,
     /// The config file this came from (`feedsmith.yaml`, else Hugo's first
     /// file), or `None` for built-in defaults.
     pub file: Option<PathBuf>,
@@ -147,31 +218,49 @@ impl Config {
     /// The folder, in the site's folder, where feedsmith keeps what it knows
     /// between runs (see [`CACHE_DIR`]).
     pub fn cache_dir(&self) -> PathBuf {
-        self.site_dir.join(CACHE_DIR)
+        let dir = self.site_dir.join(CACHE_DIR);
+        match self.url_prefix.trim_end_matches('/') {
+            "" => dir,
+            language => dir.join(language),
+        }
     }
 
     /// The settings used when there is no config file. Paths are relative to
     /// the current directory.
     pub fn defaults() -> Config {
         // Nothing to read, so nothing can fail.
-        Config::load(None, None, &hugo::Config::default(), Path::new(""))
-            .unwrap_or_else(|_| unreachable!())
+        Config::load(
+            None,
+            None,
+            &hugo::Config::default(),
+            Path::new(""),
+            &Overrides::default(),
+        )
+        .unwrap_or_else(|_| unreachable!())
     }
 
     /// Parses config text. `dir` is the folder the config file is in (paths in
     /// it are relative to that folder); `file` names it in messages.
     pub fn parse(text: &str, dir: &Path, file: Option<&Path>) -> Result<Config, Diagnostic> {
-        Config::load(Some(text), file, &hugo::Config::default(), dir)
+        Config::load(
+            Some(text),
+            file,
+            &hugo::Config::default(),
+            dir,
+            &Overrides::default(),
+        )
     }
 
     /// The settings of `feedsmith.yaml` (its text and path, when there is
     /// one) over those of the site's Hugo config (`hugo`, read from `dir`),
-    /// over the defaults. Paths are relative to `dir`.
+    /// over the defaults, with the command line's `overrides` over all.
+    /// Paths are relative to `dir`.
     pub fn load(
         yaml: Option<&str>,
         file: Option<&Path>,
         hugo: &hugo::Config,
         dir: &Path,
+        overrides: &Overrides,
     ) -> Result<Config, Diagnostic> {
         let shown = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
         // A byte-order mark (Windows editors write one) is not part of it.
@@ -181,6 +270,11 @@ impl Config {
             RawConfig::default()
         } else {
             serde_yaml::from_str(text).map_err(|e| yaml_error(&shown, &e))?
+        };
+        let raw = RawConfig {
+            layout: overrides.layout.or(raw.layout),
+            base_url: overrides.base_url.clone().or(raw.base_url),
+            ..raw
         };
         let mut layers = Layers {
             yaml: yaml.map(|text| (shown.as_str(), text)),
@@ -220,6 +314,10 @@ struct Settings {
     favicon: Option<String>,
     websub_hubs: Option<Vec<String>>,
     permalinks: Vec<(String, String)>,
+    taxonomies: Vec<Taxonomy>,
+    kinds: Kinds,
+    layout: Option<Layout>,
+    rss_name: String,
 }
 
 impl Layers<'_> {
@@ -257,6 +355,13 @@ impl Layers<'_> {
             Some(given) => self.set_in_yaml("permalinks", given.into_iter().collect()),
             None => self.hugo_permalinks(),
         };
+        let taxonomies = match raw.taxonomies {
+            Some(given) => self.set_in_yaml("taxonomies", taxonomies_of(given)),
+            None => self.hugo_taxonomies(),
+        };
+        let kinds = self.hugo_kinds();
+        let rss_name = self.hugo_rss_name();
+        let layout = raw.layout;
         for (key, set) in [
             ("output_dir", output_dir.is_some()),
             ("feeds_url", feeds_url.is_some()),
@@ -265,6 +370,7 @@ impl Layers<'_> {
             ("image", image.is_some()),
             ("favicon", favicon.is_some()),
             ("websub_hubs", websub_hubs.is_some()),
+            ("layout", layout.is_some()),
         ] {
             let origin = if set {
                 self.yaml_origin(key)
@@ -292,6 +398,10 @@ impl Layers<'_> {
             favicon,
             websub_hubs,
             permalinks,
+            taxonomies,
+            kinds,
+            layout,
+            rss_name,
         }
     }
 
@@ -323,6 +433,8 @@ impl Layers<'_> {
                     "write the published address of the output folder, e.g. `feeds_url: \"https://example.com/feeds/\"`",
                 )
             })?,
+            // In Hugo's layout the feeds are at the site's own paths.
+            None if s.layout == Some(Layout::Hugo) => base_url.clone(),
             None => base_url.join("feeds/").map_err(|e| {
                 fail("base_url", format!("`base_url` cannot hold a feeds/ folder: {e}"), "")
             })?,
@@ -401,6 +513,7 @@ impl Layers<'_> {
                 websub_hubs.push(url);
             }
         }
+        let publish_dir = self.hugo_publish_dir();
         let origins = self.origins;
         Ok(Config {
             title: s.title.unwrap_or_else(|| "Untitled site".to_owned()),
@@ -408,7 +521,10 @@ impl Layers<'_> {
             base_url,
             feeds_url,
             content_dir: dir.join(s.content_dir.unwrap_or_else(|| "content".into())),
-            output_dir: dir.join(s.output_dir.unwrap_or_else(|| "feeds".into())),
+            output_dir: dir.join(s.output_dir.unwrap_or_else(|| match s.layout {
+                Some(Layout::Hugo) => publish_dir.into(),
+                _ => "feeds".into(),
+            })),
             language: s.language.filter(|l| !l.trim().is_empty()),
             author: s.author,
             limit: match s.limit {
@@ -428,6 +544,14 @@ impl Layers<'_> {
                 .into_iter()
                 .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
                 .collect(),
+            taxonomies: s.taxonomies,
+            languages: self.hugo.languages(),
+            language_code: self.hugo.default_language(),
+            own_content: false,
+            url_prefix: String::new(),
+            kinds: s.kinds,
+            layout: s.layout.unwrap_or_default(),
+            rss_name: s.rss_name,
             file: file
                 .map(Path::to_path_buf)
                 .or_else(|| self.hugo.first_file().map(PathBuf::from)),
@@ -530,6 +654,64 @@ impl Layers<'_> {
         found.into_iter().collect()
     }
 
+    /// Hugo's `taxonomies` (the old `indexes` too, which current Hugo
+    /// reads): singular to plural. Without one, Hugo's default: categories
+    /// and tags. An empty map: none.
+    fn hugo_taxonomies(&mut self) -> Vec<Taxonomy> {
+        let found = ["taxonomies", "indexes"]
+            .iter()
+            .find_map(|path| self.hugo.get(path).filter(|s| s.value.is_object()));
+        let Some(setting) = found else {
+            self.origins.push(("taxonomies", Origin::Default));
+            return Taxonomy::defaults();
+        };
+        let given = setting
+            .value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(singular, plural)| Some((singular.clone(), plural.as_str()?.to_owned())))
+            .collect();
+        self.origins.push(("taxonomies", origin_of(&setting)));
+        taxonomies_of(given)
+    }
+
+    /// Which kinds of page Hugo's `disableKinds` leaves on (current Hugo's
+    /// names: `home`, `section`, `term`).
+    fn hugo_kinds(&mut self) -> Kinds {
+        let disabled: Vec<String> = self
+            .hugo
+            .get("disablekinds")
+            .and_then(|s| s.value.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_lowercase))
+            .collect();
+        let on = |kind: &str| !disabled.iter().any(|k| k == kind);
+        Kinds {
+            home: on("home"),
+            sections: on("section"),
+            terms: on("term"),
+        }
+    }
+
+    /// The RSS file's name in Hugo's layout: `index.xml`, unless the site's
+    /// `outputFormats.rss.baseName` names another.
+    fn hugo_rss_name(&mut self) -> String {
+        let base = self
+            .hugo
+            .string(&["outputformats.rss.basename"])
+            .map_or_else(|| "index".to_owned(), |(name, _)| name);
+        format!("{base}.xml")
+    }
+
+    /// Where Hugo writes the site: its `publishDir`, else `public`.
+    fn hugo_publish_dir(&self) -> String {
+        self.hugo
+            .string(&["publishdir"])
+            .map_or_else(|| "public".to_owned(), |(dir, _)| dir)
+    }
+
     /// Hugo's RSS limit (`services.rss.limit`, or the older `rssLimit`):
     /// Hugo lists every item unless it is 1 or more, and so does feedsmith
     /// with `limit: 0`. With a Hugo config but no limit in it, Hugo's
@@ -597,7 +779,7 @@ fn yaml_error(shown: &str, e: &serde_yaml::Error) -> Diagnostic {
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
     let help = if message.starts_with("unknown field") {
-        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright, formats, image, favicon, websub_hubs, permalinks"
+        "remove or correct this key; feedsmith knows: title, description, base_url, feeds_url, content_dir, output_dir, language, author, limit, timezone, full_content, copyright, formats, image, favicon, websub_hubs, permalinks, taxonomies, layout"
     } else {
         "check the YAML syntax and the type of the value on this line"
     };
@@ -607,6 +789,17 @@ fn yaml_error(shown: &str, e: &serde_yaml::Error) -> Diagnostic {
         format!("invalid config: {message}"),
     )
     .with_help(help)
+}
+
+/// Taxonomies from a map of singular to plural names, in the map's order
+/// (sorted), blank names left out.
+fn taxonomies_of(given: std::collections::BTreeMap<String, String>) -> Vec<Taxonomy> {
+    given
+        .iter()
+        .map(|(singular, plural)| (singular.trim(), plural.trim().trim_matches('/')))
+        .filter(|(singular, plural)| !singular.is_empty() && !plural.is_empty())
+        .map(|(singular, plural)| Taxonomy::new(singular, plural))
+        .collect()
 }
 
 /// The line on which a top-level key is written, for messages about its value.

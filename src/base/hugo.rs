@@ -40,6 +40,8 @@ fn kind(shown: &str) -> Option<(Format, Vec<String>)> {
     let stem = stem.to_lowercase();
     let key = match stem.split_once('.') {
         _ if stem == "hugo" || stem == "config" => Vec::new(),
+        // `languages.en.toml`: the language `en`'s settings.
+        Some(("languages", language)) => vec!["languages".to_owned(), language.to_owned()],
         // `params.en.toml`: `params` of the language `en`.
         Some((key, language)) => vec!["languages".to_owned(), language.to_owned(), key.to_owned()],
         None => vec![stem],
@@ -80,6 +82,9 @@ pub struct Config {
     /// last, and the text of that file (to find the key's line).
     origins: BTreeMap<String, usize>,
     files: Vec<File>,
+    /// The language whose own settings win (see [`Config::get`]); `None`:
+    /// the default language.
+    language: Option<String>,
 }
 
 /// One setting read from Hugo's config: its value and the file it is in.
@@ -130,8 +135,62 @@ impl Config {
         self.files.is_empty()
     }
 
-    /// The setting at a key path (`services.rss.limit`; lower case), if set.
+    /// The setting at a key path (`services.rss.limit`; lower case), if set:
+    /// the default language's own (`languages.en.title`) over the site's,
+    /// as Hugo reads them for that language.
     pub fn get(&self, path: &str) -> Option<Setting<'_>> {
+        let language = self
+            .language
+            .clone()
+            .unwrap_or_else(|| self.default_language());
+        if !path.starts_with("languages.") {
+            if let Some(own) = self.get_raw(&format!("languages.{language}.{path}")) {
+                return Some(own);
+            }
+        }
+        self.get_raw(path)
+    }
+
+    /// The site's default language (`defaultContentLanguage`, lower case;
+    /// Hugo's default: `en`).
+    pub fn default_language(&self) -> String {
+        self.get_raw("defaultcontentlanguage")
+            .and_then(|s| s.value.as_str())
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "en".to_owned())
+    }
+
+    /// The site's languages (`languages`, less those `disabled`), the
+    /// default first, then by `weight` and code; empty when it names none.
+    pub fn languages(&self) -> Vec<String> {
+        let Some(map) = self.get_raw("languages").and_then(|s| s.value.as_object()) else {
+            return Vec::new();
+        };
+        let default = self.default_language();
+        let mut found: Vec<(bool, i64, String)> = map
+            .iter()
+            .filter(|(_, l)| l.get("disabled").and_then(Value::as_bool) != Some(true))
+            .map(|(code, l)| {
+                let weight = l.get("weight").and_then(Value::as_i64).unwrap_or(0);
+                (*code != default, weight, code.clone())
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, _, code)| code).collect()
+    }
+
+    /// The config as the language `code` reads it: its own settings
+    /// (`languages.<code>.title`) over the site's.
+    pub fn for_language(&self, code: &str) -> Config {
+        Config {
+            language: Some(code.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// [`Config::get`], at exactly `path`.
+    fn get_raw(&self, path: &str) -> Option<Setting<'_>> {
         let mut value: Option<&Value> = None;
         for part in path.split('.') {
             let map = match value {
@@ -317,6 +376,38 @@ mod tests {
             "中文"
         );
         assert!(config.get("params.description").is_none());
+    }
+
+    #[test]
+    fn the_default_language_s_own_settings_win() {
+        let config = Config::merge(vec![file(
+            "hugo.yaml",
+            "title: site\ndefaultContentLanguage: zh-cn\nlanguages:\n  zh-cn:\n    title: 中文\n    taxonomies:\n      series: series\n  en:\n    title: English\n",
+        )])
+        .unwrap();
+        assert_eq!(config.get("title").unwrap().value, "中文");
+        assert!(config.get("taxonomies.series").is_some());
+        assert_eq!(config.get("languages.en.title").unwrap().value, "English");
+    }
+
+    #[test]
+    fn languages_come_default_first_then_by_weight() {
+        let config = Config::merge(vec![
+            file(
+                "hugo.toml",
+                "defaultContentLanguage = \"zh-Hans\"\n[languages.fr]\nweight = 1\ndisabled = true\n[languages.de]\nweight = 3\n",
+            ),
+            file("config/_default/languages.en.toml", "weight = 2\ntitle = \"Home\"\n"),
+            file("config/_default/languages.zh-Hans.toml", "weight = 9\ntitle = \"主页\"\n"),
+        ])
+        .unwrap();
+        assert_eq!(config.languages(), ["zh-hans", "en", "de"]);
+        assert_eq!(config.get("title").unwrap().value, "主页");
+        assert_eq!(
+            config.for_language("en").get("title").unwrap().value,
+            "Home"
+        );
+        assert!(Config::default().languages().is_empty());
     }
 
     #[test]

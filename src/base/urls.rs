@@ -3,7 +3,7 @@
 //! Every link in a feed must be absolute: most feed readers do not resolve
 //! relative URLs, and a feed is read far from the site it came from.
 
-use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
+use icu_properties::props::GeneralCategory;
 use icu_properties::CodePointMapData;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use url::Url;
@@ -51,6 +51,14 @@ pub fn encode_segment(segment: &str) -> String {
     out
 }
 
+/// Percent-encodes each segment of a `/`-separated path.
+pub fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Whether `s` starts with two hex digits (the tail of a `%XX` escape).
 fn is_escape(s: &str) -> bool {
     let b = s.as_bytes();
@@ -73,7 +81,7 @@ pub fn path_segment(raw: &str) -> String {
             // ASCII letters and digits are the only ASCII characters in
             // those categories: told without looking them up.
             || c.is_ascii_alphanumeric()
-            || (!c.is_ascii() && is_wordy(categories.get(c)));
+            || (!c.is_ascii() && taxonomy::is_wordy(categories.get(c)));
         if kept {
             if pending_hyphen {
                 out.push('-');
@@ -85,14 +93,6 @@ pub fn path_segment(raw: &str) -> String {
         }
     }
     out
-}
-
-/// Whether characters of `category` are kept in a path segment: letters,
-/// marks and decimal digits.
-fn is_wordy(category: GeneralCategory) -> bool {
-    GeneralCategoryGroup::Letter.contains(category)
-        || GeneralCategoryGroup::Mark.contains(category)
-        || category == GeneralCategory::DecimalNumber
 }
 
 /// Resolves a site path (`/posts/x/`, `posts/x/`) against `base`. A path that
@@ -182,7 +182,7 @@ mod tests {
         let categories = CodePointMapData::<GeneralCategory>::new();
         for c in (0u8..128).map(char::from) {
             assert_eq!(
-                is_wordy(categories.get(c)),
+                taxonomy::is_wordy(categories.get(c)),
                 c.is_ascii_alphanumeric(),
                 "{c:?}"
             );

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::base::config::{self, Config};
 use crate::base::diagnostic::Diagnostic;
-use crate::cmd::settings::{check_content_dir, exit, load_config, BuildArgs};
+use crate::cmd::settings::{check_content_dir, exit, load_configs, BuildArgs};
 use crate::collect::{Exclusion, Options};
 use crate::disk::cache as disk_cache;
 use crate::disk::content;
@@ -25,40 +25,70 @@ use crate::site::{Flags, Stats};
 /// cores start at once.
 const FOUND_BATCH: usize = 128;
 
-/// Runs `feedsmith build` and returns the process exit code.
+/// Runs `feedsmith build` and returns the process exit code. A site with
+/// several languages is built language by language, all in memory first:
+/// under `--strict`, a problem in any stops them all before a file is
+/// written.
 pub fn run_build(args: &BuildArgs) -> ExitCode {
     let started = Instant::now();
     // Not locked for the whole run: a worker thread that ever wrote to
     // stderr during the build would wait forever for this thread's lock.
     let mut stderr = std::io::stderr();
-    let config = match load_config(args).and_then(|c| check_content_dir(&c).map(|()| c)) {
-        Ok(config) => config,
+    let configs = load_configs(args).and_then(|configs| {
+        for config in &configs {
+            check_content_dir(config)?;
+        }
+        Ok(configs)
+    });
+    let configs = match configs {
+        Ok(configs) => configs,
         Err(d) => {
             let _ = writeln!(stderr, "{d}");
             return ExitCode::from(exit::USAGE);
         }
     };
-    let out_shown = config.output_dir.display().to_string();
     // Under --strict, any problem stops the build before a file is written.
-    let mut sink = output::DiskSink::new(
-        &config.output_dir,
-        args.check,
-        |problems: &[Diagnostic]| !args.strict || problems.is_empty(),
-    )
-    .with_record(&config.cache_dir());
-    let built = build_from_disk(&config, args, &mut sink);
-    let diagnostics = &built.diagnostics;
-    for d in diagnostics {
-        let _ = writeln!(stderr, "{d}");
+    let accept = |problems: &[Diagnostic]| !args.strict || problems.is_empty();
+    let mut builds = Vec::with_capacity(configs.len());
+    for config in &configs {
+        let mut sink = output::DiskSink::new(&config.output_dir, args.check, accept)
+            .with_record(&config.cache_dir());
+        let built = build_from_disk(config, args, &mut sink);
+        for d in &built.diagnostics {
+            let _ = writeln!(stderr, "{d}");
+        }
+        builds.push((config, sink, built));
     }
-    if built.stopped {
+    let problems: usize = builds
+        .iter()
+        .filter(|(_, _, built)| built.stopped)
+        .map(|(_, _, built)| built.diagnostics.len())
+        .sum();
+    if builds.iter().any(|(_, _, built)| built.stopped) {
         let _ = writeln!(
             stderr,
-            "error: --strict: {} problem(s) above; nothing was written",
-            diagnostics.len()
+            "error: --strict: {problems} problem(s) above; nothing was written"
         );
         return ExitCode::from(exit::FAILURE);
     }
+    let mut code = exit::OK;
+    for (config, mut sink, built) in builds {
+        code = code.max(finish(config, args, &mut sink, &built, started));
+    }
+    ExitCode::from(code)
+}
+
+/// Writes (or, with `--check`, compares) one language's build, and reports
+/// it; returns its exit code.
+fn finish(
+    config: &Config,
+    args: &BuildArgs,
+    sink: &mut output::DiskSink<'_>,
+    built: &build::Built,
+    started: Instant,
+) -> u8 {
+    let mut stderr = std::io::stderr();
+    let out_shown = config.output_dir.display().to_string();
     let write_started = Instant::now();
     if let Err(e) = sink.finish(&[], true, built.manifest.as_deref()) {
         let _ = writeln!(
@@ -67,18 +97,18 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
             Diagnostic::error(e.path.clone(), None, format!("cannot write the feeds: {}", e.source))
                 .with_help("check that the output folder is writable and the disk is not full; files not yet replaced keep their previous version")
         );
-        return ExitCode::from(exit::FAILURE);
+        return exit::FAILURE;
     }
     if let (Some(cache), false) = (&built.remember, args.check) {
         // Without it the next build only renders more.
         let _ = disk_cache::save_items(cache, &config.cache_dir());
     }
-    let summary = summary(&built.stats, built.feeds, &config, started);
+    let summary = summary(&built.stats, built.feeds, config, started);
     if args.check {
-        return report_check(&sink, &out_shown, &summary);
+        return report_check(sink, &out_shown, &summary);
     }
     if args.verbose {
-        report_stages(&built, &sink, &config, write_started);
+        report_stages(built, sink, config, write_started);
     }
     if !args.quiet {
         let _ = writeln!(
@@ -89,7 +119,7 @@ pub fn run_build(args: &BuildArgs) -> ExitCode {
             sink.removed(),
         );
     }
-    ExitCode::from(exit::OK)
+    exit::OK
 }
 
 /// Builds the site whose content folder `config` names into `sink`: the
@@ -137,7 +167,7 @@ fn build_from_disk(
 
 /// `--check`: lists what would change, and says whether the output folder
 /// is up to date (exit 0) or not (exit 1).
-fn report_check(sink: &output::DiskSink<'_>, out_shown: &str, summary: &str) -> ExitCode {
+fn report_check(sink: &output::DiskSink<'_>, out_shown: &str, summary: &str) -> u8 {
     let mut stderr = std::io::stderr();
     let mut changes = sink.changes.clone();
     changes.sort();
@@ -158,11 +188,11 @@ fn report_check(sink: &output::DiskSink<'_>, out_shown: &str, summary: &str) -> 
         )
     };
     let _ = writeln!(stderr, "feedsmith: {verdict} ({summary})");
-    ExitCode::from(if changes.is_empty() {
+    if changes.is_empty() {
         exit::OK
     } else {
         exit::FAILURE
-    })
+    }
 }
 
 /// `--verbose`: where each setting came from, the time each stage took, and

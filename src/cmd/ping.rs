@@ -14,9 +14,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::base::config::Config;
+use crate::base::config::{Config, Format};
 use crate::base::diagnostic::Diagnostic;
-use crate::cmd::settings::{exit, load_config, BuildArgs};
+use crate::cmd::settings::{exit, load_configs, BuildArgs};
 use crate::disk::{atomic, cache, output};
 use crate::feed::websub::{is_feed_file, published_url, Published, Record};
 
@@ -47,15 +47,27 @@ pub struct Told {
 }
 
 /// Runs `feedsmith ping` and returns the process exit code.
+/// A site with several languages has their feeds told, language by
+/// language.
 pub fn run_ping(args: &BuildArgs) -> ExitCode {
     let mut stderr = std::io::stderr();
-    let config = match load_config(args) {
-        Ok(config) => config,
+    let configs = match load_configs(args) {
+        Ok(configs) => configs,
         Err(d) => {
             let _ = writeln!(stderr, "{d}");
             return ExitCode::from(exit::USAGE);
         }
     };
+    let mut code = exit::OK;
+    for config in &configs {
+        code = code.max(ping_language(config, args));
+    }
+    ExitCode::from(code)
+}
+
+/// [`run_ping`] for one language's feeds; returns its exit code.
+fn ping_language(config: &Config, args: &BuildArgs) -> u8 {
+    let mut stderr = std::io::stderr();
     if config.websub_hubs.is_empty() {
         let file = config.file.as_ref().map_or_else(
             || crate::base::config::DEFAULT_FILE.to_owned(),
@@ -64,9 +76,9 @@ pub fn run_ping(args: &BuildArgs) -> ExitCode {
         let d = Diagnostic::error(file, None, "no WebSub hub to tell: `websub_hubs` is not set")
             .with_help("add the hubs your feeds name, e.g. `websub_hubs: [\"https://pubsubhubbub.appspot.com/\"]`");
         let _ = writeln!(stderr, "{d}");
-        return ExitCode::from(exit::USAGE);
+        return exit::USAGE;
     }
-    let told = match tell_hubs(&config, &mut |line| {
+    let told = match tell_hubs(config, &mut |line| {
         if args.verbose {
             let _ = writeln!(std::io::stderr(), "feedsmith: {line}");
         }
@@ -74,7 +86,7 @@ pub fn run_ping(args: &BuildArgs) -> ExitCode {
         Ok(told) => told,
         Err(d) => {
             let _ = writeln!(stderr, "{d}");
-            return ExitCode::from(exit::USAGE);
+            return exit::USAGE;
         }
     };
     for (hub, why) in &told.failed {
@@ -98,9 +110,9 @@ pub fn run_ping(args: &BuildArgs) -> ExitCode {
         );
     }
     if told.failed.is_empty() {
-        ExitCode::SUCCESS
+        exit::OK
     } else {
-        ExitCode::from(exit::FAILURE)
+        exit::FAILURE
     }
 }
 
@@ -176,7 +188,7 @@ fn published(config: &Config, out: &Path) -> Option<Vec<Published>> {
     let files = output::files_written(out)?;
     let feeds = files
         .iter()
-        .filter(|path| is_feed_file(path))
+        .filter(|path| is_feed_file(path, crate::feed::file_of(config, Format::Rss)))
         .filter_map(|path| {
             let bytes = std::fs::read(out.join(path)).ok()?;
             let url = published_url(&config.feeds_url, path)?;

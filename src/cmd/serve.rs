@@ -31,6 +31,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 
+use crate::base::config::Format;
 use crate::cmd::settings::{self, exit};
 use crate::cmd::watch::{self, WatchArgs};
 use crate::feed::websub::is_feed_file;
@@ -78,7 +79,8 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     // can be resolved once: requests compare their resolved paths with it.
     let _ = std::fs::create_dir_all(&out_dir);
     let root = out_dir.canonicalize().unwrap_or(out_dir);
-    let served = Arc::new(Files::new(root, links_of(&config)));
+    let rss_name = crate::feed::file_of(&config, Format::Rss).to_owned();
+    let served = Arc::new(Files::new(root, links_of(&config), rss_name));
     // The watch runs on its own thread; it owns Ctrl-C and SIGTERM, and when
     // it stops, the server stops.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Option<ExitCode>>();
@@ -93,7 +95,8 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
             // again when next asked for.
             forget.forget(written.iter().chain(removed));
             if let Some(pinger) = &pinger {
-                if written.iter().any(|path| is_feed_file(path)) {
+                let rss = crate::feed::file_of(config, Format::Rss);
+                if written.iter().any(|path| is_feed_file(path, rss)) {
                     let _ = pinger.send(config.clone());
                 }
             }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::base::config::{self, Config};
+use crate::base::config::{self, Config, Layout, Overrides};
 use crate::base::diagnostic::Diagnostic;
 use crate::base::hugo;
 
@@ -35,6 +35,10 @@ pub struct BuildArgs {
     /// Hugo's environment: which `config/<environment>/` folder is read
     /// (default: `HUGO_ENVIRONMENT`, else `production`, as `hugo` does).
     pub environment: Option<String>,
+    /// Where the feeds go (`--layout hugo`: at Hugo's own paths).
+    pub layout: Option<Layout>,
+    /// The site's address, over the config's (like Hugo's `-b`).
+    pub base_url: Option<String>,
 }
 
 /// Where a site's settings are read from.
@@ -165,7 +169,59 @@ impl ConfigPlaces {
 /// present, over the site's Hugo config if it has one, over the defaults;
 /// then applies `--content` and `--out`.
 pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
+    let mut configs = load_configs(args)?;
+    Ok(configs.swap_remove(0))
+}
+
+/// [`load_config`] for each of the site's languages (Hugo's `languages`),
+/// the default one first: each has its own settings (`[languages.en]` over
+/// the site's), content (its `contentDir`, or the files whose names give
+/// its code), and place: a language other than the default one, or every
+/// one with `defaultContentLanguageInSubdir`, is under `<code>/` in the
+/// site's URLs and in the output folder. One config for a site with one
+/// language or none.
+pub fn load_configs(args: &BuildArgs) -> Result<Vec<Config>, Diagnostic> {
     let places = ConfigPlaces::of(args);
+    let hugo = places.read_hugo()?;
+    let languages = hugo.languages();
+    if languages.len() <= 1 {
+        return Ok(vec![load_language(args, &places, &hugo)?]);
+    }
+    let in_subdir = hugo
+        .get("defaultcontentlanguageinsubdir")
+        .and_then(|s| s.value.as_bool())
+        .unwrap_or(false);
+    let mut configs = Vec::with_capacity(languages.len());
+    for (i, code) in languages.iter().enumerate() {
+        let own = hugo.for_language(code);
+        let mut config = load_language(args, &places, &own)?;
+        config.language_code.clone_from(code);
+        if i > 0 || in_subdir {
+            config.url_prefix = format!("{code}/");
+            config.output_dir = config.output_dir.join(code);
+            config.feeds_url = config
+                .feeds_url
+                .join(&format!("{code}/"))
+                .unwrap_or_else(|_| config.feeds_url.clone());
+        }
+        let content = own
+            .get(&format!("languages.{code}.contentdir"))
+            .and_then(|s| s.value.as_str().map(str::to_owned));
+        if let (Some(dir), None) = (content, &args.content) {
+            config.content_dir = places.site_dir.join(dir);
+            config.own_content = true;
+        }
+        configs.push(config);
+    }
+    Ok(configs)
+}
+
+/// The settings of one language (`hugo` as that language reads it).
+fn load_language(
+    args: &BuildArgs,
+    places: &ConfigPlaces,
+    hugo: &hugo::Config,
+) -> Result<Config, Diagnostic> {
     let yaml = match std::fs::read_to_string(&places.yaml) {
         Ok(text) => Some(text),
         Err(e) if !places.explicit && e.kind() == std::io::ErrorKind::NotFound => None,
@@ -178,9 +234,12 @@ pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
             .with_help("check the path given to --config"))
         }
     };
-    let hugo = places.read_hugo()?;
     let file = yaml.is_some().then_some(places.yaml.as_path());
-    let mut config = Config::load(yaml.as_deref(), file, &hugo, &places.site_dir)?;
+    let overrides = Overrides {
+        layout: args.layout,
+        base_url: args.base_url.clone(),
+    };
+    let mut config = Config::load(yaml.as_deref(), file, hugo, &places.site_dir, &overrides)?;
     if let Some(content) = &args.content {
         config.content_dir = content.clone();
     }

@@ -82,6 +82,12 @@ pub fn run_watch_ready<'a>(
     ready: impl FnOnce(Option<ExitCode>),
     after_write: AfterWrite<'a>,
 ) -> ExitCode {
+    if config.languages.len() > 1 {
+        eprintln!(
+            "warning: watching follows the default language (`{}`) only; `feedsmith build` writes every language's feeds",
+            config.language_code
+        );
+    }
     let mut session = match Session::start(args, config, after_write) {
         Ok(session) => session,
         Err(code) => {
@@ -234,6 +240,7 @@ impl<'a> Session<'a> {
         let gone: Vec<String> = self
             .site
             .paths()
+            .chain(self.site.section_pages())
             .filter(|p| !articles.contains(*p))
             .map(str::to_owned)
             .collect();
@@ -413,7 +420,7 @@ impl<'a> Session<'a> {
                 true
             }
             Ok(_) => {
-                if files::is_candidate(rel) {
+                if files::is_site_file(rel) {
                     to_read.insert(rel.to_owned());
                     self.candidates.insert(rel.to_owned())
                 } else {

@@ -1,7 +1,7 @@
 //! The collector: which articles are published, in which order, under which
 //! terms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -78,12 +78,20 @@ pub struct Collection {
     /// wrapping sum of per-post hashes: independent of order).
     pub refs_generation: u64,
     pub excluded: BTreeMap<Exclusion, usize>,
-    pub categories: Vec<TermPosts>,
-    pub tags: Vec<TermPosts>,
-    /// Each section with a published post (Hugo's sections: the first
-    /// folder under the content folder), by name.
+    /// Each taxonomy's terms (by the taxonomy's index in the site's list;
+    /// a taxonomy no post uses may be missing at the end).
+    pub taxonomies: Vec<Vec<TermPosts>>,
+    /// Each section with a published post (see [`sections`]), by folder;
+    /// made by whoever knows the site's section pages.
     pub sections: Vec<TermPosts>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Collection {
+    /// The terms of the `taxonomy`th taxonomy (none when no post has one).
+    pub fn terms(&self, taxonomy: usize) -> &[TermPosts] {
+        self.taxonomies.get(taxonomy).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// What the collector needs to know of an article, computed once per version
@@ -99,8 +107,8 @@ pub struct Listing {
     publish: DateTime<Utc>,
     expiry: Option<DateTime<Utc>>,
     permalink_hash: u64,
-    tags: Box<[u32]>,
-    categories: Box<[u32]>,
+    /// The numbers of its terms' spellings, of every taxonomy.
+    terms: Box<[u32]>,
 }
 
 impl Listing {
@@ -125,15 +133,14 @@ impl Listing {
             publish: article.publish_date.to_utc(),
             expiry: article.expiry_date.map(|d| d.to_utc()),
             permalink_hash: h.finish(),
-            tags: Box::default(),
-            categories: Box::default(),
+            terms: Box::default(),
         }
     }
 
     /// Turns the numbers a [`LocalSpellings`] gave the article's terms into
     /// the site's: `site` is what [`Spellings::adopt`] gave for that table.
     pub fn renumber(&mut self, site: &[u32]) {
-        for n in self.tags.iter_mut().chain(self.categories.iter_mut()) {
+        for n in self.terms.iter_mut() {
             *n = site[*n as usize];
         }
     }
@@ -141,18 +148,19 @@ impl Listing {
     /// Numbers the article's terms in a worker's own table: see
     /// [`LocalSpellings`].
     pub fn number_locally(&mut self, article: &Article, local: &mut LocalSpellings) {
-        (self.tags, self.categories) = local.number(article);
+        self.terms = local.number(article);
     }
 
     /// Numbers the article's terms, which needs the site's one set of
     /// spellings.
     pub fn number(&mut self, article: &Article, spellings: &mut Spellings) {
-        self.tags = article.tags.iter().map(|t| spellings.intern(t)).collect();
-        self.categories = article
-            .categories
-            .iter()
-            .map(|t| spellings.intern(t))
-            .collect();
+        let mut ids = Vec::with_capacity(article.taxonomies.iter().map(Vec::len).sum());
+        for (taxonomy, terms) in article.taxonomies.iter().enumerate() {
+            for term in terms {
+                ids.push(spellings.intern(taxonomy as u16, term));
+            }
+        }
+        self.terms = ids.into_boxed_slice();
     }
 
     /// When the article is published.
@@ -190,7 +198,9 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
         .map(|a| Listing::of(a, 0, &mut spellings))
         .collect();
     let items = articles.into_iter().zip(listings.iter()).collect();
-    collect_listed(items, &spellings, options)
+    let mut collection = collect_listed(items, &spellings, options);
+    collection.sections = sections(&collection.posts, &BTreeSet::new());
+    collection
 }
 
 /// What collecting looks at of one published article, packed together. The
@@ -208,11 +218,10 @@ struct Row {
     /// Index into the items given to [`collect_patchable`] (only used while
     /// collecting).
     item: usize,
-    /// Where this article's category ids start in the shared term list; its
-    /// tag ids follow them.
+    /// Where this article's term ids start in the shared term list, and
+    /// how many there are.
     terms: usize,
-    categories: usize,
-    tags: usize,
+    count: usize,
 }
 
 impl Row {
@@ -225,21 +234,14 @@ impl Row {
             ref_hash: listing.ref_hash,
             item,
             terms: terms.len(),
-            categories: listing.categories.len(),
-            tags: listing.tags.len(),
+            count: listing.terms.len(),
         };
-        terms.extend_from_slice(&listing.categories);
-        terms.extend_from_slice(&listing.tags);
+        terms.extend_from_slice(&listing.terms);
         row
     }
 
-    fn categories<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
-        &terms[self.terms..self.terms + self.categories]
-    }
-
-    fn tags<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
-        let start = self.terms + self.categories;
-        &terms[start..start + self.tags]
+    fn terms<'t>(&self, terms: &'t [u32]) -> &'t [u32] {
+        &terms[self.terms..self.terms + self.count]
     }
 }
 
@@ -267,8 +269,7 @@ pub fn collect_patchable(
     // ties).
     let permalink = |row: &Row| items[row.item].0.permalink.as_str();
     rows.par_sort_unstable_by(|a, b| order(a.publish, permalink(a), b.publish, permalink(b)));
-    let categories = Tally::of(&rows, |r| r.categories(&terms), spellings);
-    let tags = Tally::of(&rows, |r| r.tags(&terms), spellings);
+    let tally = Tally::of(&rows, |r| r.terms(&terms), spellings);
     // The articles move into the collection (no reference counts touched).
     let mut articles: Vec<Option<Arc<Article>>> = items
         .into_iter()
@@ -283,8 +284,7 @@ pub fn collect_patchable(
             .fold(0u64, |sum, r| sum.wrapping_add(r.ref_hash)),
         posts,
         excluded,
-        categories: Vec::new(),
-        tags: Vec::new(),
+        taxonomies: Vec::new(),
         sections: Vec::new(),
         diagnostics,
     };
@@ -296,8 +296,7 @@ pub fn collect_patchable(
     let patchable = Patchable {
         rows,
         terms,
-        categories,
-        tags,
+        tally,
         permalinks,
         clean,
     };
@@ -380,8 +379,7 @@ pub struct Patchable {
     rows: Vec<Row>,
     /// The rows' term ids (rows removed leave theirs behind, unused).
     terms: Vec<u32>,
-    categories: Tally,
-    tags: Tally,
+    tally: Tally,
     /// How many posts have each permalink hash.
     permalinks: HashMap<u64, usize>,
     /// Whether no two articles shared a permalink: otherwise which one is
@@ -403,8 +401,7 @@ impl Patchable {
         if !self.clean {
             return false;
         }
-        self.categories.grow(spellings);
-        self.tags.grow(spellings);
+        self.tally.grow(spellings);
         for edit in edits {
             if let Some((article, listing)) = edit.before {
                 match listing.exclusion(options) {
@@ -471,8 +468,7 @@ impl Patchable {
         if let Some(n) = self.permalinks.get_mut(&row.permalink_hash) {
             *n -= 1;
         }
-        self.categories.remove(i, row.categories(&self.terms));
-        self.tags.remove(i, row.tags(&self.terms));
+        self.tally.remove(i, row.terms(&self.terms));
         true
     }
 
@@ -499,41 +495,51 @@ impl Patchable {
         c.versions.insert(j, row.version);
         c.refs_generation = c.refs_generation.wrapping_add(row.ref_hash);
         *self.permalinks.entry(row.permalink_hash).or_default() += 1;
-        self.categories
-            .insert(j, row.categories(&self.terms), spellings);
-        self.tags.insert(j, row.tags(&self.terms), spellings);
+        self.tally.insert(j, row.terms(&self.terms), spellings);
         true
     }
 
     /// Makes the collection's term lists (and their warnings) from the
     /// tallies.
     fn finish(&self, c: &mut Collection, spellings: &Spellings) {
-        c.categories = self
-            .categories
-            .terms(spellings, "category", &mut c.diagnostics);
-        c.tags = self.tags.terms(spellings, "tag", &mut c.diagnostics);
-        c.sections = sections(&c.posts);
+        c.taxonomies = self.tally.terms(spellings, &mut c.diagnostics);
     }
 }
 
-/// The sections of `posts` (newest first): for each first folder under the
-/// content folder that holds a post, its posts, newest first; sorted by
-/// name. Made anew from the posts on every collection: a pass over them
-/// costs less than keeping it up to date edit by edit.
-fn sections(posts: &[Arc<Article>]) -> Vec<TermPosts> {
-    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+/// The sections of `posts` (newest first), as Hugo has them: each first
+/// folder under the content folder, and each folder below one with a
+/// section page of its own (`nested`: `posts/tech`, which has
+/// `posts/tech/_index.md`). A post is in the deepest section it is under,
+/// and only there (Hugo's section feeds list a section's own pages); each
+/// section that holds a post gets its posts, newest first, sorted by path.
+/// Made anew on every collection: a pass over the posts costs less than
+/// keeping it up to date edit by edit.
+pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>) -> Vec<TermPosts> {
+    let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, post) in posts.iter().enumerate() {
-        if let Some((section, _)) = post.path.split_once('/') {
-            by_name.entry(section).or_default().push(i);
+        let Some((first, _)) = post.path.split_once('/') else {
+            continue;
+        };
+        let mut section = first;
+        if !nested.is_empty() {
+            let mut folder = post.path.as_str();
+            while let Some((parent, _)) = folder.rsplit_once('/') {
+                if nested.contains(parent) {
+                    section = parent;
+                    break;
+                }
+                folder = parent;
+            }
         }
+        by_folder.entry(section).or_default().push(i);
     }
-    by_name
+    by_folder
         .into_iter()
-        .map(|(name, posts)| TermPosts {
+        .map(|(folder, posts)| TermPosts {
             term: Term {
-                key: name.to_lowercase(),
-                name: name.to_owned(),
-                slug: name.to_lowercase(),
+                key: folder.to_lowercase(),
+                name: folder.rsplit('/').next().unwrap_or(folder).to_owned(),
+                slug: folder.to_lowercase(),
             },
             posts,
         })
@@ -633,8 +639,8 @@ fn dedupe_permalinks(
         .collect()
 }
 
-/// One kind of term (tags, or categories) over the posts: how often each
-/// spelling is used, and each term key's posts (indexes, newest first).
+/// The terms over the posts: how often each spelling is used, and each term
+/// key's posts (indexes, newest first).
 #[derive(Debug, Clone)]
 struct Tally {
     uses: Vec<usize>,
@@ -705,44 +711,79 @@ impl Tally {
         }
     }
 
-    /// The merged terms with their posts; slug collisions become warnings.
+    /// Each taxonomy's merged terms with their posts; folder collisions
+    /// become warnings.
     fn terms(
         &self,
         spellings: &Spellings,
-        kind: &str,
         diagnostics: &mut Vec<Diagnostic>,
-    ) -> Vec<TermPosts> {
-        let (terms, collisions) = taxonomy::merge_counted(
-            self.uses
-                .iter()
-                .enumerate()
-                .filter(|(_, &n)| n > 0)
-                .map(|(id, &n)| (spellings.text[id].as_str(), n)),
-        );
-        for c in collisions {
-            diagnostics.push(
-                Diagnostic::warning(
-                    format!("{kind} `{}`", c.renamed),
-                    None,
-                    format!(
-                        "its slug `{}` is taken by the {kind} `{}`, so its feed is at `{}`",
-                        c.slug, c.kept_by, c.new_slug
-                    ),
-                )
-                .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
-            );
+    ) -> Vec<Vec<TermPosts>> {
+        let mut uses: Vec<Vec<(&str, usize)>> = Vec::new();
+        for (id, &n) in self.uses.iter().enumerate().filter(|(_, &n)| n > 0) {
+            let t = usize::from(spellings.taxonomy[id]);
+            if uses.len() <= t {
+                uses.resize_with(t + 1, Vec::new);
+            }
+            uses[t].push((spellings.text[id].as_str(), n));
         }
-        terms
-            .into_iter()
-            .map(|term| {
-                let posts = spellings
-                    .key_ids
-                    .get(&term.key)
-                    .map(|&k| self.by_key[k as usize].clone())
-                    .unwrap_or_default();
-                TermPosts { term, posts }
+        uses.into_iter()
+            .enumerate()
+            .map(|(t, uses)| {
+                let taxonomy = t as u16;
+                let kind = spellings.name(taxonomy);
+                let (terms, collisions) = taxonomy::merge_counted(uses);
+                for c in collisions {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            format!("{kind} `{}`", c.renamed),
+                            None,
+                            format!(
+                                "its folder `{}` is taken by the {kind} `{}`, so its feed is at `{}`",
+                                c.slug, c.kept_by, c.new_slug
+                            ),
+                        )
+                        .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
+                    );
+                }
+                let mut terms: Vec<TermPosts> = terms
+                    .into_iter()
+                    .map(|term| {
+                        let posts = spellings
+                            .key_ids
+                            .get(&(taxonomy, term.key.clone()))
+                            .map(|&k| self.by_key[k as usize].clone())
+                            .unwrap_or_default();
+                        TermPosts { term, posts }
+                    })
+                    .collect();
+                nest(&mut terms);
+                terms
             })
             .collect()
+    }
+}
+
+/// Gives each term the posts of the terms nested under it (`人文` those of
+/// `人文/史哲`), as current Hugo's term feeds list them. `terms` are in key
+/// order, so a term's descendants follow it, among the keys it begins.
+fn nest(terms: &mut [TermPosts]) {
+    for i in 0..terms.len() {
+        let below = format!("{}/", terms[i].term.key);
+        let mut extra: Vec<usize> = Vec::new();
+        for other in terms[i + 1..]
+            .iter()
+            .take_while(|t| t.term.key.starts_with(&terms[i].term.key))
+        {
+            if other.term.key.starts_with(&below) {
+                extra.extend_from_slice(&other.posts);
+            }
+        }
+        if !extra.is_empty() {
+            let posts = &mut terms[i].posts;
+            posts.extend(extra);
+            posts.sort_unstable();
+            posts.dedup();
+        }
     }
 }
 

@@ -7,34 +7,70 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::base::taxonomy;
 use crate::parse::article::Article;
 
-/// Every tag and category spelling seen, numbered, so that collecting works
-/// on small integers instead of strings behind pointers (it runs on every
-/// rebuild in watch mode). Grows only.
+/// A spelling of a term of one taxonomy (by its index in the site's list).
+pub type Spelling = (u16, String);
+
+/// Every term spelling seen, of every taxonomy, numbered, so that collecting
+/// works on small integers instead of strings behind pointers (it runs on
+/// every rebuild in watch mode). Grows only.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Spellings {
-    pub(super) ids: HashMap<String, u32>,
-    /// Each spelling, trimmed.
+    /// Each taxonomy's spellings (by its index), numbered.
+    ids: Vec<HashMap<String, u32>>,
+    /// Each spelling, as written.
     pub(super) text: Vec<String>,
+    /// Each spelling's taxonomy.
+    pub(super) taxonomy: Vec<u16>,
     /// Each spelling's term key, or `None` when it has none (blank).
     pub(super) key: Vec<Option<u32>>,
-    pub(super) key_ids: HashMap<String, u32>,
+    /// Term keys (with their taxonomy), numbered.
+    pub(super) key_ids: HashMap<(u16, String), u32>,
+    /// What one term of each taxonomy is called (`tag`), for messages.
+    names: Vec<String>,
 }
 
 impl Spellings {
-    /// The number of a spelling, giving it one if it is new.
-    pub fn intern(&mut self, spelling: &str) -> u32 {
-        let spelling = spelling.trim();
-        if let Some(&id) = self.ids.get(spelling) {
+    /// The spellings of a site whose taxonomies' terms are called `names`
+    /// (`category`, `tag`), in the site's order.
+    pub fn named(names: Vec<String>) -> Spellings {
+        Spellings {
+            names,
+            ..Spellings::default()
+        }
+    }
+
+    /// The number of a spelling, if it has one.
+    #[cfg(test)]
+    pub(super) fn id(&self, taxonomy: u16, spelling: &str) -> Option<u32> {
+        self.ids.get(usize::from(taxonomy))?.get(spelling).copied()
+    }
+
+    /// What a term of the `taxonomy`th taxonomy is called in messages.
+    pub(super) fn name(&self, taxonomy: u16) -> &str {
+        self.names
+            .get(usize::from(taxonomy))
+            .map_or("term", String::as_str)
+    }
+
+    /// The number of a spelling of the `taxonomy`th taxonomy, giving it
+    /// one if it is new.
+    pub fn intern(&mut self, taxonomy: u16, spelling: &str) -> u32 {
+        let t = usize::from(taxonomy);
+        if self.ids.len() <= t {
+            self.ids.resize_with(t + 1, HashMap::default);
+        }
+        if let Some(&id) = self.ids[t].get(spelling) {
             return id;
         }
         let id = self.text.len() as u32;
         let key = taxonomy::term_key(spelling);
         let key = (!key.is_empty()).then(|| {
             let next = self.key_ids.len() as u32;
-            *self.key_ids.entry(key).or_insert(next)
+            *self.key_ids.entry((taxonomy, key)).or_insert(next)
         });
-        self.ids.insert(spelling.to_owned(), id);
+        self.ids[t].insert(spelling.to_owned(), id);
         self.text.push(spelling.to_owned());
+        self.taxonomy.push(taxonomy);
         self.key.push(key);
         id
     }
@@ -46,24 +82,32 @@ impl Spellings {
     /// were shared out among the tables, nor in what order each numbered
     /// them.
     pub fn adopt(&mut self, locals: Vec<LocalSpellings>) -> Vec<Vec<u32>> {
-        let locals: Vec<Vec<String>> = locals
+        let locals: Vec<Vec<Spelling>> = locals
             .into_iter()
             .map(LocalSpellings::into_spellings)
             .collect();
-        let mut new: Vec<&str> = locals
+        let mut new: Vec<&Spelling> = locals
             .iter()
             .flatten()
-            .map(String::as_str)
-            .filter(|spelling| !self.ids.contains_key(*spelling))
+            .filter(|(t, spelling)| {
+                self.ids
+                    .get(usize::from(*t))
+                    .is_none_or(|ids| !ids.contains_key(spelling))
+            })
             .collect();
         new.sort_unstable();
         new.dedup();
-        for spelling in new {
-            self.intern(spelling);
+        for (taxonomy, spelling) in new {
+            self.intern(*taxonomy, spelling);
         }
         locals
             .iter()
-            .map(|local| local.iter().map(|spelling| self.intern(spelling)).collect())
+            .map(|local| {
+                local
+                    .iter()
+                    .map(|(taxonomy, spelling)| self.intern(*taxonomy, spelling))
+                    .collect()
+            })
             .collect()
     }
 
@@ -80,34 +124,46 @@ impl Spellings {
 /// pointers in memory another core wrote, took milliseconds.)
 #[derive(Debug, Default)]
 pub struct LocalSpellings {
-    ids: HashMap<String, u32>,
+    /// Each taxonomy's spellings (by its index), numbered.
+    ids: Vec<HashMap<String, u32>>,
+    count: u32,
 }
 
 impl LocalSpellings {
-    /// Numbers the terms of `article` (tags, then categories, as
+    /// Numbers the terms of `article` (taxonomy by taxonomy, as
     /// [`super::Listing::number`] does) among this table's spellings: see
     /// [`super::Listing::number_locally`].
-    pub fn number(&mut self, article: &Article) -> (Box<[u32]>, Box<[u32]>) {
-        let tags = article.tags.iter().map(|t| self.id(t)).collect();
-        let categories = article.categories.iter().map(|t| self.id(t)).collect();
-        (tags, categories)
+    pub fn number(&mut self, article: &Article) -> Box<[u32]> {
+        let mut ids = Vec::with_capacity(article.taxonomies.iter().map(Vec::len).sum());
+        for (taxonomy, terms) in article.taxonomies.iter().enumerate() {
+            for term in terms {
+                ids.push(self.id(taxonomy as u16, term));
+            }
+        }
+        ids.into_boxed_slice()
     }
 
-    fn id(&mut self, spelling: &str) -> u32 {
-        let spelling = spelling.trim();
-        if let Some(&id) = self.ids.get(spelling) {
+    fn id(&mut self, taxonomy: u16, spelling: &str) -> u32 {
+        let t = usize::from(taxonomy);
+        if self.ids.len() <= t {
+            self.ids.resize_with(t + 1, HashMap::default);
+        }
+        if let Some(&id) = self.ids[t].get(spelling) {
             return id;
         }
-        let id = self.ids.len() as u32;
-        self.ids.insert(spelling.to_owned(), id);
+        let id = self.count;
+        self.count += 1;
+        self.ids[t].insert(spelling.to_owned(), id);
         id
     }
 
     /// The table's spellings, by their numbers.
-    pub fn into_spellings(self) -> Vec<String> {
-        let mut text = vec![String::new(); self.ids.len()];
-        for (spelling, id) in self.ids {
-            text[id as usize] = spelling;
+    pub fn into_spellings(self) -> Vec<Spelling> {
+        let mut text = vec![(0, String::new()); self.count as usize];
+        for (taxonomy, ids) in self.ids.into_iter().enumerate() {
+            for (spelling, id) in ids {
+                text[id as usize] = (taxonomy as u16, spelling);
+            }
         }
         text
     }

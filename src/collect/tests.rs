@@ -11,6 +11,9 @@ fn article(path: &str, front: &str) -> Arc<Article> {
         base_url: &base,
         timezone: chrono_tz::Tz::UTC,
         permalinks: &[],
+        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
     };
     parse(
         path,
@@ -72,7 +75,7 @@ proptest::proptest! {
         // Some spellings may be known before (a site's spellings only grow).
         let mut before = Spellings::default();
         for &i in &known {
-            before.intern(POOL[i]);
+            before.intern(1, POOL[i]);
         }
         // Shared out as `terms` says, each table numbering its articles
         // last first; or all in one table, first first.
@@ -97,14 +100,11 @@ proptest::proptest! {
             let named = |numbers: &[u32]| -> Vec<String> {
                 numbers.iter().map(|&n| spellings.text[n as usize].clone()).collect()
             };
-            let trimmed = |terms: &[String]| -> Vec<String> {
-                terms.iter().map(|t| t.trim().to_owned()).collect()
-            };
-            proptest::prop_assert_eq!(named(&listing.tags), trimmed(&article.tags));
-            proptest::prop_assert_eq!(named(&listing.categories), trimmed(&article.categories));
+            let all: Vec<String> = article.taxonomies.iter().flatten().cloned().collect();
+            proptest::prop_assert_eq!(named(&listing.terms), all);
         }
         for &i in &known {
-            proptest::prop_assert_eq!(spellings.ids.get(POOL[i].trim()), before.ids.get(POOL[i].trim()));
+            proptest::prop_assert_eq!(spellings.id(1, POOL[i]), before.id(1, POOL[i]));
         }
         let (one_table, same) = number(&|_| 0, (0..articles.len()).collect());
         proptest::prop_assert_eq!(&spellings, &one_table);
@@ -193,17 +193,21 @@ fn rows_made_in_chunks_keep_every_posts_terms() {
         kept.sort_by_key(|a| std::cmp::Reverse(a.publish_date));
         kept.iter().map(|a| a.path.clone()).collect()
     };
-    assert_eq!(c.tags.len(), 18);
-    for term in &c.tags {
-        let name = term.term.name.clone();
-        assert_eq!(paths(term), expected(&|a| a.tags.contains(&name)), "{name}");
-    }
-    assert_eq!(c.categories.len(), 3);
-    for term in &c.categories {
+    assert_eq!(c.terms(1).len(), 18);
+    for term in c.terms(1) {
         let name = term.term.name.clone();
         assert_eq!(
             paths(term),
-            expected(&|a| a.categories.contains(&name)),
+            expected(&|a| a.taxonomies[1].contains(&name)),
+            "{name}"
+        );
+    }
+    assert_eq!(c.terms(0).len(), 3);
+    for term in c.terms(0) {
+        let name = term.term.name.clone();
+        assert_eq!(
+            paths(term),
+            expected(&|a| a.taxonomies[0].contains(&name)),
             "{name}"
         );
     }
@@ -224,11 +228,11 @@ fn terms_are_merged_and_grouped() {
         ],
         &opts(),
     );
-    assert_eq!(c.tags.len(), 2);
-    assert_eq!(c.tags[0].term.name, "AI");
-    assert_eq!(c.tags[0].posts, [0, 1]);
-    assert_eq!(c.categories.len(), 1);
-    assert_eq!(c.categories[0].posts, [0, 1]);
+    assert_eq!(c.terms(1).len(), 2);
+    assert_eq!(c.terms(1)[0].term.name, "AI");
+    assert_eq!(c.terms(1)[0].posts, [0, 1]);
+    assert_eq!(c.terms(0).len(), 1);
+    assert_eq!(c.terms(0)[0].posts, [0, 1]);
 }
 
 #[test]
@@ -264,4 +268,38 @@ fn duplicate_permalinks_keep_one_and_warn() {
     assert_eq!(c.diagnostics.len(), 1);
     assert!(c.diagnostics[0].message.contains("a.md"));
     assert_eq!(c.diagnostics[0].path, "b.md");
+}
+
+#[test]
+fn a_post_is_in_the_deepest_section_it_is_under() {
+    let posts: Vec<Arc<Article>> = [
+        "posts/a.md",
+        "posts/tech/b.md",
+        "posts/tech/bundle/index.md",
+        "posts/tech/go/c.md",
+        "posts/plain/d.md",
+        "about.md",
+    ]
+    .iter()
+    .map(|path| article(path, "title: T\ndate: 2024-01-01"))
+    .collect();
+    let nested: BTreeSet<&str> = ["posts/tech", "posts/tech/go"].into();
+    let sections = sections(&posts, &nested);
+    let found: Vec<(&str, &str, Vec<usize>)> = sections
+        .iter()
+        .map(|s| (s.term.slug.as_str(), s.term.name.as_str(), s.posts.clone()))
+        .collect();
+    // `posts/plain` has no page of its own: its post is `posts`'. A top-level
+    // page is in no section.
+    assert_eq!(
+        found,
+        [
+            ("posts", "posts", vec![0, 4]),
+            ("posts/tech", "tech", vec![1, 2]),
+            ("posts/tech/go", "go", vec![3]),
+        ]
+    );
+    let flat = super::sections(&posts, &BTreeSet::new());
+    assert_eq!(flat.len(), 1);
+    assert_eq!(flat[0].posts, [0, 1, 2, 3, 4]);
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use crate::base::diagnostic::Diagnostic;
-use crate::parse::files::{drop_bundle_resources, is_candidate, is_ignored_name};
+use crate::parse::files::{
+    drop_bundle_resources, is_ignored_name, is_site_file, section_index_folder,
+};
 use crate::site::Content;
 
 /// The content folder on disk, as the site reads it: files, and the files
@@ -49,9 +51,13 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Finds every article under `dir` without reading it: its path under
 /// `dir`, sorted.
 pub fn find_articles(dir: &Path) -> (Vec<String>, Vec<Diagnostic>) {
-    let (found, diagnostics) = find_candidates(dir, "");
+    let (mut found, diagnostics) = find_candidates(dir, "");
+    found.retain(|rel| section_index_folder(rel).is_none());
     (drop_bundle_resources(found, String::as_str), diagnostics)
 }
+
+/// Finds every file the site must know under `dir.join(under)` (candidate
+/// articles and section pages: see [`is_site_file`]) without reading it:
 /// its path under `dir`, sorted.
 pub fn find_candidates(dir: &Path, under: &str) -> (Vec<String>, Vec<Diagnostic>) {
     let mut found: Vec<String> = Vec::new();
@@ -62,7 +68,8 @@ pub fn find_candidates(dir: &Path, under: &str) -> (Vec<String>, Vec<Diagnostic>
     (found, diagnostics)
 }
 
-/// Walks `dir.join(under)` and hands every candidate article below it to
+/// Walks `dir.join(under)` and hands every candidate article and section
+/// page (see [`is_site_file`]) below it to
 /// `found` as soon as the walk meets it, as its path under `dir`, in the
 /// order the folders list them: a build parses the first articles while the
 /// walk goes on. Returns the problems met, sorted by path.
@@ -127,7 +134,7 @@ pub fn walk_candidates(dir: &Path, under: &str, mut found: impl FnMut(String)) -
             );
             continue;
         };
-        if is_candidate(&rel) {
+        if is_site_file(&rel) {
             found(rel);
         }
     }

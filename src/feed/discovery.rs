@@ -14,8 +14,8 @@ use crate::base::config::{Config, Format};
 /// What the directory pages need to know about one feed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Listed {
-    /// `site`, `section`, `category` or `tag`.
-    pub kind: &'static str,
+    /// `site`, `section`, or the taxonomy's plural name (`tags`).
+    pub kind: String,
     /// The term as readers see it (empty for the site feed).
     pub name: String,
     pub title: String,
@@ -30,13 +30,7 @@ pub struct Listed {
 }
 
 impl Listed {
-    pub fn of(
-        feed: &Feed<'_>,
-        formats: &[Format],
-        kind: &'static str,
-        name: &str,
-        folder: &str,
-    ) -> Listed {
+    pub fn of(feed: &Feed<'_>, formats: &[Format], kind: &str, name: &str, folder: &str) -> Listed {
         let urls = formats
             .iter()
             .map(|&format| {
@@ -49,7 +43,7 @@ impl Listed {
             })
             .collect();
         Listed {
-            kind,
+            kind: kind.to_owned(),
             name: name.to_owned(),
             title: feed.title.clone(),
             home_url: feed.home_url.clone(),
@@ -120,6 +114,26 @@ fn words(config: &Config) -> Words {
             latest: "Latest posts",
         }
     }
+}
+
+/// The groups of feeds after the site's, with their headings: sections,
+/// then each taxonomy's terms, in the config's order.
+fn groups<'c>(config: &'c Config, w: &Words) -> Vec<(&'c str, String)> {
+    let mut groups = vec![("section", w.sections.to_owned())];
+    for taxonomy in &config.taxonomies {
+        let heading = match taxonomy.plural.as_str() {
+            "categories" => w.categories.to_owned(),
+            "tags" => w.tags.to_owned(),
+            other => {
+                let mut chars = other.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
+            }
+        };
+        groups.push((taxonomy.plural.as_str(), heading));
+    }
+    groups
 }
 
 fn esc(s: &str) -> String {
@@ -240,16 +254,12 @@ pub fn index(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
         feed_line(&mut out, &w, feed, &feed.home_url);
         out.push_str("</ul>\n");
     }
-    for (kind, heading) in [
-        ("section", w.sections),
-        ("category", w.categories),
-        ("tag", w.tags),
-    ] {
+    for (kind, heading) in groups(config, &w) {
         let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;
         }
-        let _ = write!(out, "<h2>{heading}</h2>\n<ul>\n");
+        let _ = write!(out, "<h2>{}</h2>\n<ul>\n", esc(&heading));
         for feed in list {
             feed_line(&mut out, &w, feed, &feed.folder);
         }
@@ -342,16 +352,12 @@ pub fn opml(config: &Config, feeds: &[&Listed]) -> Vec<u8> {
     for feed in feeds.iter().filter(|f| f.kind == "site") {
         outline(&mut out, feed, "    ");
     }
-    for (kind, heading) in [
-        ("section", w.sections),
-        ("category", w.categories),
-        ("tag", w.tags),
-    ] {
+    for (kind, heading) in groups(config, &w) {
         let list: Vec<&Listed> = feeds.iter().copied().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "    <outline text=\"{heading}\">");
+        let _ = writeln!(out, "    <outline text=\"{}\">", esc(&heading));
         for feed in list {
             outline(&mut out, feed, "      ");
         }

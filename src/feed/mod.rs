@@ -13,9 +13,9 @@ use std::thread::LocalKey;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::base::config::{Config, Format};
-use crate::base::taxonomy::Term;
-use crate::base::urls::{encode_segment, path_segment};
+use crate::base::config::{Config, Format, Layout};
+use crate::base::taxonomy::{Taxonomy, Term};
+use crate::base::urls::encode_path;
 use crate::parse::article::Article;
 
 /// The name the generator gives itself in feeds.
@@ -27,54 +27,56 @@ pub enum Scope<'a> {
     Site,
     /// A section: the posts under one first folder of the content folder.
     Section(&'a Term),
-    Category(&'a Term),
-    Tag(&'a Term),
+    /// A term of a taxonomy (`tags`, `categories`, `series`, …).
+    Term(&'a Taxonomy, &'a Term),
 }
 
-impl Scope<'_> {
-    /// The folder under the output folder (`""`, `sections/x/`,
-    /// `categories/x/`, `tags/x/`).
-    pub fn folder(&self) -> String {
-        match self {
-            Scope::Site => String::new(),
-            Scope::Section(t) => format!("sections/{}/", t.slug),
-            Scope::Category(t) => format!("categories/{}/", t.slug),
-            Scope::Tag(t) => format!("tags/{}/", t.slug),
+impl<'a> Scope<'a> {
+    /// The folder under the output folder: `""`; `sections/x/` (Hugo's
+    /// layout: `x/`); `tags/x/`.
+    pub fn folder(&self, layout: Layout) -> String {
+        match (self, layout) {
+            (Scope::Site, _) => String::new(),
+            (Scope::Section(t), Layout::Feedsmith) => format!("sections/{}/", t.slug),
+            (Scope::Section(t), Layout::Hugo) => format!("{}/", t.slug),
+            (Scope::Term(taxonomy, t), _) => format!("{}/{}/", taxonomy.plural, t.slug),
         }
     }
 
-    /// The page Hugo makes for the term (`tags/<urlized term>/`): the `link`
-    /// of a term feed, so it leads to the page the site already has.
+    /// What kind of feed this is: `site`, `section`, or the taxonomy's
+    /// plural name (`tags`).
+    pub fn kind(&self) -> &'a str {
+        match self {
+            Scope::Site => "site",
+            Scope::Section(_) => "section",
+            Scope::Term(taxonomy, _) => &taxonomy.plural,
+        }
+    }
+
+    /// The term or section as readers see it (empty for the site).
+    pub fn name(&self) -> &'a str {
+        match self {
+            Scope::Site => "",
+            Scope::Section(t) | Scope::Term(_, t) => &t.name,
+        }
+    }
+
+    /// The page Hugo makes for the term (`tags/<term's URL>/`) or section
+    /// (`posts/`): the `link` of its feed, so it leads to the page the
+    /// site already has.
     fn page(&self) -> String {
-        let (kind, term) = match self {
-            Scope::Site => return String::new(),
-            // The section's own page: `posts/`.
-            Scope::Section(t) => return format!("{}/", encode_segment(&t.slug)),
-            Scope::Category(t) => ("categories", t),
-            Scope::Tag(t) => ("tags", t),
-        };
-        let parts: Vec<String> = term
-            .name
-            .split('/')
-            .map(path_segment)
-            .filter(|s| !s.is_empty())
-            .map(|s| encode_segment(&s))
-            .collect();
-        if parts.is_empty() {
-            format!("{kind}/{}/", encode_segment(&term.slug))
-        } else {
-            format!("{kind}/{}/", parts.join("/"))
+        match self {
+            Scope::Site => String::new(),
+            Scope::Section(t) => format!("{}/", encode_path(&t.slug)),
+            Scope::Term(taxonomy, t) => {
+                format!("{}/{}/", encode_path(&taxonomy.plural), encode_path(&t.key))
+            }
         }
     }
 
-    /// The same folder as a URL path, percent-encoded.
-    fn url_folder(&self) -> String {
-        match self {
-            Scope::Site => String::new(),
-            Scope::Section(t) => format!("sections/{}/", encode_segment(&t.slug)),
-            Scope::Category(t) => format!("categories/{}/", encode_segment(&t.slug)),
-            Scope::Tag(t) => format!("tags/{}/", encode_segment(&t.slug)),
-        }
+    /// [`Scope::folder`] as a URL path, percent-encoded.
+    fn url_folder(&self, layout: Layout) -> String {
+        encode_path(&self.folder(layout))
     }
 }
 
@@ -427,6 +429,25 @@ thread_local! {
     static ITEM: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// What one term of a taxonomy is called in a feed's title: `Tag`,
+/// `Category`, or the singular name as the site's config writes it, with a
+/// capital.
+fn label_en(taxonomy: &Taxonomy) -> String {
+    let mut chars = taxonomy.singular.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// [`label_en`] in Chinese, for the taxonomies Hugo has by default.
+fn label_zh(taxonomy: &Taxonomy) -> &str {
+    match taxonomy.singular.as_str() {
+        "tag" => "標籤",
+        "category" => "分類",
+        other => other,
+    }
+}
+
 /// The file names, under a scope's folder.
 pub const RSS_FILE: &str = "rss.xml";
 pub const JSON_FILE: &str = "feed.json";
@@ -437,7 +458,7 @@ pub const OPML_FILE: &str = "feeds.opml";
 impl<'a> Feed<'a> {
     /// Describes the feed of `scope`.
     pub fn new(config: &'a Config, scope: Scope<'_>, entries: Vec<Entry<'a>>) -> Feed<'a> {
-        let folder = scope.url_folder();
+        let folder = scope.url_folder(config.layout);
         let feed_url = |file: &str| join(&config.feeds_url, &format!("{folder}{file}"));
         let zh = config
             .language
@@ -461,28 +482,26 @@ impl<'a> Feed<'a> {
                 format!("{site} | {}", t.name),
                 format!("Articles in “{}” on {site}", t.name),
             ),
-            (Scope::Category(t), true) => (
-                format!("{site}｜分類：{}", t.name),
-                format!("{site}中分類為「{}」的文章", t.name),
+            (Scope::Term(taxonomy, t), true) => (
+                format!("{site}｜{}：{}", label_zh(taxonomy), t.name),
+                format!("{site}中{}為「{}」的文章", label_zh(taxonomy), t.name),
             ),
-            (Scope::Tag(t), true) => (
-                format!("{site}｜標籤：{}", t.name),
-                format!("{site}中標籤為「{}」的文章", t.name),
-            ),
-            (Scope::Category(t), false) => (
-                format!("{site} | Category: {}", t.name),
-                format!("Articles in the category “{}” on {site}", t.name),
-            ),
-            (Scope::Tag(t), false) => (
-                format!("{site} | Tag: {}", t.name),
-                format!("Articles tagged “{}” on {site}", t.name),
+            (Scope::Term(taxonomy, t), false) => (
+                format!("{site} | {}: {}", label_en(taxonomy), t.name),
+                match taxonomy.singular.as_str() {
+                    "tag" => format!("Articles tagged “{}” on {site}", t.name),
+                    singular => format!("Articles in the {singular} “{}” on {site}", t.name),
+                },
             ),
         };
         Feed {
             title,
             description,
-            home_url: join(&config.base_url, &scope.page()),
-            rss_url: feed_url(RSS_FILE),
+            home_url: join(
+                &config.base_url,
+                &format!("{}{}", encode_path(&config.url_prefix), scope.page()),
+            ),
+            rss_url: feed_url(file_of(config, Format::Rss)),
             json_url: feed_url(JSON_FILE),
             atom_url: feed_url(ATOM_FILE),
             language: config.language.as_deref(),
@@ -502,9 +521,11 @@ impl<'a> Feed<'a> {
     }
 }
 
-/// The file a format is written to, under a feed's folder.
-pub fn file_of(format: Format) -> &'static str {
+/// The file a format is written to, under a feed's folder: in Hugo's
+/// layout, RSS goes where Hugo writes it (`index.xml`).
+pub fn file_of(config: &Config, format: Format) -> &str {
     match format {
+        Format::Rss if config.layout == Layout::Hugo => &config.rss_name,
         Format::Rss => RSS_FILE,
         Format::Json => JSON_FILE,
         Format::Atom => ATOM_FILE,
@@ -639,6 +660,9 @@ mod tests {
                         base_url: &base,
                         timezone: chrono_tz::Asia::Taipei,
                         permalinks: &[],
+                        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+                        languages: &[],
+                        url_prefix: "",
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =
@@ -649,8 +673,7 @@ mod tests {
                     a.publish_date += chrono::Duration::minutes(minutes);
                     a.lastmod = modified.then_some(a.publish_date + chrono::Duration::days(1));
                     a.permalink = base.join(&format!("posts/{n}/")).expect("url");
-                    a.tags = tags;
-                    a.categories = categories;
+                    a.taxonomies = vec![categories, tags];
                     a.authors = authors;
                     (a.source_url, a.source_name) = match source {
                         Some((url, name)) => (Some(url), name),
@@ -727,7 +750,8 @@ mod tests {
             }
             let items = items_by(Item::new);
             let term = crate::base::taxonomy::Term { key: "台北".into(), name: "台北 <&>".into(), slug: "台北".into() };
-            let scope = if tag { Scope::Tag(&term) } else { Scope::Site };
+            let tags = crate::base::taxonomy::Taxonomy::new("tag", "tags");
+            let scope = if tag { Scope::Term(&tags, &term) } else { Scope::Site };
             let feed = Feed::new(&config, scope, entries_of(&posts, &items));
             // Items that kept only their hashes, and items made again from
             // what an item cache remembers of them, give the same

@@ -99,10 +99,11 @@ pub fn published_url(feeds_url: &url::Url, path: &str) -> Option<url::Url> {
     feeds_url.join(&encoded.join("/")).ok()
 }
 
-/// Whether an output file is a feed (and not a page or the OPML file).
-pub fn is_feed_file(path: &str) -> bool {
+/// Whether an output file is a feed (and not a page or the OPML file),
+/// when RSS files are named `rss_name` (see [`super::file_of`]).
+pub fn is_feed_file(path: &str, rss_name: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    [super::RSS_FILE, super::JSON_FILE, super::ATOM_FILE].contains(&name)
+    [rss_name, super::JSON_FILE, super::ATOM_FILE].contains(&name)
 }
 
 #[cfg(test)]
@@ -152,10 +153,12 @@ mod tests {
 
     #[test]
     fn only_feeds_are_published() {
-        assert!(is_feed_file("rss.xml"));
-        assert!(is_feed_file("tags/中文/atom.xml"));
-        assert!(is_feed_file("tags/x/feed.json"));
-        assert!(!is_feed_file("index.html"));
-        assert!(!is_feed_file("feeds.opml"));
+        assert!(is_feed_file("rss.xml", "rss.xml"));
+        assert!(is_feed_file("tags/中文/atom.xml", "rss.xml"));
+        assert!(is_feed_file("tags/x/feed.json", "rss.xml"));
+        assert!(!is_feed_file("index.html", "rss.xml"));
+        assert!(!is_feed_file("feeds.opml", "rss.xml"));
+        assert!(is_feed_file("tags/x/index.xml", "index.xml"));
+        assert!(!is_feed_file("tags/x/index.xml", "rss.xml"));
     }
 }

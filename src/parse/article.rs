@@ -10,7 +10,9 @@ use url::Url;
 
 use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
+use crate::base::taxonomy::Taxonomy;
 use crate::base::urls;
+use crate::parse::files;
 use crate::parse::frontmatter::{self, Split, Value};
 use crate::parse::permalinks;
 
@@ -37,8 +39,9 @@ pub struct Article {
     pub unlisted: bool,
     pub description: Option<String>,
     pub summary: Option<String>,
-    pub tags: Vec<String>,
-    pub categories: Vec<String>,
+    /// The terms of each of the site's taxonomies, in the order of
+    /// [`ParseContext::taxonomies`].
+    pub taxonomies: Vec<Vec<String>>,
     pub authors: Vec<String>,
     pub source_url: Option<String>,
     pub source_name: Option<String>,
@@ -54,11 +57,12 @@ pub struct Article {
 }
 
 impl Article {
-    /// The post's categories, then its tags, each text once: what every
-    /// format lists as the item's categories.
+    /// The post's terms, taxonomy by taxonomy (categories before tags by
+    /// default), each text once: what every format lists as the item's
+    /// categories.
     pub fn terms(&self) -> Vec<&str> {
-        let mut terms: Vec<&str> = Vec::with_capacity(self.categories.len() + self.tags.len());
-        for term in self.categories.iter().chain(&self.tags) {
+        let mut terms: Vec<&str> = Vec::with_capacity(self.taxonomies.iter().map(Vec::len).sum());
+        for term in self.taxonomies.iter().flatten() {
             if !terms.contains(&term.as_str()) {
                 terms.push(term);
             }
@@ -75,6 +79,13 @@ pub struct ParseContext<'a> {
     /// Hugo's `permalinks` patterns, by section (see
     /// [`crate::parse::permalinks`]).
     pub permalinks: &'a [(String, String)],
+    /// The site's taxonomies: the front matter keys terms are read from.
+    pub taxonomies: &'a [Taxonomy],
+    /// The site's languages (lower case): a file name's language
+    /// (`about.en.md`) is not part of its URL.
+    pub languages: &'a [String],
+    /// What the language puts before its pages' paths (`en/`), or `""`.
+    pub url_prefix: &'a str,
 }
 
 /// The outcome of reading one file.
@@ -389,22 +400,37 @@ fn parse_text(
     let url = fields
         .text("url", warnings)
         .filter(|s| !s.trim().is_empty());
+    // The path a URL is made of: without the file name's language, under
+    // the language's prefix.
+    let url_path = files::without_language(path, ctx.languages);
+    let page_base;
+    let base = if ctx.url_prefix.is_empty() {
+        ctx.base_url
+    } else {
+        page_base = ctx
+            .base_url
+            .join(&urls::encode_path(ctx.url_prefix))
+            .unwrap_or_else(|_| ctx.base_url.clone());
+        &page_base
+    };
     let pattern = permalinks::pattern_for(ctx.permalinks, path).filter(|_| url.is_none());
     let permalink = match pattern {
         // The section's `permalinks` pattern; `url` in the front matter wins.
         Some(pattern) => {
             let page = permalinks::Page {
-                path,
+                path: &url_path,
                 title: &title,
                 slug: slug.as_deref(),
                 date,
             };
             let rel = permalinks::expand(pattern, &page);
-            urls::site_url(ctx.base_url, &rel).ok_or_else(|| {
+            urls::site_url(base, &rel).ok_or_else(|| {
                 format!("the `permalinks` pattern `{pattern}` gives `{rel}`, which is not a path")
             })
         }
-        None => permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url),
+        // `url` is a path from the site's root, as in Hugo.
+        None if url.is_some() => permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url),
+        None => permalink(&url_path, slug.as_deref(), None, base),
     }
     .map_err(|why| {
         let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
@@ -439,8 +465,11 @@ fn parse_text(
         summary: fields
             .text("summary", warnings)
             .filter(|s| !s.trim().is_empty()),
-        tags: fields.list("tags", warnings),
-        categories: fields.list("categories", warnings),
+        taxonomies: ctx
+            .taxonomies
+            .iter()
+            .map(|t| fields.list(&t.plural, warnings))
+            .collect(),
         authors,
         source_url: fields
             .text("source_url", warnings)
@@ -593,6 +622,18 @@ impl Fields<'_> {
                 from = end;
                 same
             });
+            if term.is_empty() && !text.trim().is_empty() {
+                warnings.push(
+                    Diagnostic::warning(
+                        self.shown,
+                        self.line_of(key),
+                        format!(
+                            "`{text}` in `{key}` has no letter or digit to make an address of, so it gets no feed"
+                        ),
+                    )
+                    .with_help("Hugo drops punctuation and emoji from a term's address and gives this one no page either; add a word to it, or remove it"),
+                );
+            }
             if term.is_empty() || seen {
                 keys.truncate(start);
             } else {

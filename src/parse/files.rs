@@ -24,8 +24,42 @@ pub fn is_markdown_name(name: &str) -> bool {
     !is_ignored_name(name) && (name.ends_with(".md") || name.ends_with(".markdown"))
 }
 
+/// `index.md`, and its translations (`index.zh-tw.md`): a page bundle's
+/// own page.
 fn is_bundle_index(name: &str) -> bool {
-    name == "index.md" || name == "index.markdown"
+    let Some(rest) = name.strip_prefix("index.") else {
+        return false;
+    };
+    let stem = rest
+        .strip_suffix("md")
+        .or_else(|| rest.strip_suffix("markdown"))
+        .unwrap_or("-");
+    stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
+}
+
+/// The language a file's name gives it (`about.en.md`: `en`), if it names
+/// one of the site's `languages` (lower case).
+pub fn language_of<'l>(rel: &str, languages: &'l [String]) -> Option<&'l str> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = name.rsplit_once('.')?.0;
+    let (_, code) = stem.rsplit_once('.')?;
+    languages
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(code))
+        .map(String::as_str)
+}
+
+/// `rel` without the language in its file name (`posts/a.en.md` is
+/// `posts/a.md`): the path its URL is made from.
+pub fn without_language<'a>(rel: &'a str, languages: &[String]) -> std::borrow::Cow<'a, str> {
+    match language_of(rel, languages) {
+        None => std::borrow::Cow::Borrowed(rel),
+        Some(code) => {
+            let (stem, ext) = rel.rsplit_once('.').unwrap_or((rel, ""));
+            let stem = &stem[..stem.len() - code.len() - 1];
+            std::borrow::Cow::Owned(format!("{stem}.{ext}"))
+        }
+    }
 }
 
 /// `_index.md`, and its translations (`_index.zh-tw.md`): a section's own
@@ -39,6 +73,23 @@ fn is_section_index(name: &str) -> bool {
         .or_else(|| rest.strip_suffix("markdown"))
         .unwrap_or("-");
     stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
+}
+
+/// The folder a section page (`posts/tech/_index.md`) makes a section of,
+/// if `rel` is one (in no hidden folder). The top one (`_index.md`) is the
+/// home page's, and makes none.
+pub fn section_index_folder(rel: &str) -> Option<&str> {
+    let (folder, name) = rel.rsplit_once('/')?;
+    let visible = folder
+        .split('/')
+        .all(|f| !f.is_empty() && !is_ignored_name(f));
+    (is_section_index(name) && visible).then_some(folder)
+}
+
+/// Whether the site must know of a file: a candidate article, or a section
+/// page (see [`section_index_folder`]).
+pub fn is_site_file(rel: &str) -> bool {
+    is_candidate(rel) || section_index_folder(rel).is_some()
 }
 
 /// `items` (each with a path under the content folder) without the
@@ -157,6 +208,40 @@ mod tests {
         assert!(!is_candidate("posts/_index.zh-tw.md"));
         assert!(!is_candidate("_index.en.markdown"));
         assert!(is_candidate("posts/_index.a.b.md"));
+        assert_eq!(
+            section_index_folder("posts/tech/_index.md"),
+            Some("posts/tech")
+        );
+        assert_eq!(section_index_folder("posts/_index.zh-tw.md"), Some("posts"));
+        assert_eq!(section_index_folder("_index.md"), None);
+        assert_eq!(section_index_folder(".hidden/_index.md"), None);
+        assert_eq!(section_index_folder("posts/index.md"), None);
+        assert!(is_site_file("posts/tech/_index.md") && is_site_file("posts/a.md"));
+    }
+
+    #[test]
+    fn a_language_in_a_file_name_is_one_of_the_site_s() {
+        let languages = ["en".to_owned(), "zh-hans".to_owned()];
+        assert_eq!(language_of("posts/a.en.md", &languages), Some("en"));
+        assert_eq!(
+            language_of("posts/a.zh-Hans.md", &languages),
+            Some("zh-hans")
+        );
+        assert_eq!(language_of("posts/a.fr.md", &languages), None);
+        assert_eq!(language_of("posts/a.md", &languages), None);
+        assert_eq!(
+            without_language("posts/x/index.en.md", &languages),
+            "posts/x/index.md"
+        );
+        assert_eq!(
+            without_language("a.zh-Hans.markdown", &languages),
+            "a.markdown"
+        );
+        assert_eq!(
+            without_language("posts/v1.2.md", &languages),
+            "posts/v1.2.md"
+        );
+        assert_eq!(bundle_folder("posts/x/index.en.md"), Some("posts/x"));
         assert!(!is_candidate(".git/a.md"));
         assert!(!is_candidate("posts/.drafts/a.md"));
         assert!(!is_candidate("posts/a.txt"));

@@ -12,8 +12,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::render::Renders;
 use super::sink::{manifest, OnDisk, Sink};
-use crate::base::config::{Config, Format};
+use crate::base::config::{Config, Format, Layout};
 use crate::base::diagnostic::Diagnostic;
+use crate::base::taxonomy::Taxonomy;
 use crate::collect::Collection;
 use crate::feed::discovery::{self, Listed};
 use crate::feed::{self, Entry, Feed, Pieces, Scope};
@@ -25,27 +26,36 @@ const EMIT_BATCH: usize = 64;
 /// A feed and the posts it shows, by index in the collection.
 pub(super) type Shown<'c> = (Scope<'c>, Vec<usize>);
 
-/// Every feed of the site with the posts it shows (its newest `limit`).
-pub(super) fn scopes(c: &Collection, limit: Option<usize>) -> Vec<Shown<'_>> {
-    let shown = |n: usize| limit.map_or(n, |l| l.min(n));
+/// Every feed of the site with the posts it shows (its newest `limit`):
+/// the site's, each section's, each term's of each taxonomy, less the kinds
+/// the config turns off (Hugo's `disableKinds`).
+/// `taxonomies` are the config's.
+pub(super) fn scopes<'c>(
+    c: &'c Collection,
+    taxonomies: &'c [Taxonomy],
+    config: &Config,
+) -> Vec<Shown<'c>> {
+    let shown = |n: usize| config.limit.map_or(n, |l| l.min(n));
     let limited = |posts: &[usize]| posts[..shown(posts.len())].to_vec();
-    std::iter::once((Scope::Site, (0..shown(c.posts.len())).collect()))
-        .chain(
-            c.sections
+    let kinds = config.kinds;
+    let site = kinds
+        .home
+        .then(|| (Scope::Site, (0..shown(c.posts.len())).collect()));
+    let sections = c
+        .sections
+        .iter()
+        .filter(|_| kinds.sections)
+        .map(|t| (Scope::Section(&t.term), limited(&t.posts)));
+    let terms = taxonomies
+        .iter()
+        .zip(&c.taxonomies)
+        .filter(|_| kinds.terms)
+        .flat_map(|(taxonomy, terms)| {
+            terms
                 .iter()
-                .map(|t| (Scope::Section(&t.term), limited(&t.posts))),
-        )
-        .chain(
-            c.categories
-                .iter()
-                .map(|t| (Scope::Category(&t.term), limited(&t.posts))),
-        )
-        .chain(
-            c.tags
-                .iter()
-                .map(|t| (Scope::Tag(&t.term), limited(&t.posts))),
-        )
-        .collect()
+                .map(move |t| (Scope::Term(taxonomy, &t.term), limited(&t.posts)))
+        });
+    site.into_iter().chain(sections).chain(terms).collect()
 }
 
 /// What the emitters need to know about this rebuild's posts, by index.
@@ -206,7 +216,7 @@ impl Outputs {
     /// Forgets the feeds of terms that no longer have a post: their files
     /// go. Every current feed is in `self.feeds` by now (unchanged ones
     /// were, the others were just put in), so equal sizes mean no feed went.
-    pub(super) fn remove_gone(&mut self, pass: &mut Pass) {
+    pub(super) fn remove_gone(&mut self, config: &Config, pass: &mut Pass) {
         if self.feeds.len() == pass.current.len() {
             return;
         }
@@ -227,7 +237,7 @@ impl Outputs {
                 format!("{folder}/")
             };
             for name in [
-                feed::RSS_FILE,
+                feed::file_of(config, Format::Rss),
                 feed::JSON_FILE,
                 feed::ATOM_FILE,
                 feed::PAGE_FILE,
@@ -243,9 +253,15 @@ impl Outputs {
     }
 
     /// The directory of every feed: the top page and the OPML file, made
-    /// again only when what they list changed.
+    /// again only when what they list changed. In Hugo's layout, the OPML
+    /// file only: the top page is Hugo's.
     pub(super) fn directory(&mut self, config: &Config, pass: &mut Pass, sink: &mut dyn Sink) {
-        let paths = [feed::PAGE_FILE, feed::OPML_FILE];
+        let hugo = config.layout == Layout::Hugo;
+        let paths: &[&str] = if hugo {
+            &[feed::OPML_FILE]
+        } else {
+            &[feed::PAGE_FILE, feed::OPML_FILE]
+        };
         if !pass.directory_changed && paths.iter().all(|p| self.files.contains_key(*p)) {
             return;
         }
@@ -262,6 +278,9 @@ impl Outputs {
             || discovery::opml(config, &listed),
         );
         for (path, bytes) in [(feed::PAGE_FILE, index), (feed::OPML_FILE, opml)] {
+            if hugo && path == feed::PAGE_FILE {
+                continue;
+            }
             let hash = Pieces::from(&bytes[..]).fingerprint();
             pass.added |= self.hand_over(path.to_owned(), bytes, hash, sink);
         }
@@ -329,14 +348,9 @@ impl Outputs {
     /// Files that `on_disk` finds on disk already are not copied into one
     /// buffer: their bytes are left empty, and their paths listed.
     fn emit(&self, inputs: &Inputs<'_>, scope: Scope<'_>, posts: &[usize]) -> Emitted {
-        let folder = scope.folder();
+        let folder = scope.folder(inputs.config.layout);
         let key = key_of(inputs.config, &folder);
-        let (kind, name) = match scope {
-            Scope::Site => ("site", ""),
-            Scope::Section(t) => ("section", t.name.as_str()),
-            Scope::Category(t) => ("category", t.name.as_str()),
-            Scope::Tag(t) => ("tag", t.name.as_str()),
-        };
+        let (kind, name) = (scope.kind(), scope.name());
         let fingerprint = fingerprint(inputs, scope, posts);
         // A feed's files are produced together, so its first file stands
         // for all of them.
@@ -368,7 +382,9 @@ impl Outputs {
         let feed = Feed::new(inputs.config, scope, entries);
         let listed = Listed::of(&feed, &inputs.config.formats, kind, name, &folder);
         if !unchanged {
-            let page = (kind != "site").then(|| discovery::page(inputs.config, &feed, &listed));
+            // Hugo's layout is for Hugo's folder, whose pages are Hugo's.
+            let page = (kind != "site" && inputs.config.layout == Layout::Feedsmith)
+                .then(|| discovery::page(inputs.config, &feed, &listed));
             serialise(inputs, &feed, &folder, page, &mut emitted);
         }
         emitted.listed = Some(listed);
@@ -380,7 +396,7 @@ impl Outputs {
 /// (`tags/x/rss.xml`).
 fn key_of(config: &Config, folder: &str) -> String {
     let first = config.formats.first().copied().unwrap_or(Format::Rss);
-    format!("{folder}{}", feed::file_of(first))
+    format!("{folder}{}", feed::file_of(config, first))
 }
 
 /// Serialises `feed`'s files (its `page` too, for a term) into `emitted`.
@@ -415,7 +431,7 @@ fn serialise(
         .formats
         .iter()
         .map(|&format| {
-            let path = format!("{folder}{}", feed::file_of(format));
+            let path = format!("{folder}{}", feed::file_of(inputs.config, format));
             settle(path, feed::write(format, feed, inputs.config))
         })
         .collect();
@@ -435,8 +451,7 @@ fn fingerprint(inputs: &Inputs<'_>, scope: Scope<'_>, posts: &[usize]) -> u64 {
     let mut h = DefaultHasher::new();
     match scope {
         Scope::Site => 0u8.hash(&mut h),
-        Scope::Category(t) => (1u8, &t.name, &t.slug).hash(&mut h),
-        Scope::Tag(t) => (2u8, &t.name, &t.slug).hash(&mut h),
+        Scope::Term(taxonomy, t) => (1u8, taxonomy, &t.name, &t.key, &t.slug).hash(&mut h),
         Scope::Section(t) => (3u8, &t.name, &t.slug).hash(&mut h),
     }
     for &i in posts {

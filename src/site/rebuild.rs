@@ -116,7 +116,9 @@ impl Site {
             collection, needs, ..
         } = &mut collected;
         let collection = &*collection;
-        let scopes = emit::scopes(collection, self.config.limit);
+        // The site's own copy: the scopes borrow it while `self` changes.
+        let taxonomies = self.config.taxonomies.clone();
+        let scopes = emit::scopes(collection, &taxonomies, &self.config);
         // A one-shot build over an earlier one writes few feeds: its items
         // keep only their hashes, and the feeds it writes get theirs again.
         let keep = !(self.once && sink.built_before());
@@ -299,7 +301,7 @@ impl Site {
             self.outputs
                 .emit_again(&inputs, &without_bytes, sink, &mut pass, diagnostics);
         }
-        self.outputs.remove_gone(&mut pass);
+        self.outputs.remove_gone(&self.config, &mut pass);
         self.outputs.directory(&self.config, &mut pass, sink);
         (again, pass)
     }

@@ -6,7 +6,7 @@
 //! so that the next rebuild knows how much of the last collection still
 //! holds (see [`super::changes`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,7 +15,9 @@ use rayon::prelude::*;
 use url::Url;
 
 use super::sink::{Load, FRONT_BYTES, WHOLE};
+use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
+use crate::base::taxonomy::Taxonomy;
 use crate::collect::{Listing, LocalSpellings, Spellings};
 use crate::parse::article::{self, Article, ParseContext};
 use crate::parse::files;
@@ -125,12 +127,23 @@ pub(super) struct Sources {
     timezone: Tz,
     /// Hugo's `permalinks` patterns, by section.
     permalinks: Vec<(String, String)>,
+    /// The site's taxonomies.
+    taxonomies: Vec<Taxonomy>,
+    /// The site's languages, and what this language's pages are (see
+    /// [`Sources::is_own`]).
+    languages: Vec<String>,
+    language: String,
+    own_content: bool,
+    url_prefix: String,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
     files: BTreeMap<String, Box<Source>>,
-    /// Every tag and category spelling seen, numbered.
+    /// Every term spelling seen, numbered.
     pub(super) spellings: Spellings,
+    /// The language's section pages (`posts/tech/_index.md`): their
+    /// folders are sections.
+    section_pages: BTreeSet<String>,
     /// Articles edited since the edits were last taken without any change
     /// to what collecting looks at.
     body_edits: Vec<String>,
@@ -139,21 +152,23 @@ pub(super) struct Sources {
 }
 
 impl Sources {
-    pub(super) fn new(
-        keep_last_good: bool,
-        once: bool,
-        base_url: Url,
-        timezone: Tz,
-        permalinks: Vec<(String, String)>,
-    ) -> Sources {
+    /// The sources of a site with `config`, which says how to parse them.
+    pub(super) fn new(keep_last_good: bool, once: bool, config: &Config) -> Sources {
+        let names = config.taxonomies.iter().map(|t| t.singular.clone());
         Sources {
             keep_last_good,
             once,
-            base_url,
-            timezone,
-            permalinks,
+            base_url: config.base_url.clone(),
+            timezone: config.timezone,
+            permalinks: config.permalinks.clone(),
+            taxonomies: config.taxonomies.clone(),
+            languages: config.languages.clone(),
+            language: config.language_code.clone(),
+            own_content: config.own_content,
+            url_prefix: config.url_prefix.clone(),
             files: BTreeMap::new(),
-            spellings: Spellings::default(),
+            spellings: Spellings::named(names.collect()),
+            section_pages: BTreeSet::new(),
             body_edits: Vec::new(),
             listing_edits: BTreeMap::new(),
         }
@@ -165,7 +180,39 @@ impl Sources {
             base_url: &self.base_url,
             timezone: self.timezone,
             permalinks: &self.permalinks,
+            taxonomies: &self.taxonomies,
+            languages: &self.languages,
+            url_prefix: &self.url_prefix,
         }
+    }
+
+    /// Whether a file of the content folder is one of this language's
+    /// pages: its name says so (`about.en.md`), or it names no language
+    /// and this language has a content folder of its own or is the
+    /// default one (a site without languages has only that one).
+    fn is_own(&self, rel: &str) -> bool {
+        match files::language_of(rel, &self.languages) {
+            Some(code) => code == self.language,
+            None => {
+                self.own_content
+                    || self.languages.is_empty()
+                    || self.languages.first() == Some(&self.language)
+            }
+        }
+    }
+
+    /// The folders that are sections by a page of their own
+    /// (`posts/tech`), below the top ones, which always are.
+    pub(super) fn section_folders(&self) -> BTreeSet<&str> {
+        self.section_pages
+            .iter()
+            .filter_map(|p| files::section_index_folder(p))
+            .collect()
+    }
+
+    /// The section pages known (see [`Sources::section_folders`]).
+    pub(super) fn section_pages(&self) -> impl Iterator<Item = &str> {
+        self.section_pages.iter().map(String::as_str)
     }
 
     pub(super) fn paths(&self) -> impl Iterator<Item = &str> {
@@ -229,12 +276,22 @@ impl Sources {
     pub(super) fn load_each(&mut self, files: Vec<(String, String)>, load: Load<'_>) -> Vec<usize> {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
-            .map(|(path, shown)| self.prepare(path, shown, load))
+            .map(|(path, shown)| {
+                let page = files::section_index_folder(path).is_some();
+                (!page && self.is_own(path))
+                    .then(|| self.prepare(path, shown, load))
+                    .flatten()
+            })
             .collect();
         let mut changed = Vec::new();
         for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
             if let Some(prepared) = prepared {
                 self.commit(path, prepared);
+                changed.push(i);
+            } else if files::section_index_folder(path).is_some()
+                && self.is_own(path)
+                && self.section_pages.insert(path.clone())
+            {
                 changed.push(i);
             }
         }
@@ -253,9 +310,17 @@ impl Sources {
             .map(|_| Mutex::default())
             .collect();
         let batches: Mutex<Vec<Batch>> = Mutex::default();
+        let mut pages: Vec<String> = Vec::new();
         let this = &*self;
         let problems = rayon::scope(|scope| {
-            found(&mut |files| {
+            found(&mut |mut files| {
+                files.retain(|(path, _)| {
+                    let page = files::section_index_folder(path).is_some();
+                    if page && this.is_own(path) {
+                        pages.push(path.clone());
+                    }
+                    !page && this.is_own(path)
+                });
                 let (batches, tables) = (&batches, &tables);
                 scope.spawn(move |_| {
                     let batch = this.parse_batch(files, tables, load);
@@ -269,6 +334,7 @@ impl Sources {
             .map(|t| t.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
         self.store_first(batches, tables);
+        self.section_pages.extend(pages);
         problems
     }
 
@@ -462,6 +528,9 @@ impl Sources {
     /// Forgets an article file that was deleted or moved away. Returns false
     /// if it was not known.
     pub(super) fn remove(&mut self, path: &str) -> bool {
+        if self.section_pages.remove(path) {
+            return true;
+        }
         match self.files.remove(path) {
             Some(source) => {
                 if let (Some((article, _)), Some(listing)) = (source.good, source.listing) {
@@ -496,8 +565,7 @@ fn same_listing(a: &Article, b: &Article) -> bool {
         && a.expiry_date == b.expiry_date
         && a.draft == b.draft
         && a.unlisted == b.unlisted
-        && a.tags == b.tags
-        && a.categories == b.categories
+        && a.taxonomies == b.taxonomies
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

@@ -43,13 +43,7 @@ impl Site {
     }
 
     fn with(config: Config, flags: Flags, keep_last_good: bool, once: bool) -> Site {
-        let sources = Sources::new(
-            keep_last_good,
-            once,
-            config.base_url.clone(),
-            config.timezone,
-            config.permalinks.clone(),
-        );
+        let sources = Sources::new(keep_last_good, once, &config);
         Site {
             config,
             flags,
@@ -84,6 +78,12 @@ impl Site {
     /// The content paths of every article file known.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.sources.paths()
+    }
+
+    /// The section pages known (`posts/tech/_index.md`), whose folders are
+    /// sections.
+    pub fn section_pages(&self) -> impl Iterator<Item = &str> {
+        self.sources.section_pages()
     }
 
     /// Whether `path` is a known article file.

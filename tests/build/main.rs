@@ -7,6 +7,7 @@ mod common;
 mod cli;
 mod content;
 mod discovery;
+mod dropin;
 mod faults;
 mod feeds;
 mod hostile;

@@ -73,6 +73,9 @@ fn cjk_terms_keep_their_letters_and_are_percent_encoded_in_links() {
 
 #[test]
 fn distinct_terms_never_share_a_feed() {
+    // Hugo's addresses: `c`, `c++`, `c#`, `ci/cd` (nested), `ci-cd`,
+    // `.net`, `net`, `con`. The folders of `.net` (no hidden folder) and
+    // `con` (a device name on Windows) must differ from them.
     let site = Site::new();
     site.post(
         "a.md",
@@ -81,20 +84,20 @@ fn distinct_terms_never_share_a_feed() {
     )
     .post(
         "b.md",
-        "title: B\ndate: 2024-01-01\ntags: [CI-CD, \"a:b\", \"a?b\"]",
+        "title: B\ndate: 2024-01-01\ntags: [CI-CD, .NET, net, con]",
         "x",
     );
     let run = site.build(&[]);
     run.assert_code(0);
-    let folders = feed_folders(&site, "tags");
-    assert_eq!(folders.len(), 7, "{folders:?}");
-    for folder in &folders {
-        assert!(
-            !folder.contains([':', '?', '#', '/', '\\']),
-            "unsafe folder {folder}"
-        );
-    }
-    run.assert_stderr_has("warning: tag `");
+    let folders = ["c", "c++", "c#", "ci/cd", "ci-cd", "net-2", "net", "con_"];
+    // `ci/cd` is in `ci/`.
+    assert_eq!(
+        feed_folders(&site, "tags").len(),
+        8,
+        "{:?}",
+        feed_folders(&site, "tags")
+    );
+    run.assert_stderr_has("warning: tag `.NET`");
     // Each feed holds exactly one term's posts, and names that term.
     let mut titles: Vec<String> = folders
         .iter()
@@ -109,13 +112,14 @@ fn distinct_terms_never_share_a_feed() {
     assert_eq!(
         titles,
         [
+            "Test site | Tag: .NET",
             "Test site | Tag: C",
             "Test site | Tag: C#",
             "Test site | Tag: C++",
             "Test site | Tag: CI-CD",
             "Test site | Tag: CI/CD",
-            "Test site | Tag: a:b",
-            "Test site | Tag: a?b"
+            "Test site | Tag: con",
+            "Test site | Tag: net",
         ]
     );
     // Deterministic: a second build into another folder gives the same names.

@@ -232,6 +232,33 @@ fn a_bundles_files_added_or_removed_while_watching_reach_the_feeds() {
 }
 
 #[test]
+fn a_section_page_added_or_removed_while_watching_makes_or_ends_a_section() {
+    let site = small_site();
+    site.write("posts/deep/d.md", post("D", "2024-01-04", "rust"));
+    let watch = start_watch(&site, &["--debounce", "20"]);
+    let section = |site: &Site, folder: &str| site.out().join(folder).join("rss.xml").is_file();
+    assert!(section(&site, "sections/posts") && !section(&site, "sections/posts/deep"));
+    // `posts/deep/_index.md` makes `posts/deep` a section: its post moves
+    // to that section's feed.
+    std::fs::write(
+        content(&site, "posts/deep/_index.md"),
+        "---\ntitle: Deep\n---\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert!(section(&site, "sections/posts/deep"));
+    assert!(!site
+        .titles("sections/posts/rss.xml")
+        .contains(&"D".to_owned()));
+    std::fs::remove_file(content(&site, "posts/deep/_index.md")).unwrap();
+    assert_in_sync(&site, &watch);
+    assert!(!section(&site, "sections/posts/deep"));
+    assert!(site
+        .titles("sections/posts/rss.xml")
+        .contains(&"D".to_owned()));
+}
+
+#[test]
 fn publication_changes_move_posts_between_feeds() {
     let site = small_site();
     let watch = start_watch(&site, &[]);

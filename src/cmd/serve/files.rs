@@ -92,6 +92,8 @@ pub struct Files {
     /// What a feed's `Link` header names: the hubs and where the feeds are
     /// published (see [`super::link_header`]).
     links: Option<(Vec<String>, url::Url)>,
+    /// The name of RSS files (see [`crate::feed::file_of`]).
+    rss_name: String,
     /// By the path a request named (`tags/x/index.html`, or `tags/x` for
     /// the same page).
     by_path: RwLock<HashMap<String, Arc<File>>>,
@@ -102,10 +104,11 @@ pub struct Files {
 const MAX_KEPT: usize = 1 << 16;
 
 impl Files {
-    pub fn new(root: PathBuf, links: Option<(Vec<String>, url::Url)>) -> Files {
+    pub fn new(root: PathBuf, links: Option<(Vec<String>, url::Url)>, rss_name: String) -> Files {
         Files {
             root,
             links,
+            rss_name,
             by_path: RwLock::new(HashMap::new()),
         }
     }
@@ -170,12 +173,12 @@ impl Files {
 
     /// A file's representations and headers, made once.
     fn file_of(&self, path: String, bytes: Vec<u8>, modified: SystemTime) -> File {
-        let content_type = content_type(Path::new(&path));
+        let content_type = content_type(Path::new(&path), &self.rss_name);
         let compress = bytes.len() >= MIN_COMPRESSED && content_type != "application/octet-stream";
         let link = self
             .links
             .as_ref()
-            .filter(|_| crate::feed::websub::is_feed_file(&path))
+            .filter(|_| crate::feed::websub::is_feed_file(&path, &self.rss_name))
             .and_then(|links| super::link_header(links, Path::new(&path)))
             .and_then(|l| HeaderValue::from_str(&l).ok());
         let tag = format!("{:032x}", crate::feed::hash(&bytes));
@@ -327,13 +330,13 @@ fn not_modified(headers: &HeaderMap, etag: &HeaderValue, modified: SystemTime) -
     false
 }
 
-fn content_type(path: &Path) -> &'static str {
+fn content_type(path: &Path, rss_name: &str) -> &'static str {
     match path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
     {
-        crate::feed::RSS_FILE => "application/rss+xml; charset=utf-8",
+        name if name == rss_name => "application/rss+xml; charset=utf-8",
         crate::feed::JSON_FILE => "application/feed+json; charset=utf-8",
         crate::feed::ATOM_FILE => "application/atom+xml; charset=utf-8",
         crate::feed::OPML_FILE => "text/x-opml; charset=utf-8",
@@ -379,7 +382,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let feed = "<rss>".repeat(400);
         std::fs::write(dir.path().join("rss.xml"), &feed).unwrap();
-        let files = Files::new(dir.path().canonicalize().unwrap(), None);
+        let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
         let file = files.load("rss.xml").unwrap();
         let etag = |headers: &HeaderMap| {
             let response = file.respond(headers, false);

