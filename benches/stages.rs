@@ -46,6 +46,7 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
         taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
         languages: &[],
         url_prefix: "",
+        dates: &feedsmith::base::config::DateKeys::default(),
     };
     posts(n)
         .iter()
@@ -87,6 +88,7 @@ fn parse_article(bencher: divan::Bencher) {
             taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
             languages: &[],
             url_prefix: "",
+            dates: &feedsmith::base::config::DateKeys::default(),
         };
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");
@@ -110,6 +112,7 @@ fn render_body(bencher: divan::Bencher) {
                 &config.base_url,
                 &no_refs,
                 true,
+                false,
             ));
         }
     });
@@ -129,6 +132,7 @@ fn rendered_posts(config: &Config) -> (Vec<Arc<Article>>, Vec<markdown::Rendered
                 &config.base_url,
                 &no_refs,
                 true,
+                false,
             )
         })
         .collect();

@@ -100,6 +100,32 @@ impl std::str::FromStr for Layout {
     }
 }
 
+/// Where a post's dates come from: for each, the front matter keys (lower
+/// case) tried in turn, as Hugo's `[frontmatter]` lists them; `:filename`
+/// is a date at the start of the file's name (`2024-03-05-x.md`). Hugo's
+/// `:git` and `:fileModTime` are not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateKeys {
+    pub date: Vec<String>,
+    pub publish_date: Vec<String>,
+    pub lastmod: Vec<String>,
+    pub expiry_date: Vec<String>,
+}
+
+impl Default for DateKeys {
+    /// What feedsmith reads without a `[frontmatter]`: Hugo's defaults,
+    /// less the fallbacks to another date (a post's `lastmod` is its own).
+    fn default() -> DateKeys {
+        let keys = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect();
+        DateKeys {
+            date: keys(&["date", "publishdate", "pubdate", "published"]),
+            publish_date: keys(&["publishdate", "pubdate", "published", "date"]),
+            lastmod: keys(&["lastmod", "modified"]),
+            expiry_date: keys(&["expirydate", "unpublishdate"]),
+        }
+    }
+}
+
 /// Which of Hugo's kinds of page the site has, and so gets feeds for:
 /// Hugo's `disableKinds` turns off `home`, `section` and `term` pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +185,8 @@ pub struct Config {
     pub permalinks: Vec<(String, String)>,
     /// The site's taxonomies, in order (Hugo's default: categories, tags).
     pub taxonomies: Vec<Taxonomy>,
+    /// Where posts' dates come from (Hugo's `[frontmatter]`).
+    pub dates: DateKeys,
     /// Which of the site's feeds exist (Hugo's `disableKinds`).
     pub kinds: Kinds,
     pub layout: Layout,
@@ -514,6 +542,7 @@ impl Layers<'_> {
             }
         }
         let publish_dir = self.hugo_publish_dir();
+        let dates = self.hugo_dates();
         let origins = self.origins;
         Ok(Config {
             title: s.title.unwrap_or_else(|| "Untitled site".to_owned()),
@@ -545,6 +574,7 @@ impl Layers<'_> {
                 .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
                 .collect(),
             taxonomies: s.taxonomies,
+            dates,
             languages: self.hugo.languages(),
             language_code: self.hugo.default_language(),
             own_content: false,
@@ -674,6 +704,58 @@ impl Layers<'_> {
             .collect();
         self.origins.push(("taxonomies", origin_of(&setting)));
         taxonomies_of(given)
+    }
+
+    /// Hugo's `[frontmatter]`: each date's keys, `:default` standing for
+    /// Hugo's own list.
+    fn hugo_dates(&self) -> DateKeys {
+        let mut dates = DateKeys::default();
+        let hugo_default = |name: &str| -> &[&str] {
+            match name {
+                "date" => &[
+                    "date",
+                    "publishdate",
+                    "pubdate",
+                    "published",
+                    "lastmod",
+                    "modified",
+                ],
+                "publishdate" => &["publishdate", "pubdate", "published", "date"],
+                "lastmod" => &[
+                    "lastmod",
+                    "modified",
+                    "date",
+                    "publishdate",
+                    "pubdate",
+                    "published",
+                ],
+                _ => &["expirydate", "unpublishdate"],
+            }
+        };
+        for (name, keys) in [
+            ("date", &mut dates.date),
+            ("publishdate", &mut dates.publish_date),
+            ("lastmod", &mut dates.lastmod),
+            ("expirydate", &mut dates.expiry_date),
+        ] {
+            let Some(given) = self
+                .hugo
+                .get(&format!("frontmatter.{name}"))
+                .and_then(|s| s.value.as_array().cloned())
+            else {
+                continue;
+            };
+            keys.clear();
+            for key in given.iter().filter_map(|k| k.as_str()) {
+                let key = key.trim().to_lowercase();
+                if key == ":default" {
+                    keys.extend(hugo_default(name).iter().map(|k| (*k).to_owned()));
+                } else {
+                    keys.push(key);
+                }
+            }
+        }
+        dates
     }
 
     /// Which kinds of page Hugo's `disableKinds` leaves on (current Hugo's
@@ -866,5 +948,50 @@ mod tests {
         assert!(e.message.contains("http"));
         let e = Config::parse("limit: many\n", Path::new(""), None).unwrap_err();
         assert_eq!(e.line, Some(1));
+    }
+
+    fn from_hugo(text: &str) -> Config {
+        let hugo = hugo::Config::merge(vec![hugo::File {
+            shown: "hugo.toml".into(),
+            text: text.into(),
+        }])
+        .unwrap();
+        Config::load(None, None, &hugo, Path::new(""), &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn hugo_s_taxonomies_kinds_dates_and_layout_are_read() {
+        let c = from_hugo(
+            "baseURL = \"https://e.com/\"\ndisableKinds = [\"section\", \"RSS\"]\n\
+             [taxonomies]\ncategory = \"categories\"\nseries = \"series\"\n\
+             [frontmatter]\ndate = [\":filename\", \":default\"]\nlastmod = [\"updated\"]\n\
+             [outputFormats.rss]\nbaseName = \"feed\"\n",
+        );
+        let plural: Vec<&str> = c.taxonomies.iter().map(|t| t.plural.as_str()).collect();
+        assert_eq!(plural, ["categories", "series"]);
+        assert_eq!(
+            (c.kinds.home, c.kinds.sections, c.kinds.terms),
+            (true, false, true)
+        );
+        assert_eq!(c.dates.date[..3], [":filename", "date", "publishdate"]);
+        assert_eq!(c.dates.lastmod, ["updated"]);
+        assert_eq!(c.dates.publish_date, DateKeys::default().publish_date);
+        assert_eq!(c.rss_name, "feed.xml");
+        assert_eq!(c.layout, Layout::Feedsmith);
+        let hugo = hugo::Config::merge(vec![hugo::File {
+            shown: "hugo.toml".into(),
+            text:
+                "baseURL = \"https://e.com/\"\npublishDir = \"site\"\n[indexes]\ntag = \"tags\"\n"
+                    .into(),
+        }])
+        .unwrap();
+        let overrides = Overrides {
+            layout: Some(Layout::Hugo),
+            base_url: Some("https://other.example/".into()),
+        };
+        let c = Config::load(None, None, &hugo, Path::new("s"), &overrides).unwrap();
+        assert_eq!(c.taxonomies, [Taxonomy::new("tag", "tags")]);
+        assert_eq!(c.output_dir, PathBuf::from("s/site"));
+        assert_eq!(c.feeds_url.as_str(), "https://other.example/");
     }
 }

@@ -14,6 +14,7 @@ fn article(path: &str, front: &str) -> Arc<Article> {
         taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
         languages: &[],
         url_prefix: "",
+        dates: &crate::base::config::DateKeys::default(),
     };
     parse(
         path,

@@ -72,6 +72,9 @@ struct Item<'a> {
     url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     external_url: Option<&'a str>,
+    /// JSON Feed's items need no title: none is written when the post has
+    /// none.
+    #[serde(skip_serializing_if = "str::is_empty")]
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_html: Option<&'a str>,

@@ -663,6 +663,7 @@ mod tests {
                         taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
                         languages: &[],
                         url_prefix: "",
+                        dates: &crate::base::config::DateKeys::default(),
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =

@@ -234,7 +234,8 @@ fn item_of(a: &Article, summary: &str, config: &Config) -> Item {
         extensions.insert("media".to_owned(), media_image(image.url.as_str()));
     }
     Item {
-        title: Some(a.title.clone()),
+        // RSS needs a title or a description; the description is there.
+        title: (!a.title.is_empty()).then(|| a.title.clone()),
         link: Some(a.permalink.to_string()),
         description: Some(summary.to_owned()),
         author,

@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use url::Url;
 
+use crate::base::config::DateKeys;
 use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
@@ -52,6 +53,8 @@ pub struct Article {
     pub attachments: Vec<Attachment>,
     /// The Markdown body (after the front matter).
     pub body: String,
+    /// Whether the body is HTML, not Markdown (an `.html` content file).
+    pub html_body: bool,
     /// The file line on which the body starts.
     pub body_line: usize,
 }
@@ -86,6 +89,8 @@ pub struct ParseContext<'a> {
     pub languages: &'a [String],
     /// What the language puts before its pages' paths (`en/`), or `""`.
     pub url_prefix: &'a str,
+    /// Where the dates come from (Hugo's `[frontmatter]`).
+    pub dates: &'a DateKeys,
 }
 
 /// The outcome of reading one file.
@@ -360,12 +365,10 @@ fn parse_text(
     };
     warnings.extend(fields.duplicate_warnings());
 
-    let date = fields.date(&["date"], ctx.timezone, warnings)?;
-    let publish_date = fields.date(
-        &["publishdate", "pubdate", "published"],
-        ctx.timezone,
-        warnings,
-    )?;
+    let dates = ctx.dates;
+    let (from_name, name_slug) = date_in_name(path, ctx.timezone).unzip();
+    let date = fields.date(&dates.date, from_name, ctx.timezone, warnings)?;
+    let publish_date = fields.date(&dates.publish_date, from_name, ctx.timezone, warnings)?;
     let (date, publish_date) = match (date, publish_date) {
         (Some(d), Some(p)) => (d, p),
         (Some(d), None) => (d, d),
@@ -383,20 +386,21 @@ fn parse_text(
             .as_undated())
         }
     };
-    let title = fields
-        .text("title", warnings)
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            Diagnostic::error(shown, Some(split.first_line), "the article has no `title`")
-                .with_help("add a line such as `title: \"My article\"` to the front matter")
-        })?;
-    let lastmod = fields.date(&["lastmod", "modified"], ctx.timezone, warnings)?;
-    let expiry_date = fields.date(&["expirydate", "unpublishdate"], ctx.timezone, warnings)?;
+    // A post without a title is a post, as in Hugo (a note, a photo):
+    // its items have none, and readers show their summaries.
+    let title = fields.text("title", warnings).unwrap_or_default();
+    let lastmod = fields.date(&dates.lastmod, from_name, ctx.timezone, warnings)?;
+    let expiry_date = fields.date(&dates.expiry_date, from_name, ctx.timezone, warnings)?;
     let draft = fields.draft(warnings);
     let unlisted = fields.unlisted(warnings);
+    // Hugo's `:filename` date also gives the slug: the rest of the name.
     let slug = fields
         .text("slug", warnings)
-        .filter(|s| !s.trim().is_empty());
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| {
+            let by_name = dates.date.first().is_some_and(|k| k == ":filename");
+            name_slug.flatten().filter(|_| by_name)
+        });
     let url = fields
         .text("url", warnings)
         .filter(|s| !s.trim().is_empty());
@@ -481,9 +485,31 @@ fn parse_text(
         image,
         attachments,
         body: String::new(),
+        html_body: files::is_html_name(path),
         body_line: split.body_line,
     };
     Ok((article, body_start))
+}
+
+/// The date a file's name starts with (`2024-03-05-trip.md`), at midnight
+/// in `tz`, and the rest of the name (`trip`) if there is any: Hugo's
+/// `:filename`.
+fn date_in_name(path: &str, tz: Tz) -> Option<(DateTime<FixedOffset>, Option<String>)> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = match name.rsplit_once('.') {
+        Some((stem, _)) => stem,
+        None => name,
+    };
+    // A bundle's `index.md`: its folder's name.
+    let name = if files::bundle_folder(path).is_some() {
+        path.rsplit('/').nth(1).unwrap_or(name)
+    } else {
+        name
+    };
+    let day = name.get(..10)?;
+    let date = date::parse(day, tz).ok()?.value;
+    let rest = name[10..].trim_start_matches(['-', '_']);
+    Some((date, (!rest.is_empty()).then(|| rest.to_owned())))
 }
 
 /// Front matter entries with Hugo's lookup rules: keys are case-insensitive,
@@ -644,14 +670,27 @@ impl Fields<'_> {
         out
     }
 
-    /// The first of `keys` that is present, as a date.
+    /// The first of `keys` that is present, as a date; `:filename` is
+    /// `from_name`, the date the file's name starts with, if it does.
     fn date(
         &self,
-        keys: &[&str],
+        keys: &[String],
+        from_name: Option<DateTime<FixedOffset>>,
         tz: Tz,
         warnings: &mut Vec<Diagnostic>,
     ) -> Result<Option<DateTime<FixedOffset>>, Diagnostic> {
-        let Some((key, value)) = keys.iter().find_map(|k| self.get(k).map(|v| (*k, v))) else {
+        let mut found = None;
+        for key in keys {
+            if key == ":filename" {
+                if from_name.is_some() {
+                    return Ok(from_name);
+                }
+            } else if let Some(value) = self.get(key) {
+                found = Some((key.as_str(), value));
+                break;
+            }
+        }
+        let Some((key, value)) = found else {
             return Ok(None);
         };
         let text = match value {

@@ -1,7 +1,8 @@
 //! Which files under the content folder are articles: Hugo's rules, applied
 //! to paths alone (no file is opened here).
 //!
-//! Every Markdown file, recursively, is one, except section pages
+//! Every Markdown file (and HTML file, which Hugo reads as content too),
+//! recursively, is one, except section pages
 //! (`_index.md`), the resources of a page bundle (other Markdown files beside
 //! an `index.md`), hidden files and editor leftovers. The walk that finds the
 //! files is in [`crate::disk::content`]; the site uses these rules too, to
@@ -19,9 +20,38 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with(".tmp")
 }
 
-/// Whether a file name is a Markdown article (by name only).
+/// Whether a file name is a content file Hugo reads (by name only):
+/// Markdown, or HTML with front matter.
 pub fn is_markdown_name(name: &str) -> bool {
-    !is_ignored_name(name) && (name.ends_with(".md") || name.ends_with(".markdown"))
+    !is_ignored_name(name)
+        && CONTENT_EXTENSIONS
+            .iter()
+            .any(|ext| has_extension(name, ext))
+}
+
+/// The content files' extensions: Markdown's, then HTML's.
+const CONTENT_EXTENSIONS: [&str; 4] = ["md", "markdown", "html", "htm"];
+
+/// Whether `name` ends with `.` and `ext`.
+fn has_extension(name: &str, ext: &str) -> bool {
+    name.len() > ext.len()
+        && name.ends_with(ext)
+        && name.as_bytes()[name.len() - ext.len() - 1] == b'.'
+}
+
+/// Whether a content file's body is HTML (`.html`, `.htm`), not Markdown.
+pub fn is_html_name(name: &str) -> bool {
+    has_extension(name, "html") || has_extension(name, "htm")
+}
+
+/// The stem of a content file name with no extension left, for the
+/// names of section pages and bundles: `_index.zh-tw.` of
+/// `_index.zh-tw.md`, `-` when it has no content extension.
+fn without_content_extension(rest: &str) -> &str {
+    CONTENT_EXTENSIONS
+        .iter()
+        .find_map(|ext| rest.strip_suffix(ext))
+        .unwrap_or("-")
 }
 
 /// `index.md`, and its translations (`index.zh-tw.md`): a page bundle's
@@ -30,10 +60,7 @@ fn is_bundle_index(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("index.") else {
         return false;
     };
-    let stem = rest
-        .strip_suffix("md")
-        .or_else(|| rest.strip_suffix("markdown"))
-        .unwrap_or("-");
+    let stem = without_content_extension(rest);
     stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
 }
 
@@ -68,10 +95,7 @@ fn is_section_index(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("_index.") else {
         return false;
     };
-    let stem = rest
-        .strip_suffix("md")
-        .or_else(|| rest.strip_suffix("markdown"))
-        .unwrap_or("-");
+    let stem = without_content_extension(rest);
     stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
 }
 
@@ -198,6 +222,11 @@ mod tests {
         }
         assert!(is_markdown_name("a.md"));
         assert!(is_markdown_name("開源.markdown"));
+        assert!(is_markdown_name("page.html") && is_markdown_name("old.htm"));
+        assert!(!is_markdown_name("html") && !is_markdown_name("a.xhtml"));
+        assert!(is_html_name("page.html") && !is_html_name("a.md"));
+        assert_eq!(bundle_folder("posts/x/index.html"), Some("posts/x"));
+        assert_eq!(section_index_folder("posts/_index.html"), Some("posts"));
     }
 
     #[test]

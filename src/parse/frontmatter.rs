@@ -172,6 +172,27 @@ impl Problem {
 /// Finds the front matter block. `text` must already have `\n` line endings
 /// and no byte order mark.
 pub fn split(text: &str) -> Result<Split<'_>, Problem> {
+    // Blank lines and spaces before the front matter are skipped, as Hugo
+    // skips them; lines are still counted from the top of the file.
+    let rest = text.trim_start();
+    if rest.len() == text.len() || rest.is_empty() {
+        return split_at_start(text);
+    }
+    let skipped = text[..text.len() - rest.len()].matches('\n').count();
+    split_at_start(rest)
+        .map(|split| Split {
+            first_line: split.first_line + skipped,
+            body_line: split.body_line + skipped,
+            ..split
+        })
+        .map_err(|problem| Problem {
+            line: problem.line + skipped,
+            ..problem
+        })
+}
+
+/// [`split`], for a text whose first character starts the front matter.
+fn split_at_start(text: &str) -> Result<Split<'_>, Problem> {
     if text.trim().is_empty() {
         return Err(Problem::new(
             1,
@@ -439,5 +460,17 @@ mod tests {
         yaml.push_str("---\n");
         let s = split(&yaml).unwrap();
         assert!(parse(&s).is_err());
+    }
+
+    #[test]
+    fn blank_lines_and_spaces_before_the_front_matter_are_skipped() {
+        let text = "\n\n  ---\ntitle: A\n---\nBody\n";
+        let split = split(text).unwrap();
+        assert_eq!(split.format, Format::Yaml);
+        assert_eq!(split.text, "title: A\n");
+        assert_eq!((split.first_line, split.body_line), (4, 6));
+        assert_eq!(split.body, "Body\n");
+        let unclosed = super::split("\n---\ntitle: A\n").unwrap_err();
+        assert_eq!(unclosed.line, 2);
     }
 }

@@ -30,6 +30,8 @@ pub struct Rendered {
 /// notes); `permalink` and `base` resolve relative links. `want_summary`
 /// says whether to make a summary: most articles give one in their front
 /// matter, and making it from the text parses the Markdown a second time.
+/// An HTML body (`html`: an `.html` content file) is kept as it is, but for
+/// its shortcodes and links.
 pub fn render(
     body: &str,
     body_line: usize,
@@ -37,7 +39,11 @@ pub fn render(
     base: &Url,
     refs: &dyn RefResolver,
     want_summary: bool,
+    html: bool,
 ) -> Rendered {
+    if html {
+        return render_html(body, body_line, permalink, base, refs, want_summary);
+    }
     let expanded = shortcode::expand(body, refs);
     let mut notes: Vec<(usize, String, String)> = expanded
         .notes
@@ -118,6 +124,85 @@ pub fn render(
         summary,
         notes,
     }
+}
+
+/// [`render`] for an HTML body.
+fn render_html(
+    body: &str,
+    body_line: usize,
+    permalink: &Url,
+    base: &Url,
+    refs: &dyn RefResolver,
+    want_summary: bool,
+) -> Rendered {
+    let expanded = shortcode::expand(body, refs);
+    let mut notes: Vec<(usize, String, String)> = expanded
+        .notes
+        .into_iter()
+        .map(|n| {
+            let line = body_line + body[..n.offset].matches('\n').count();
+            (line, n.message, n.help)
+        })
+        .collect();
+    let text = expanded.text;
+    let html = if may_hold_relative_url(&text) {
+        absolutize(&text, permalink, base).unwrap_or_else(|e| {
+            notes.push((
+                body_line,
+                format!("could not rewrite links to absolute ones: {e}"),
+                "check the HTML of this article".into(),
+            ));
+            text.clone()
+        })
+    } else {
+        text.clone()
+    };
+    let summary = if want_summary {
+        match text.find(MORE) {
+            Some(at) => html_text(&text[..at]),
+            None => truncate(&html_text(&text), SUMMARY_CHARS),
+        }
+    } else {
+        String::new()
+    };
+    Rendered {
+        html,
+        summary,
+        notes,
+    }
+}
+
+/// The text of some HTML, on one line: tags (and what `<script>` and
+/// `<style>` hold) left out, the common entities decoded.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        let tag = &rest[open..];
+        let close = tag.find('>').map_or(tag.len(), |i| i + 1);
+        let name = tag[1..close.saturating_sub(1).max(1)]
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        rest = &tag[close..];
+        if name == "script" || name == "style" {
+            let end = format!("</{name}");
+            let at = rest.to_ascii_lowercase().find(&end).unwrap_or(rest.len());
+            rest = &rest[at..];
+        }
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn options() -> Options {
@@ -290,6 +375,7 @@ mod tests {
             &url("https://e.com/"),
             &no_refs,
             true,
+            false,
         )
     }
 
@@ -378,5 +464,20 @@ mod tests {
         assert_eq!(truncate("short", 200), "short");
         let one_word = "x".repeat(300);
         assert_eq!(truncate(&one_word, 200).chars().count(), 201);
+    }
+
+    #[test]
+    fn an_html_body_is_kept_with_its_links_made_absolute() {
+        let permalink = Url::parse("https://e.com/posts/a/").unwrap();
+        let base = Url::parse("https://e.com/").unwrap();
+        let body = "<p>Hi <a href=\"b/\">b</a> &amp; more</p>\n<script>x()</script>\n    <pre>indented, no code block</pre>\n";
+        let r = render(body, 5, &permalink, &base, &no_refs, true, true);
+        assert!(
+            r.html.contains("href=\"https://e.com/posts/a/b/\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("    <pre>indented"), "{}", r.html);
+        assert_eq!(r.summary, "Hi b & more indented, no code block");
     }
 }

@@ -253,6 +253,7 @@ impl Renders {
             &cx.config.base_url,
             &tracking,
             front_matter_summary(a).is_none(),
+            a.html_body,
         );
         if let Some(reread) = reread {
             let found = reread

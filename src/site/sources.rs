@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use url::Url;
 
 use super::sink::{Load, FRONT_BYTES, WHOLE};
-use crate::base::config::Config;
+use crate::base::config::{Config, DateKeys};
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
 use crate::collect::{Listing, LocalSpellings, Spellings};
@@ -135,6 +135,8 @@ pub(super) struct Sources {
     language: String,
     own_content: bool,
     url_prefix: String,
+    /// Where posts' dates come from.
+    dates: DateKeys,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
@@ -166,6 +168,7 @@ impl Sources {
             language: config.language_code.clone(),
             own_content: config.own_content,
             url_prefix: config.url_prefix.clone(),
+            dates: config.dates.clone(),
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
@@ -183,6 +186,7 @@ impl Sources {
             taxonomies: &self.taxonomies,
             languages: &self.languages,
             url_prefix: &self.url_prefix,
+            dates: &self.dates,
         }
     }
 

@@ -7,7 +7,8 @@
 //! of a real blog: its own taxonomies (no tags), terms whose URLs Hugo
 //! makes from punctuation, emoji and `/`, a `permalinks` pattern, a section
 //! inside a section, its settings under the default language, and a second
-//! language whose posts are translations (`a.en.md`).
+//! language whose posts are translations (`a.en.md`); an HTML content
+//! file, a post without a title, and front matter after blank lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -33,6 +34,9 @@ weight = 2
 category = "categories"
 [permalinks]
 posts = "/:year/:month/:slug/"
+# Current Hugo reads `.html` content only when allowed to.
+[security]
+allowContent = [".*"]
 "#;
 
 const POSTS: &[(&str, &str)] = &[
@@ -64,6 +68,13 @@ const POSTS: &[(&str, &str)] = &[
         "posts/deep/d.en.md",
         "title: Deep, in English\ndate: 2024-03-04T09:00:00+08:00\ncategories: [Tech]",
     ),
+    // Content Hugo reads that is not plain Markdown with a title: an HTML
+    // file, a post without a title.
+    (
+        "posts/h.html",
+        "title: An HTML page\ndate: 2024-03-05T08:00:00+08:00\ncategories: [科技]",
+    ),
+    ("notes/untitled.md", "date: 2024-02-02T08:00:00+08:00"),
     (
         "notes/n.md",
         "title: 筆記\ndate: 2024-02-01T08:00:00+08:00\ncategories: [科技]\nseries: [go-lang]",
@@ -122,6 +133,12 @@ fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, format!("---\n{front}\n---\nBody of {path}.\n")).unwrap();
     }
+    // Front matter after blank lines and spaces, which Hugo skips.
+    std::fs::write(
+        site.path().join("content/notes/spaced.md"),
+        "\n\n  ---\ntitle: Spaced\ndate: 2024-02-03T08:00:00+08:00\n---\nBody.\n",
+    )
+    .unwrap();
     // Hugo has no layouts here; it warns, and writes its feeds with its
     // built-in RSS template (and empty pages, which must survive).
     let hugo = Command::new("hugo")

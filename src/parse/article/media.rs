@@ -401,6 +401,7 @@ mod tests {
             taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
             languages: &[],
             url_prefix: "",
+            dates: &crate::base::config::DateKeys::default(),
         };
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(

@@ -16,6 +16,7 @@ fn parse_str(text: &str) -> Parsed {
         taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
         languages: &[],
         url_prefix: "",
+        dates: &crate::base::config::DateKeys::default(),
     };
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
@@ -108,7 +109,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: ""};
+        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default()};
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -140,6 +141,7 @@ fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
         taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
         languages: &[],
         url_prefix: "",
+        dates: &crate::base::config::DateKeys::default(),
     };
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
@@ -236,12 +238,10 @@ fn duplicate_keys_warn_and_the_last_wins() {
 }
 
 #[test]
-fn missing_title_or_date_is_an_error_with_a_line() {
-    let e = parse_str("---\ndate: 2024-03-05\n---\n")
-        .article
-        .unwrap_err();
-    assert!(e.message.contains("no `title`"));
-    assert_eq!(e.line, Some(2));
+fn a_missing_date_is_an_error_with_a_line_and_a_missing_title_none() {
+    // As in Hugo, a post may have no title.
+    let a = parse_str("---\ndate: 2024-03-05\n---\n").article.unwrap();
+    assert_eq!(a.title, "");
     let e = parse_str("---\ntitle: A\n---\n").article.unwrap_err();
     assert!(e.message.contains("no `date`"));
     let e = parse_str("---\ntitle: A\ndate: someday\n---\n")
@@ -288,6 +288,7 @@ fn not_utf8_names_the_line() {
         taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
         languages: &[],
         url_prefix: "",
+        dates: &crate::base::config::DateKeys::default(),
     };
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
@@ -363,4 +364,42 @@ fn permalinks_follow_hugo() {
         "https://example.com/blog/xy%23z/"
     );
     assert!(permalink("a.md", None, Some("javascript:alert(1)"), &base).is_err());
+}
+
+#[test]
+fn hugo_s_front_matter_config_chooses_the_dates() {
+    let base = ctx_url();
+    let keys = |k: &[&str]| k.iter().map(|k| (*k).to_owned()).collect();
+    let dates = crate::base::config::DateKeys {
+        date: keys(&[":filename", "date"]),
+        publish_date: keys(&["date"]),
+        lastmod: keys(&["updated", "date"]),
+        expiry_date: keys(&[]),
+    };
+    let ctx = ParseContext {
+        base_url: &base,
+        timezone: chrono_tz::Asia::Taipei,
+        permalinks: &[],
+        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
+        languages: &[],
+        url_prefix: "",
+        dates: &dates,
+    };
+    let text = "---\ntitle: Trip\nupdated: 2024-04-01\nexpirydate: 2000-01-01\n---\n";
+    let a = parse("posts/2024-03-05-trip.md", "x", text.as_bytes(), &ctx)
+        .article
+        .unwrap();
+    // The date and the slug come from the name; `lastmod` from `updated`;
+    // `expirydate` is not among the keys, so the post does not expire.
+    assert_eq!(a.date.to_rfc3339(), "2024-03-05T00:00:00+08:00");
+    assert_eq!(a.permalink.as_str(), "https://example.com/posts/trip/");
+    assert_eq!(a.lastmod.unwrap().to_rfc3339(), "2024-04-01T00:00:00+08:00");
+    assert_eq!(a.expiry_date, None);
+    // Without a date in its name, the next key.
+    let text = "---\ntitle: B\ndate: 2024-05-06\n---\n";
+    let b = parse("posts/b.md", "x", text.as_bytes(), &ctx)
+        .article
+        .unwrap();
+    assert_eq!(b.date.to_rfc3339(), "2024-05-06T00:00:00+08:00");
+    assert_eq!(b.permalink.as_str(), "https://example.com/posts/b/");
 }
