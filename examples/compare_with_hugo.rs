@@ -2,7 +2,7 @@
 //! the same feeds, and in each the same set of item links.
 //!
 //! ```text
-//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N] [--base-url URL]
+//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N] [--base-url URL] [--builtin-rss]
 //! ```
 //!
 //! Both build a temporary copy of SITE, so the site itself is not touched:
@@ -10,9 +10,11 @@
 //!   but for its HTML: a theme the copy lacks (a git submodule, say) gets
 //!   an empty folder, and of the site's and its themes' layouts only the RSS
 //!   and XML templates are kept, so that HTML templates written for another
-//!   Hugo do not stop the build. A site's own RSS template decides what
+//!   Hugo do not stop the build; every shortcode the content uses but Hugo's
+//!   own gets an empty template. A site's own RSS template decides what
 //!   Hugo's feeds hold; feedsmith follows Hugo's built-in one, so the
-//!   report names such templates. Hugo then warns that it has no HTML
+//!   report names such templates (`--builtin-rss` removes them, so that
+//!   both follow the built-in one). Hugo then warns that it has no HTML
 //!   layouts, and writes its feeds with the site's RSS template or its
 //!   built-in one. A feed's item links do not depend on HTML layouts.
 //! - feedsmith with no config of its own (`feedsmith build --layout hugo`,
@@ -42,6 +44,9 @@ struct Options {
     hugo: String,
     show: usize,
     base_url: Option<String>,
+    /// Drop the site's own RSS templates too, so that Hugo's feeds follow
+    /// its built-in one, as feedsmith's do.
+    builtin_rss: bool,
 }
 
 fn options() -> Options {
@@ -51,12 +56,14 @@ fn options() -> Options {
         hugo: "hugo".to_owned(),
         show: 10,
         base_url: None,
+        builtin_rss: false,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--hugo" => o.hugo = args.next().expect("--hugo PATH"),
             "--show" => o.show = args.next().and_then(|n| n.parse().ok()).expect("--show N"),
             "--base-url" => o.base_url = Some(args.next().expect("--base-url URL")),
+            "--builtin-rss" => o.builtin_rss = true,
             _ => o.site = PathBuf::from(arg),
         }
     }
@@ -105,9 +112,10 @@ struct Names {
     templates: Vec<String>,
 }
 
-/// Removes the templates in `layouts` but those for RSS and XML, and
-/// returns the RSS templates kept (relative to `site`).
-fn keep_feed_templates(site: &Path, layouts: &Path) -> Vec<String> {
+/// Removes the templates in `layouts` but those for RSS and XML (and those
+/// for RSS too, with `drop_rss`), and returns the RSS templates kept
+/// (relative to `site`).
+fn keep_feed_templates(site: &Path, layouts: &Path, drop_rss: bool) -> Vec<String> {
     let mut kept = Vec::new();
     if !layouts.is_dir() {
         return kept;
@@ -118,9 +126,10 @@ fn keep_feed_templates(site: &Path, layouts: &Path) -> Vec<String> {
         if !entry.file_type().is_file() {
             continue;
         }
-        if !name.contains("rss") && !name.ends_with(".xml") {
+        let rss = name.contains("rss") || name == "index.xml" || name == "list.xml";
+        if (!name.contains("rss") && !name.ends_with(".xml")) || (rss && drop_rss) {
             std::fs::remove_file(entry.path()).expect("remove a template");
-        } else if name.contains("rss") || name == "index.xml" || name == "list.xml" {
+        } else if rss {
             let shown = entry.path().strip_prefix(site).unwrap_or(entry.path());
             kept.push(shown.display().to_string());
         }
@@ -128,9 +137,84 @@ fn keep_feed_templates(site: &Path, layouts: &Path) -> Vec<String> {
     kept
 }
 
+/// Shortcodes Hugo has built in: their templates are not the site's.
+const BUILT_IN_SHORTCODES: [&str; 14] = [
+    "comment",
+    "details",
+    "figure",
+    "gist",
+    "highlight",
+    "instagram",
+    "param",
+    "qr",
+    "ref",
+    "relref",
+    "tweet",
+    "vimeo",
+    "x",
+    "youtube",
+];
+
+/// Gives every shortcode the content uses an empty template (but Hugo's
+/// own): the site's and its theme's were removed with their other HTML
+/// templates, and a shortcode's HTML does not change a feed's item links.
+fn stub_shortcodes(site: &Path, layouts: &Path) {
+    // Each name, and whether it is ever closed (`{{< /name >}}`).
+    let mut names: BTreeMap<String, bool> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(site).into_iter().filter_entry(|e| {
+        e.depth() != 1
+            || !matches!(
+                e.file_name().to_str(),
+                Some("themes" | "public" | "layouts")
+            )
+    }) {
+        let entry = entry.expect("walk the site");
+        let path = entry.path();
+        let content = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("md" | "markdown" | "html" | "htm")
+        );
+        if !entry.file_type().is_file() || !content {
+            continue;
+        }
+        let text =
+            String::from_utf8_lossy(&std::fs::read(path).expect("read content")).into_owned();
+        for open in ["{{<", "{{%"] {
+            for piece in text.split(open).skip(1) {
+                let piece = piece.trim_start();
+                let closing = piece.starts_with('/');
+                let name: String = piece
+                    .trim_start_matches('/')
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/'))
+                    .collect();
+                if !name.is_empty() && !BUILT_IN_SHORTCODES.contains(&name.as_str()) {
+                    *names.entry(name).or_default() |= closing;
+                }
+            }
+        }
+    }
+    let dir = layouts.join("shortcodes");
+    for (name, closed) in names {
+        let file = dir.join(format!("{name}.html"));
+        std::fs::create_dir_all(file.parent().expect("a folder")).expect("mkdir");
+        // One that is closed must read `.Inner`, one that is not must not:
+        // Hugo refuses the other way round.
+        let stub = if closed {
+            "{{ with .Inner }}{{ end }}"
+        } else {
+            ""
+        };
+        if !file.exists() {
+            std::fs::write(file, stub).expect("write a shortcode stub");
+        }
+    }
+}
+
 /// Gives each theme the site names but lacks an empty folder, and returns
 /// the names of its taxonomies and languages.
-fn prepare(site: &Path) -> Names {
+fn prepare(site: &Path, builtin_rss: bool) -> Names {
     let mut names = Names {
         taxonomies: ["tags", "categories"].map(str::to_owned).into(),
         languages: BTreeSet::new(),
@@ -141,13 +225,14 @@ fn prepare(site: &Path) -> Names {
         ..BuildArgs::default()
     });
     let Ok(hugo) = places.read_hugo() else {
-        names.templates = keep_feed_templates(site, &site.join("layouts"));
+        names.templates = keep_feed_templates(site, &site.join("layouts"), builtin_rss);
+        stub_shortcodes(site, &site.join("layouts"));
         return names;
     };
     let layouts = hugo
         .string(&["layoutdir"])
         .map_or_else(|| "layouts".to_owned(), |(d, _)| d);
-    names.templates = keep_feed_templates(site, &site.join(layouts));
+    names.templates = keep_feed_templates(site, &site.join(&layouts), builtin_rss);
     let keys = |path: &str| -> Option<Vec<(String, serde_json::Value)>> {
         let map = hugo.get(path)?.value.as_object()?.clone();
         Some(map.into_iter().collect())
@@ -165,6 +250,7 @@ fn prepare(site: &Path) -> Names {
             .filter_map(|(_, plural)| plural.as_str().map(str::to_lowercase))
             .collect();
     }
+    stub_shortcodes(site, &site.join(&layouts));
     if let Some(languages) = keys("languages") {
         names.languages = languages.into_iter().map(|(code, _)| code).collect();
     }
@@ -182,7 +268,7 @@ fn prepare(site: &Path) -> Names {
     for theme in themes {
         let folder = site.join(&dir).join(&theme);
         if folder.is_dir() {
-            let kept = keep_feed_templates(site, &folder.join("layouts"));
+            let kept = keep_feed_templates(site, &folder.join("layouts"), builtin_rss);
             names.templates.extend(kept);
         } else {
             eprintln!("note: theme `{theme}` is not in the site; Hugo gets an empty folder for it");
@@ -211,7 +297,7 @@ fn kind(folder: &str, names: &Names) -> &'static str {
 
 /// Every RSS feed under `out`, by folder: for Hugo every `.xml` file that
 /// is RSS; for feedsmith its `rss.xml` files.
-fn feeds(out: &Path, name: impl Fn(&str) -> bool) -> Feeds {
+fn feeds(out: &Path, name: impl Fn(&str) -> bool, dateless: &mut BTreeSet<String>) -> Feeds {
     let mut feeds = Feeds::new();
     for entry in walkdir::WalkDir::new(out) {
         let entry = entry.expect("walk the output");
@@ -238,7 +324,14 @@ fn feeds(out: &Path, name: impl Fn(&str) -> bool) -> Feeds {
         let links = feed
             .entries
             .iter()
-            .filter_map(|e| e.links.first().map(|l| decode(&l.href)))
+            .filter_map(|e| {
+                let link = decode(&e.links.first()?.href);
+                // Hugo dates a page without a date 0001-01-01.
+                if e.published.is_none_or(|d| chrono::Datelike::year(&d) <= 1) {
+                    dateless.insert(link.clone());
+                }
+                Some(link)
+            })
             .collect();
         feeds.insert(decode(&folder).to_lowercase(), links);
     }
@@ -277,6 +370,8 @@ struct Score {
     lists: usize,
     /// Hugo's empty section feeds where feedsmith writes none, not scored.
     empty: usize,
+    /// Feeds that differ only by pages without a date, which Hugo lists.
+    but_pages: usize,
     /// Agreeing and scored feeds by kind.
     by_kind: BTreeMap<&'static str, (usize, usize)>,
     /// What differs, a line a feed.
@@ -284,8 +379,8 @@ struct Score {
 }
 
 /// Compares each of Hugo's feeds with feedsmith's for the same folder.
-fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
-    let (mut scored, mut agree, mut lists, mut empty) = (0, 0, 0, 0);
+fn score(theirs: &Feeds, ours: &Feeds, names: &Names, dateless: &BTreeSet<String>) -> Score {
+    let (mut scored, mut agree, mut lists, mut empty, mut but_pages) = (0, 0, 0, 0, 0);
     let mut by_kind: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
     let mut differences = Vec::new();
     for (folder, links) in theirs {
@@ -308,6 +403,14 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
                 agree += 1;
                 tally.0 += 1;
             }
+            // The same but for pages without a date, which Hugo lists and
+            // feedsmith does not (they are not posts).
+            Some(mine)
+                if mine.is_subset(links)
+                    && links.difference(mine).all(|l| dateless.contains(l)) =>
+            {
+                but_pages += 1;
+            }
             Some(mine) => {
                 let only_hugo: Vec<&String> = links.difference(mine).take(EXAMPLES).collect();
                 let only_ours: Vec<&String> = mine.difference(links).take(EXAMPLES).collect();
@@ -316,6 +419,9 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
                     links.difference(mine).count(),
                     mine.difference(links).count(),
                 ));
+            }
+            None if !links.is_empty() && links.iter().all(|l| dateless.contains(l)) => {
+                but_pages += 1;
             }
             None => differences.push(format!(
                 "{folder} ({kind}, {} items): feedsmith publishes no feed here",
@@ -328,6 +434,7 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names) -> Score {
         agree,
         lists,
         empty,
+        but_pages,
         by_kind,
         differences,
     }
@@ -338,7 +445,7 @@ fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     let site = work.path().join("site");
     copy_site(&o.site, &site);
-    let names = prepare(&site);
+    let names = prepare(&site, o.builtin_rss);
     let hugo_out = work.path().join("hugo");
     let mut hugo = Command::new(&o.hugo);
     hugo.args(["--destination"])
@@ -363,18 +470,21 @@ fn main() {
         std::process::ExitCode::SUCCESS,
         "feedsmith build failed"
     );
-    let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"));
-    let ours = feeds(&ours_out, |f| f.ends_with(".xml"));
+    let mut dateless = BTreeSet::new();
+    let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"), &mut dateless);
+    let ours = feeds(&ours_out, |f| f.ends_with(".xml"), &mut BTreeSet::new());
 
     let Score {
         scored,
         agree,
         lists,
         empty,
+        but_pages,
         by_kind,
         differences,
-    } = score(&theirs, &ours, &names);
-    let extra = ours.keys().filter(|f| !theirs.contains_key(*f)).count();
+    } = score(&theirs, &ours, &names, &dateless);
+    let extras: Vec<&String> = ours.keys().filter(|f| !theirs.contains_key(*f)).collect();
+    let extra = extras.len();
     let version = Command::new(&o.hugo)
         .arg("version")
         .output()
@@ -399,6 +509,12 @@ fn main() {
         100.0 * agree as f64 / scored as f64
     };
     println!("agree: {agree} of {scored} of Hugo's post feeds ({share:.1}%)");
+    if but_pages > 0 {
+        let with = 100.0 * (agree + but_pages) as f64 / scored as f64;
+        println!(
+            "agree but for dateless pages Hugo lists (not posts, on purpose): {but_pages} more ({with:.1}% with them)"
+        );
+    }
     for (kind, (a, n)) in &by_kind {
         println!("  {kind}: {a} of {n}");
     }
@@ -407,6 +523,9 @@ fn main() {
         println!("not scored: {empty} empty section feed(s) of Hugo's; feedsmith writes none for a section without posts");
     }
     println!("feeds feedsmith publishes that Hugo does not: {extra}");
+    for folder in extras.iter().take(o.show) {
+        println!("+ {folder}");
+    }
     for template in &names.templates {
         println!("note: Hugo's feeds follow the site's own template {template}; feedsmith's, Hugo's built-in one");
     }
