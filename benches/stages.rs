@@ -47,6 +47,7 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
         languages: &[],
         url_prefix: "",
         dates: &feedsmith::base::config::DateKeys::default(),
+        ugly_urls: false,
     };
     posts(n)
         .iter()
@@ -89,6 +90,7 @@ fn parse_article(bencher: divan::Bencher) {
             languages: &[],
             url_prefix: "",
             dates: &feedsmith::base::config::DateKeys::default(),
+            ugly_urls: false,
         };
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");

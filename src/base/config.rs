@@ -185,6 +185,11 @@ pub struct Config {
     pub permalinks: Vec<(String, String)>,
     /// The site's taxonomies, in order (Hugo's default: categories, tags).
     pub taxonomies: Vec<Taxonomy>,
+    /// Hugo's `permalinks` patterns for terms, by taxonomy (plural):
+    /// `permalinks.term`, or the old form's keys that name a taxonomy.
+    pub term_permalinks: Vec<(String, String)>,
+    /// Hugo's `uglyURLs`: a page's URL is `posts/a.html`, not `posts/a/`.
+    pub ugly_urls: bool,
     /// Where posts' dates come from (Hugo's `[frontmatter]`).
     pub dates: DateKeys,
     /// Which of the site's feeds exist (Hugo's `disableKinds`).
@@ -543,6 +548,7 @@ impl Layers<'_> {
         }
         let publish_dir = self.hugo_publish_dir();
         let dates = self.hugo_dates();
+        let term_permalinks = self.hugo_term_permalinks(&s.taxonomies);
         let origins = self.origins;
         Ok(Config {
             title: s.title.unwrap_or_else(|| "Untitled site".to_owned()),
@@ -573,6 +579,12 @@ impl Layers<'_> {
                 .into_iter()
                 .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
                 .collect(),
+            term_permalinks,
+            ugly_urls: self
+                .hugo
+                .get("uglyurls")
+                .and_then(|u| u.value.as_bool())
+                .unwrap_or(false),
             taxonomies: s.taxonomies,
             dates,
             languages: self.hugo.languages(),
@@ -704,6 +716,25 @@ impl Layers<'_> {
             .collect();
         self.origins.push(("taxonomies", origin_of(&setting)));
         taxonomies_of(given)
+    }
+
+    /// Hugo's `permalinks` for terms: `permalinks.term.<plural>`, or the
+    /// old form's `permalinks.<plural>` when it names a taxonomy.
+    fn hugo_term_permalinks(&self, taxonomies: &[Taxonomy]) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for taxonomy in taxonomies {
+            let plural = taxonomy.plural.to_lowercase();
+            let pattern = [
+                format!("permalinks.term.{plural}"),
+                format!("permalinks.{plural}"),
+            ]
+            .iter()
+            .find_map(|path| self.hugo.get(path)?.value.as_str().map(str::to_owned));
+            if let Some(pattern) = pattern {
+                found.push((taxonomy.plural.clone(), pattern));
+            }
+        }
+        found
     }
 
     /// Hugo's `[frontmatter]`: each date's keys, `:default` standing for

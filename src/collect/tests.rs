@@ -15,6 +15,7 @@ fn article(path: &str, front: &str) -> Arc<Article> {
         languages: &[],
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
+        ugly_urls: false,
     };
     parse(
         path,

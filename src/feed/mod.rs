@@ -33,13 +33,20 @@ pub enum Scope<'a> {
 
 impl<'a> Scope<'a> {
     /// The folder under the output folder: `""`; `sections/x/` (Hugo's
-    /// layout: `x/`); `tags/x/`.
-    pub fn folder(&self, layout: Layout) -> String {
-        match (self, layout) {
+    /// layout: `x/`); `tags/x/` (Hugo's layout: where the taxonomy's
+    /// `permalinks` pattern puts the term, if it has one).
+    pub fn folder(&self, config: &Config) -> String {
+        match (self, config.layout) {
             (Scope::Site, _) => String::new(),
             (Scope::Section(t), Layout::Feedsmith) => format!("sections/{}/", t.slug),
             (Scope::Section(t), Layout::Hugo) => format!("{}/", t.slug),
-            (Scope::Term(taxonomy, t), _) => format!("{}/{}/", taxonomy.plural, t.slug),
+            (Scope::Term(taxonomy, t), Layout::Hugo) => match term_pattern(config, taxonomy) {
+                Some(pattern) => expand_term(pattern, &t.slug),
+                None => format!("{}/{}/", taxonomy.plural, t.slug),
+            },
+            (Scope::Term(taxonomy, t), Layout::Feedsmith) => {
+                format!("{}/{}/", taxonomy.plural, t.slug)
+            }
         }
     }
 
@@ -61,22 +68,45 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// The page Hugo makes for the term (`tags/<term's URL>/`) or section
-    /// (`posts/`): the `link` of its feed, so it leads to the page the
-    /// site already has.
-    fn page(&self) -> String {
+    /// The page Hugo makes for the term (`tags/<term's URL>/`, or where the
+    /// taxonomy's `permalinks` pattern puts it) or section (`posts/`): the
+    /// `link` of its feed, so it leads to the page the site already has.
+    fn page(&self, config: &Config) -> String {
         match self {
             Scope::Site => String::new(),
             Scope::Section(t) => format!("{}/", encode_path(&t.slug)),
-            Scope::Term(taxonomy, t) => {
-                format!("{}/{}/", encode_path(&taxonomy.plural), encode_path(&t.key))
-            }
+            Scope::Term(taxonomy, t) => match term_pattern(config, taxonomy) {
+                Some(pattern) => encode_path(&expand_term(pattern, &t.key)),
+                None => format!("{}/{}/", encode_path(&taxonomy.plural), encode_path(&t.key)),
+            },
         }
     }
 
     /// [`Scope::folder`] as a URL path, percent-encoded.
-    fn url_folder(&self, layout: Layout) -> String {
-        encode_path(&self.folder(layout))
+    fn url_folder(&self, config: &Config) -> String {
+        encode_path(&self.folder(config))
+    }
+}
+
+/// The `permalinks` pattern of a taxonomy's terms, if the site has one.
+fn term_pattern<'c>(config: &'c Config, taxonomy: &Taxonomy) -> Option<&'c str> {
+    config
+        .term_permalinks
+        .iter()
+        .find(|(plural, _)| *plural == taxonomy.plural)
+        .map(|(_, pattern)| pattern.as_str())
+}
+
+/// A term's folder by a `permalinks` pattern (`/topic/:slug/`): `:slug`
+/// and `:title` are the term's URL (`term`); no leading `/`, a trailing
+/// one.
+fn expand_term(pattern: &str, term: &str) -> String {
+    let path = pattern.replace(":slug", term).replace(":title", term);
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
     }
 }
 
@@ -458,7 +488,7 @@ pub const OPML_FILE: &str = "feeds.opml";
 impl<'a> Feed<'a> {
     /// Describes the feed of `scope`.
     pub fn new(config: &'a Config, scope: Scope<'_>, entries: Vec<Entry<'a>>) -> Feed<'a> {
-        let folder = scope.url_folder(config.layout);
+        let folder = scope.url_folder(config);
         let feed_url = |file: &str| join(&config.feeds_url, &format!("{folder}{file}"));
         let zh = config
             .language
@@ -499,7 +529,7 @@ impl<'a> Feed<'a> {
             description,
             home_url: join(
                 &config.base_url,
-                &format!("{}{}", encode_path(&config.url_prefix), scope.page()),
+                &format!("{}{}", encode_path(&config.url_prefix), scope.page(config)),
             ),
             rss_url: feed_url(file_of(config, Format::Rss)),
             json_url: feed_url(JSON_FILE),
@@ -664,6 +694,7 @@ mod tests {
                         languages: &[],
                         url_prefix: "",
                         dates: &crate::base::config::DateKeys::default(),
+                        ugly_urls: false,
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =

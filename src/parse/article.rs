@@ -91,6 +91,8 @@ pub struct ParseContext<'a> {
     pub url_prefix: &'a str,
     /// Where the dates come from (Hugo's `[frontmatter]`).
     pub dates: &'a DateKeys,
+    /// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`.
+    pub ugly_urls: bool,
 }
 
 /// The outcome of reading one file.
@@ -436,6 +438,10 @@ fn parse_text(
         None if url.is_some() => permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url),
         None => permalink(&url_path, slug.as_deref(), None, base),
     }
+    .map(|permalink| match ctx.ugly_urls && url.is_none() {
+        true => ugly(permalink),
+        false => permalink,
+    })
     .map_err(|why| {
         let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
         Diagnostic::error(shown, line, why).with_help("give a path such as `/posts/my-article/`")
@@ -489,6 +495,17 @@ fn parse_text(
         body_line: split.body_line,
     };
     Ok((article, body_start))
+}
+
+/// `posts/a/` as Hugo's `uglyURLs` has it: `posts/a.html`.
+fn ugly(permalink: Url) -> Url {
+    let path = permalink.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return permalink;
+    }
+    let mut ugly = permalink.clone();
+    ugly.set_path(&format!("{}.html", &path[..path.len() - 1]));
+    ugly
 }
 
 /// The date a file's name starts with (`2024-03-05-trip.md`), at midnight

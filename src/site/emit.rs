@@ -348,7 +348,7 @@ impl Outputs {
     /// Files that `on_disk` finds on disk already are not copied into one
     /// buffer: their bytes are left empty, and their paths listed.
     fn emit(&self, inputs: &Inputs<'_>, scope: Scope<'_>, posts: &[usize]) -> Emitted {
-        let folder = scope.folder(inputs.config.layout);
+        let folder = scope.folder(inputs.config);
         let key = key_of(inputs.config, &folder);
         let (kind, name) = (scope.kind(), scope.name());
         let fingerprint = fingerprint(inputs, scope, posts);

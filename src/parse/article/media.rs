@@ -402,6 +402,7 @@ mod tests {
             languages: &[],
             url_prefix: "",
             dates: &crate::base::config::DateKeys::default(),
+            ugly_urls: false,
         };
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(

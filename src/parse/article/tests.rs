@@ -17,6 +17,7 @@ fn parse_str(text: &str) -> Parsed {
         languages: &[],
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
+        ugly_urls: false,
     };
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
@@ -109,7 +110,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default()};
+        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default(), ugly_urls: false};
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -142,6 +143,7 @@ fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
         languages: &[],
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
+        ugly_urls: false,
     };
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
@@ -289,6 +291,7 @@ fn not_utf8_names_the_line() {
         languages: &[],
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
+        ugly_urls: false,
     };
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
@@ -384,6 +387,7 @@ fn hugo_s_front_matter_config_chooses_the_dates() {
         languages: &[],
         url_prefix: "",
         dates: &dates,
+        ugly_urls: false,
     };
     let text = "---\ntitle: Trip\nupdated: 2024-04-01\nexpirydate: 2000-01-01\n---\n";
     let a = parse("posts/2024-03-05-trip.md", "x", text.as_bytes(), &ctx)
