@@ -48,6 +48,7 @@ fn parsed(n: usize) -> Vec<Arc<Article>> {
         url_prefix: "",
         dates: &feedsmith::base::config::DateKeys::default(),
         ugly_urls: false,
+        lower_paths: true,
     };
     posts(n)
         .iter()
@@ -91,6 +92,7 @@ fn parse_article(bencher: divan::Bencher) {
             url_prefix: "",
             dates: &feedsmith::base::config::DateKeys::default(),
             ugly_urls: false,
+            lower_paths: true,
         };
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");

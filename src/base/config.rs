@@ -190,6 +190,9 @@ pub struct Config {
     pub term_permalinks: Vec<(String, String)>,
     /// Hugo's `uglyURLs`: a page's URL is `posts/a.html`, not `posts/a/`.
     pub ugly_urls: bool,
+    /// Whether URL paths are lower case: not with Hugo's
+    /// `disablePathToLower`.
+    pub lower_paths: bool,
     /// Where posts' dates come from (Hugo's `[frontmatter]`).
     pub dates: DateKeys,
     /// Which of the site's feeds exist (Hugo's `disableKinds`).
@@ -583,6 +586,11 @@ impl Layers<'_> {
             ugly_urls: self
                 .hugo
                 .get("uglyurls")
+                .and_then(|u| u.value.as_bool())
+                .unwrap_or(false),
+            lower_paths: !self
+                .hugo
+                .get("disablepathtolower")
                 .and_then(|u| u.value.as_bool())
                 .unwrap_or(false),
             taxonomies: s.taxonomies,

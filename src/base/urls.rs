@@ -72,6 +72,12 @@ fn is_escape(s: &str) -> bool {
 /// escapes; runs of white space become one hyphen; everything else
 /// (punctuation such as `、（）！`, emoji, quotes) is dropped.
 pub fn path_segment(raw: &str) -> String {
+    path_segment_cased(raw, true)
+}
+
+/// [`path_segment`], in lower case only with `lower` (Hugo's
+/// `disablePathToLower` keeps the case).
+pub fn path_segment_cased(raw: &str, lower: bool) -> String {
     let categories = CodePointMapData::<GeneralCategory>::new();
     let mut out = String::with_capacity(raw.len());
     let mut pending_hyphen = false;
@@ -87,7 +93,11 @@ pub fn path_segment(raw: &str) -> String {
                 out.push('-');
                 pending_hyphen = false;
             }
-            taxonomy::push_lowercase(&mut out, c);
+            if lower {
+                taxonomy::push_lowercase(&mut out, c);
+            } else {
+                out.push(c);
+            }
         } else if c.is_whitespace() && !out.is_empty() {
             pending_hyphen = true;
         }

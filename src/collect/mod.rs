@@ -199,7 +199,7 @@ pub fn collect(articles: Vec<Arc<Article>>, options: &Options) -> Collection {
         .collect();
     let items = articles.into_iter().zip(listings.iter()).collect();
     let mut collection = collect_listed(items, &spellings, options);
-    collection.sections = sections(&collection.posts, &BTreeSet::new());
+    collection.sections = sections(&collection.posts, &BTreeSet::new(), true);
     collection
 }
 
@@ -514,7 +514,9 @@ impl Patchable {
 /// section that holds a post gets its posts, newest first, sorted by path.
 /// Made anew on every collection: a pass over the posts costs less than
 /// keeping it up to date edit by edit.
-pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>) -> Vec<TermPosts> {
+/// With `lower`, a section's folder is in lower case in its feed's path,
+/// as in its URL (Hugo's `disablePathToLower` keeps the case).
+pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>, lower: bool) -> Vec<TermPosts> {
     let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, post) in posts.iter().enumerate() {
         let Some((first, _)) = post.path.split_once('/') else {
@@ -537,9 +539,17 @@ pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>) -> Vec<TermPost
         .into_iter()
         .map(|(folder, posts)| TermPosts {
             term: Term {
-                key: folder.to_lowercase(),
+                key: if lower {
+                    folder.to_lowercase()
+                } else {
+                    folder.to_owned()
+                },
                 name: folder.rsplit('/').next().unwrap_or(folder).to_owned(),
-                slug: folder.to_lowercase(),
+                slug: if lower {
+                    folder.to_lowercase()
+                } else {
+                    folder.to_owned()
+                },
             },
             posts,
         })

@@ -16,6 +16,7 @@ fn article(path: &str, front: &str) -> Arc<Article> {
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
         ugly_urls: false,
+        lower_paths: true,
     };
     parse(
         path,
@@ -286,7 +287,7 @@ fn a_post_is_in_the_deepest_section_it_is_under() {
     .map(|path| article(path, "title: T\ndate: 2024-01-01"))
     .collect();
     let nested: BTreeSet<&str> = ["posts/tech", "posts/tech/go"].into();
-    let sections = sections(&posts, &nested);
+    let sections = sections(&posts, &nested, true);
     let found: Vec<(&str, &str, Vec<usize>)> = sections
         .iter()
         .map(|s| (s.term.slug.as_str(), s.term.name.as_str(), s.posts.clone()))
@@ -301,7 +302,7 @@ fn a_post_is_in_the_deepest_section_it_is_under() {
             ("posts/tech/go", "go", vec![3]),
         ]
     );
-    let flat = super::sections(&posts, &BTreeSet::new());
+    let flat = super::sections(&posts, &BTreeSet::new(), true);
     assert_eq!(flat.len(), 1);
     assert_eq!(flat[0].posts, [0, 1, 2, 3, 4]);
 }

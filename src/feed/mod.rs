@@ -695,6 +695,7 @@ mod tests {
                         url_prefix: "",
                         dates: &crate::base::config::DateKeys::default(),
                         ugly_urls: false,
+                        lower_paths: true,
                     };
                     let text = "---\ntitle: t\ndate: 2024-03-01T08:00:00+08:00\n---\nbody\n";
                     let mut a =

@@ -93,6 +93,8 @@ pub struct ParseContext<'a> {
     pub dates: &'a DateKeys,
     /// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`.
     pub ugly_urls: bool,
+    /// Whether URL paths are lower case (not with `disablePathToLower`).
+    pub lower_paths: bool,
 }
 
 /// The outcome of reading one file.
@@ -424,6 +426,7 @@ fn parse_text(
         // The section's `permalinks` pattern; `url` in the front matter wins.
         Some(pattern) => {
             let page = permalinks::Page {
+                lower: ctx.lower_paths,
                 path: &url_path,
                 title: &title,
                 slug: slug.as_deref(),
@@ -435,8 +438,10 @@ fn parse_text(
             })
         }
         // `url` is a path from the site's root, as in Hugo.
-        None if url.is_some() => permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url),
-        None => permalink(&url_path, slug.as_deref(), None, base),
+        None if url.is_some() => {
+            permalink(path, slug.as_deref(), url.as_deref(), ctx.base_url, true)
+        }
+        None => permalink(&url_path, slug.as_deref(), None, base, ctx.lower_paths),
     }
     .map(|permalink| match ctx.ugly_urls && url.is_none() {
         true => ugly(permalink),
@@ -829,6 +834,7 @@ pub fn permalink(
     slug: Option<&str>,
     url: Option<&str>,
     base: &Url,
+    lower: bool,
 ) -> Result<Url, String> {
     if let Some(url) = url {
         let url = url.trim();
@@ -863,7 +869,9 @@ pub fn permalink(
     }
     let mut rel = String::new();
     for segment in segments.iter().filter(|s| !s.is_empty()) {
-        rel.push_str(&urls::encode_segment(&urls::path_segment(segment)));
+        rel.push_str(&urls::encode_segment(&urls::path_segment_cased(
+            segment, lower,
+        )));
         rel.push('/');
     }
     base.join(&rel)

@@ -5,12 +5,14 @@
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
-use crate::base::urls::{encode_segment, path_segment};
+use crate::base::urls::{encode_segment, path_segment_cased};
 use crate::parse::files;
 
 /// What a pattern's tokens are made of, for one page.
 #[derive(Debug, Clone, Copy)]
 pub struct Page<'a> {
+    /// Whether URL paths are lower case (not with `disablePathToLower`).
+    pub lower: bool,
     /// Path under the content folder (`posts/2024/foo.md`).
     pub path: &'a str,
     pub title: &'a str,
@@ -86,7 +88,7 @@ fn value(token: &str, page: &Page<'_>) -> Option<String> {
         page.slug
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(path_segment)
+            .map(|s| path_segment_cased(s, page.lower))
     };
     Some(match token {
         "year" => format!("{:04}", date.year()),
@@ -103,11 +105,11 @@ fn value(token: &str, page: &Page<'_>) -> Option<String> {
             .unwrap_or_default()
             .to_owned(),
         "sections" => page.sections().join("/"),
-        "title" => path_segment(page.title),
-        "slug" => slug().unwrap_or_else(|| path_segment(page.title)),
-        "filename" | "contentbasename" => path_segment(page.base_name()),
+        "title" => path_segment_cased(page.title, page.lower),
+        "slug" => slug().unwrap_or_else(|| path_segment_cased(page.title, page.lower)),
+        "filename" | "contentbasename" => path_segment_cased(page.base_name(), page.lower),
         "slugorfilename" | "slugorcontentbasename" => {
-            slug().unwrap_or_else(|| path_segment(page.base_name()))
+            slug().unwrap_or_else(|| path_segment_cased(page.base_name(), page.lower))
         }
         _ => return None,
     })
@@ -119,6 +121,7 @@ mod tests {
 
     fn page<'a>(path: &'a str, title: &'a str, slug: Option<&'a str>) -> Page<'a> {
         Page {
+            lower: true,
             path,
             title,
             slug,

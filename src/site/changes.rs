@@ -67,8 +67,11 @@ pub(super) fn collect(
         let moved = !listing_edits.is_empty();
         if c.holds_at(now) && (!moved || patch(sources, &mut c, &listing_edits, &options, flags)) {
             let swapped = swap_bodies(sources, &mut c, edits);
-            c.collection.sections =
-                collect::sections(&c.collection.posts, &sources.section_folders());
+            c.collection.sections = collect::sections(
+                &c.collection.posts,
+                &sources.section_folders(),
+                sources.lower_paths(),
+            );
             // After a patch positions moved: which posts are needed is
             // worked out again.
             return (c, (!moved).then_some(swapped));
@@ -83,7 +86,11 @@ pub(super) fn collect(
         .collect();
     let (mut collection, patchable) =
         collect::collect_patchable(articles, &sources.spellings, &options);
-    collection.sections = collect::sections(&collection.posts, &sources.section_folders());
+    collection.sections = collect::sections(
+        &collection.posts,
+        &sources.section_folders(),
+        sources.lower_paths(),
+    );
     let until = next_scheduled_slow(sources, flags, now);
     let collected = Collected {
         collection,

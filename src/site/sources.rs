@@ -138,6 +138,7 @@ pub(super) struct Sources {
     /// Where posts' dates come from.
     dates: DateKeys,
     ugly_urls: bool,
+    lower_paths: bool,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
@@ -171,6 +172,7 @@ impl Sources {
             url_prefix: config.url_prefix.clone(),
             dates: config.dates.clone(),
             ugly_urls: config.ugly_urls,
+            lower_paths: config.lower_paths,
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
@@ -190,6 +192,7 @@ impl Sources {
             url_prefix: &self.url_prefix,
             dates: &self.dates,
             ugly_urls: self.ugly_urls,
+            lower_paths: self.lower_paths,
         }
     }
 
@@ -206,6 +209,12 @@ impl Sources {
                     || self.languages.first() == Some(&self.language)
             }
         }
+    }
+
+    /// Whether URL paths are in lower case (not with Hugo's
+    /// `disablePathToLower`).
+    pub(super) fn lower_paths(&self) -> bool {
+        self.lower_paths
     }
 
     /// The folders that are sections by a page of their own

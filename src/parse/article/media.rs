@@ -403,6 +403,7 @@ mod tests {
             url_prefix: "",
             dates: &crate::base::config::DateKeys::default(),
             ugly_urls: false,
+            lower_paths: true,
         };
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(

@@ -18,6 +18,7 @@ fn parse_str(text: &str) -> Parsed {
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
         ugly_urls: false,
+        lower_paths: true,
     };
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
@@ -110,7 +111,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default(), ugly_urls: false};
+        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default(), ugly_urls: false, lower_paths: true};
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -144,6 +145,7 @@ fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
         ugly_urls: false,
+        lower_paths: true,
     };
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
@@ -292,6 +294,7 @@ fn not_utf8_names_the_line() {
         url_prefix: "",
         dates: &crate::base::config::DateKeys::default(),
         ugly_urls: false,
+        lower_paths: true,
     };
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
@@ -331,7 +334,7 @@ fn a_term_spelled_twice_in_one_article_is_kept_once() {
 fn permalinks_follow_hugo() {
     let base = Url::parse("https://example.com/blog/").unwrap();
     let p = |path: &str, slug: Option<&str>, url: Option<&str>| {
-        permalink(path, slug, url, &base).unwrap().to_string()
+        permalink(path, slug, url, &base, true).unwrap().to_string()
     };
     assert_eq!(
         p("posts/foo.md", None, None),
@@ -366,7 +369,7 @@ fn permalinks_follow_hugo() {
         p("a.md", Some("x?y#z"), None),
         "https://example.com/blog/xy%23z/"
     );
-    assert!(permalink("a.md", None, Some("javascript:alert(1)"), &base).is_err());
+    assert!(permalink("a.md", None, Some("javascript:alert(1)"), &base, true).is_err());
 }
 
 #[test]
@@ -388,6 +391,7 @@ fn hugo_s_front_matter_config_chooses_the_dates() {
         url_prefix: "",
         dates: &dates,
         ugly_urls: false,
+        lower_paths: true,
     };
     let text = "---\ntitle: Trip\nupdated: 2024-04-01\nexpirydate: 2000-01-01\n---\n";
     let a = parse("posts/2024-03-05-trip.md", "x", text.as_bytes(), &ctx)
