@@ -10,14 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono_tz::Tz;
 use rayon::prelude::*;
-use url::Url;
 
 use super::sink::{Load, FRONT_BYTES, WHOLE};
-use crate::base::config::{Config, DateKeys};
+use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
-use crate::base::taxonomy::Taxonomy;
 use crate::collect::{Listing, LocalSpellings, Spellings};
 use crate::parse::article::{self, Article, ParseContext};
 use crate::parse::files;
@@ -122,23 +119,10 @@ pub(super) struct Sources {
     /// Whether this is a one-shot build's: it reads only the start of each
     /// file and keeps no bodies (see [`Sources::prepare`]).
     once: bool,
-    /// What articles are parsed against (see [`Sources::parse_context`]).
-    base_url: Url,
-    timezone: Tz,
-    /// Hugo's `permalinks` patterns, by section.
-    permalinks: Vec<(String, String)>,
-    /// The site's taxonomies.
-    taxonomies: Vec<Taxonomy>,
-    /// The site's languages, and what this language's pages are (see
+    /// The site's settings: what articles are parsed against (see
+    /// [`Sources::parse_context`]) and which files are this language's (see
     /// [`Sources::is_own`]).
-    languages: Vec<String>,
-    language: String,
-    own_content: bool,
-    url_prefix: String,
-    /// Where posts' dates come from.
-    dates: DateKeys,
-    ugly_urls: bool,
-    lower_paths: bool,
+    config: Config,
     /// Boxed: a first load makes each one on the core that parsed its file,
     /// and building the map on one core then moves pointers, not 300-byte
     /// values into fresh memory.
@@ -162,17 +146,7 @@ impl Sources {
         Sources {
             keep_last_good,
             once,
-            base_url: config.base_url.clone(),
-            timezone: config.timezone,
-            permalinks: config.permalinks.clone(),
-            taxonomies: config.taxonomies.clone(),
-            languages: config.languages.clone(),
-            language: config.language_code.clone(),
-            own_content: config.own_content,
-            url_prefix: config.url_prefix.clone(),
-            dates: config.dates.clone(),
-            ugly_urls: config.ugly_urls,
-            lower_paths: config.lower_paths,
+            config: config.clone(),
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
@@ -183,16 +157,17 @@ impl Sources {
 
     /// How articles are parsed for this site.
     pub(super) fn parse_context(&self) -> ParseContext<'_> {
+        let c = &self.config;
         ParseContext {
-            base_url: &self.base_url,
-            timezone: self.timezone,
-            permalinks: &self.permalinks,
-            taxonomies: &self.taxonomies,
-            languages: &self.languages,
-            url_prefix: &self.url_prefix,
-            dates: &self.dates,
-            ugly_urls: self.ugly_urls,
-            lower_paths: self.lower_paths,
+            base_url: &c.base_url,
+            timezone: c.timezone,
+            permalinks: &c.permalinks,
+            taxonomies: &c.taxonomies,
+            languages: &c.languages,
+            url_prefix: &c.url_prefix,
+            dates: &c.dates,
+            ugly_urls: c.ugly_urls,
+            lower_paths: c.lower_paths,
         }
     }
 
@@ -201,12 +176,13 @@ impl Sources {
     /// and this language has a content folder of its own or is the
     /// default one (a site without languages has only that one).
     fn is_own(&self, rel: &str) -> bool {
-        match files::language_of(rel, &self.languages) {
-            Some(code) => code == self.language,
+        let c = &self.config;
+        match files::language_of(rel, &c.languages) {
+            Some(code) => code == c.language_code,
             None => {
-                self.own_content
-                    || self.languages.is_empty()
-                    || self.languages.first() == Some(&self.language)
+                c.own_content
+                    || c.languages.is_empty()
+                    || c.languages.first() == Some(&c.language_code)
             }
         }
     }
@@ -214,7 +190,7 @@ impl Sources {
     /// Whether URL paths are in lower case (not with Hugo's
     /// `disablePathToLower`).
     pub(super) fn lower_paths(&self) -> bool {
-        self.lower_paths
+        self.config.lower_paths
     }
 
     /// The folders that are sections by a page of their own
