@@ -39,17 +39,7 @@ fn posts(n: usize) -> Vec<String> {
 
 fn parsed(n: usize) -> Vec<Arc<Article>> {
     let config = config();
-    let ctx = ParseContext {
-        base_url: &config.base_url,
-        timezone: config.timezone,
-        permalinks: &[],
-        taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
-        dates: &feedsmith::base::config::DateKeys::default(),
-        ugly_urls: false,
-        lower_paths: true,
-    };
+    let ctx = ParseContext::plain(&config.base_url, config.timezone);
     posts(n)
         .iter()
         .enumerate()
@@ -83,17 +73,7 @@ fn parse_article(bencher: divan::Bencher) {
     let config = config();
     let texts = posts(64);
     bencher.bench(|| {
-        let ctx = ParseContext {
-            base_url: &config.base_url,
-            timezone: config.timezone,
-            permalinks: &[],
-            taxonomies: &feedsmith::base::taxonomy::Taxonomy::defaults(),
-            languages: &[],
-            url_prefix: "",
-            dates: &feedsmith::base::config::DateKeys::default(),
-            ugly_urls: false,
-            lower_paths: true,
-        };
+        let ctx = ParseContext::plain(&config.base_url, config.timezone);
         for (i, text) in texts.iter().enumerate() {
             let path = format!("posts/p{i}.md");
             divan::black_box(article::parse(&path, &path, text.as_bytes(), &ctx));

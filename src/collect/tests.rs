@@ -7,17 +7,7 @@ use url::Url;
 
 fn article(path: &str, front: &str) -> Arc<Article> {
     let base = Url::parse("https://e.com/").unwrap();
-    let ctx = ParseContext {
-        base_url: &base,
-        timezone: chrono_tz::Tz::UTC,
-        permalinks: &[],
-        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
-        dates: &crate::base::config::DateKeys::default(),
-        ugly_urls: false,
-        lower_paths: true,
-    };
+    let ctx = ParseContext::plain(&base, chrono_tz::Tz::UTC);
     parse(
         path,
         path,

@@ -44,19 +44,7 @@ pub fn render(
     if html {
         return render_html(body, body_line, permalink, base, refs, want_summary);
     }
-    let expanded = shortcode::expand(body, refs);
-    let mut notes: Vec<(usize, String, String)> = expanded
-        .notes
-        .into_iter()
-        .map(|n| {
-            (
-                body_line + body[..n.offset].matches('\n').count(),
-                n.message,
-                n.help,
-            )
-        })
-        .collect();
-    let text = expanded.text;
+    let (text, mut notes) = expand_shortcodes(body, body_line, refs);
 
     // Markdown links and images are made absolute as they stream by. Raw
     // HTML and footnote references (which pulldown-cmark writes as HTML) need
@@ -126,6 +114,25 @@ pub fn render(
     }
 }
 
+/// The body with its shortcodes expanded, and the notes they gave, each at
+/// its line in the file (the body starts on `body_line`).
+fn expand_shortcodes(
+    body: &str,
+    body_line: usize,
+    refs: &dyn RefResolver,
+) -> (String, Vec<(usize, String, String)>) {
+    let expanded = shortcode::expand(body, refs);
+    let notes = expanded
+        .notes
+        .into_iter()
+        .map(|n| {
+            let line = body_line + body[..n.offset].matches('\n').count();
+            (line, n.message, n.help)
+        })
+        .collect();
+    (expanded.text, notes)
+}
+
 /// [`render`] for an HTML body.
 fn render_html(
     body: &str,
@@ -135,16 +142,7 @@ fn render_html(
     refs: &dyn RefResolver,
     want_summary: bool,
 ) -> Rendered {
-    let expanded = shortcode::expand(body, refs);
-    let mut notes: Vec<(usize, String, String)> = expanded
-        .notes
-        .into_iter()
-        .map(|n| {
-            let line = body_line + body[..n.offset].matches('\n').count();
-            (line, n.message, n.help)
-        })
-        .collect();
-    let text = expanded.text;
+    let (text, mut notes) = expand_shortcodes(body, body_line, refs);
     let html = if may_hold_relative_url(&text) {
         absolutize(&text, permalink, base).unwrap_or_else(|e| {
             notes.push((

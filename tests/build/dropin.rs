@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{run_in, tree};
+use crate::common::{run_hugo, run_in, tree};
 
 const HUGO_TOML: &str = r#"baseURL = "https://example.org/blog/"
 defaultContentLanguage = "zh-tw"
@@ -152,16 +152,8 @@ fn drop_in(config: &str, posts: &[(&str, &str)], lists: &[&str]) -> Option<DropI
     }
     // Hugo has no layouts here; it warns, and writes its feeds with its
     // built-in RSS template (and empty pages, which must survive).
-    let hugo = Command::new("hugo")
-        .args(["--quiet", "-d", "public"])
-        .current_dir(site.path())
-        .output()
-        .unwrap();
-    assert!(
-        hugo.status.success(),
-        "hugo {version} failed: {}",
-        String::from_utf8_lossy(&hugo.stderr)
-    );
+    eprintln!("building with hugo {version}");
+    run_hugo("hugo", site.path());
     let public = site.path().join("public");
     let before = tree(&public);
     let hugo_feeds = rss_files(&public);

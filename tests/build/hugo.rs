@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{parse_feed, run_in};
+use crate::common::{parse_feed, run_hugo, run_in};
 
 const BASE: &str = "https://example.org/";
 
@@ -177,16 +177,7 @@ fn compare_with_hugo(hugo_config: &str, feedsmith_config: Option<&str>) -> Feeds
         std::fs::write(site.path().join("feedsmith.yaml"), config).unwrap();
     }
 
-    let hugo = Command::new(debian_hugo())
-        .args(["--quiet", "-d", "public"])
-        .current_dir(site.path())
-        .output()
-        .unwrap();
-    assert!(
-        hugo.status.success(),
-        "hugo failed: {}",
-        String::from_utf8_lossy(&hugo.stderr)
-    );
+    run_hugo(debian_hugo(), site.path());
     run_in(site.path(), &["build"]).assert_code(0);
 
     let theirs = hugo_feeds(&site.path().join("public"));

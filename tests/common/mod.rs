@@ -9,6 +9,21 @@ use std::process::{Command, Output};
 
 pub const BASE: &str = "https://example.org/";
 
+/// Builds the Hugo site in `dir` into `dir/public` with the Hugo at
+/// `program`, and fails the test, with Hugo's errors, if Hugo fails.
+pub fn run_hugo(program: &str, dir: &Path) {
+    let hugo = Command::new(program)
+        .args(["--quiet", "-d", "public"])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        hugo.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&hugo.stderr)
+    );
+}
+
 /// A throwaway site folder with a config and a content folder.
 pub struct Site {
     pub dir: tempfile::TempDir,

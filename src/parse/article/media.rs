@@ -394,17 +394,7 @@ mod tests {
 
     fn bundle_post(front: &str) -> crate::parse::article::Article {
         let base = Url::parse("https://example.com/").unwrap();
-        let ctx = crate::parse::article::ParseContext {
-            base_url: &base,
-            timezone: chrono_tz::UTC,
-            permalinks: &[],
-            taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-            languages: &[],
-            url_prefix: "",
-            dates: &crate::base::config::DateKeys::default(),
-            ugly_urls: false,
-            lower_paths: true,
-        };
+        let ctx = crate::parse::article::ParseContext::plain(&base, chrono_tz::UTC);
         let text = format!("---\ntitle: t\ndate: 2024-01-01\n{front}---\nbody\n");
         crate::parse::article::parse(
             "posts/trip/index.md",

@@ -9,17 +9,7 @@ fn ctx_url() -> Url {
 
 fn parse_str(text: &str) -> Parsed {
     let base = ctx_url();
-    let ctx = ParseContext {
-        base_url: &base,
-        timezone: chrono_tz::Asia::Taipei,
-        permalinks: &[],
-        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
-        dates: &crate::base::config::DateKeys::default(),
-        ugly_urls: false,
-        lower_paths: true,
-    };
+    let ctx = ParseContext::plain(&base, chrono_tz::Asia::Taipei);
     parse("posts/a.md", "content/posts/a.md", text.as_bytes(), &ctx)
 }
 
@@ -111,7 +101,7 @@ proptest::proptest! {
         let bytes = text.as_bytes();
         let start = &bytes[..cut.min(bytes.len())];
         let base = ctx_url();
-        let ctx = ParseContext { base_url: &base, timezone: chrono_tz::Asia::Taipei , permalinks: &[], taxonomies: &crate::base::taxonomy::Taxonomy::defaults(), languages: &[], url_prefix: "", dates: &crate::base::config::DateKeys::default(), ugly_urls: false, lower_paths: true};
+        let ctx = ParseContext::plain(&base, chrono_tz::Asia::Taipei);
         if let Some((front, len)) = parse_front("posts/a.md", "content/posts/a.md", start, &ctx) {
             let whole = parse("posts/a.md", "content/posts/a.md", bytes, &ctx);
             let mut article = whole.article.expect("the whole file parses too");
@@ -136,17 +126,7 @@ proptest::proptest! {
 #[test]
 fn the_start_of_a_file_is_enough_only_when_it_holds_the_front_matter() {
     let base = ctx_url();
-    let ctx = ParseContext {
-        base_url: &base,
-        timezone: chrono_tz::Asia::Taipei,
-        permalinks: &[],
-        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
-        dates: &crate::base::config::DateKeys::default(),
-        ugly_urls: false,
-        lower_paths: true,
-    };
+    let ctx = ParseContext::plain(&base, chrono_tz::Asia::Taipei);
     let text = "---\ntitle: \"中文\"\ndate: 2024-01-02\n---\nBody \u{1} text\n";
     let front = |start: &[u8]| parse_front("a.md", "a.md", start, &ctx).map(|(p, _)| p);
     let closed = text.find("---\nBody").unwrap() + 4;
@@ -285,17 +265,7 @@ fn wrong_types_are_reported() {
 #[test]
 fn not_utf8_names_the_line() {
     let base = ctx_url();
-    let ctx = ParseContext {
-        base_url: &base,
-        timezone: Tz::UTC,
-        permalinks: &[],
-        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
-        dates: &crate::base::config::DateKeys::default(),
-        ugly_urls: false,
-        lower_paths: true,
-    };
+    let ctx = ParseContext::plain(&base, Tz::UTC);
     let e = parse("a.md", "a.md", b"---\ntitle: \xff\n", &ctx)
         .article
         .unwrap_err();
@@ -383,15 +353,8 @@ fn hugo_s_front_matter_config_chooses_the_dates() {
         expiry_date: keys(&[]),
     };
     let ctx = ParseContext {
-        base_url: &base,
-        timezone: chrono_tz::Asia::Taipei,
-        permalinks: &[],
-        taxonomies: &crate::base::taxonomy::Taxonomy::defaults(),
-        languages: &[],
-        url_prefix: "",
         dates: &dates,
-        ugly_urls: false,
-        lower_paths: true,
+        ..ParseContext::plain(&base, chrono_tz::Asia::Taipei)
     };
     let text = "---\ntitle: Trip\nupdated: 2024-04-01\nexpirydate: 2000-01-01\n---\n";
     let a = parse("posts/2024-03-05-trip.md", "x", text.as_bytes(), &ctx)
