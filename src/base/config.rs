@@ -202,7 +202,7 @@ pub struct Config {
     /// site's `outputFormats.rss.baseName` makes it.
     pub rss_name: String,
     /// The site's languages (Hugo's `languages`, lower case; the default
-    /// first), or none.
+    /// first; just the default one when it names none).
     pub languages: Vec<String>,
     /// The language these settings are for (the default one, unless the
     /// command line's loader made them for another).
@@ -595,7 +595,12 @@ impl Layers<'_> {
                 .unwrap_or(false),
             taxonomies: s.taxonomies,
             dates,
-            languages: self.hugo.languages(),
+            // A site without `languages` has one: the default, which a
+            // file name may give too (`about.en.md`).
+            languages: match self.hugo.languages() {
+                none if none.is_empty() => vec![self.hugo.default_language()],
+                some => some,
+            },
             language_code: self.hugo.default_language(),
             own_content: false,
             url_prefix: String::new(),

@@ -97,3 +97,13 @@ fn hugo_s_taxonomies_kinds_dates_and_layout_are_read() {
     assert_eq!(c.output_dir, PathBuf::from("s/site"));
     assert_eq!(c.feeds_url.as_str(), "https://other.example/");
 }
+
+#[test]
+fn a_site_without_languages_has_its_default_one() {
+    let c = from_hugo("baseURL = \"https://e.com/\"\n");
+    assert_eq!(c.languages, ["en"]);
+    assert_eq!(c.language_code, "en");
+    let c = from_hugo("baseURL = \"https://e.com/\"\ndefaultContentLanguage = \"zh-TW\"\n");
+    assert_eq!(c.languages, ["zh-tw"]);
+    assert!(c.url_prefix.is_empty());
+}
