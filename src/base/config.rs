@@ -396,6 +396,7 @@ impl Layers<'_> {
             None => self.hugo_taxonomies(),
         };
         let kinds = self.hugo_kinds();
+        self.note_hugo_origins();
         let rss_name = self.hugo_rss_name();
         let layout = raw.layout;
         for (key, set) in [

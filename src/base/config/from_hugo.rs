@@ -6,6 +6,26 @@ use super::{origin_of, taxonomies_of, Author, DateKeys, Kinds, Layers, Origin};
 use crate::base::taxonomy::Taxonomy;
 
 impl Layers<'_> {
+    /// Notes, for `--verbose`, where the settings that only Hugo's config
+    /// gives came from (feedsmith.yaml has no key for them).
+    pub(super) fn note_hugo_origins(&mut self) {
+        for (key, path) in [
+            ("disableKinds", "disablekinds"),
+            ("frontmatter", "frontmatter"),
+            ("uglyURLs", "uglyurls"),
+            ("disablePathToLower", "disablepathtolower"),
+            ("languages", "languages"),
+            ("publishDir", "publishdir"),
+            ("outputFormats.rss.baseName", "outputformats.rss.basename"),
+        ] {
+            let origin = self
+                .hugo
+                .get(path)
+                .map_or(Origin::Default, |s| origin_of(&s));
+            self.origins.push((key, origin));
+        }
+    }
+
     /// The author as Hugo themes keep it: `params.author` (a name, or a map
     /// with `name` and `email`), else the old top-level `author`.
     pub(super) fn hugo_author(&mut self) -> Option<Author> {

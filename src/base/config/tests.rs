@@ -81,6 +81,16 @@ fn hugo_s_taxonomies_kinds_dates_and_layout_are_read() {
     assert_eq!(c.dates.lastmod, ["updated"]);
     assert_eq!(c.dates.publish_date, DateKeys::default().publish_date);
     assert_eq!(c.rss_name, "feed.xml");
+    // --verbose says where each came from.
+    let origin = |key: &str| {
+        c.origins
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, o)| o.to_string())
+    };
+    assert_eq!(origin("disableKinds").as_deref(), Some("hugo.toml:2"));
+    assert_eq!(origin("taxonomies").as_deref(), Some("hugo.toml:3"));
+    assert_eq!(origin("uglyURLs").as_deref(), Some("default"));
     assert_eq!(c.layout, Layout::Feedsmith);
     let hugo = hugo::Config::merge(vec![hugo::File {
         shown: "hugo.toml".into(),
