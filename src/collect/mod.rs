@@ -10,11 +10,15 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::base::diagnostic::Diagnostic;
-use crate::base::taxonomy::{self, Term};
+use crate::base::taxonomy::Term;
 
+mod sections;
 mod spellings;
+mod tally;
 use crate::parse::article::Article;
+pub use sections::sections;
 pub use spellings::{LocalSpellings, Spellings};
+use tally::Tally;
 
 /// What `--drafts`, `--future` and `--expired` ask for: which unpublished
 /// articles to include anyway (Hugo's `-D`, `-F`, `-E`).
@@ -506,56 +510,6 @@ impl Patchable {
     }
 }
 
-/// The sections of `posts` (newest first), as Hugo has them: each first
-/// folder under the content folder, and each folder below one with a
-/// section page of its own (`nested`: `posts/tech`, which has
-/// `posts/tech/_index.md`). A post is in the deepest section it is under,
-/// and only there (Hugo's section feeds list a section's own pages); each
-/// section that holds a post gets its posts, newest first, sorted by path.
-/// Made anew on every collection: a pass over the posts costs less than
-/// keeping it up to date edit by edit.
-/// With `lower`, a section's folder is in lower case in its feed's path,
-/// as in its URL (Hugo's `disablePathToLower` keeps the case).
-pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>, lower: bool) -> Vec<TermPosts> {
-    let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, post) in posts.iter().enumerate() {
-        let Some((first, _)) = post.path.split_once('/') else {
-            continue;
-        };
-        let mut section = first;
-        if !nested.is_empty() {
-            let mut folder = post.path.as_str();
-            while let Some((parent, _)) = folder.rsplit_once('/') {
-                if nested.contains(parent) {
-                    section = parent;
-                    break;
-                }
-                folder = parent;
-            }
-        }
-        by_folder.entry(section).or_default().push(i);
-    }
-    by_folder
-        .into_iter()
-        .map(|(folder, posts)| TermPosts {
-            term: Term {
-                key: if lower {
-                    folder.to_lowercase()
-                } else {
-                    folder.to_owned()
-                },
-                name: folder.rsplit('/').next().unwrap_or(folder).to_owned(),
-                slug: if lower {
-                    folder.to_lowercase()
-                } else {
-                    folder.to_owned()
-                },
-            },
-            posts,
-        })
-        .collect()
-}
-
 /// Takes one off an exclusion count, dropping it at zero (as a fresh
 /// collection would not have it).
 fn uncount(excluded: &mut BTreeMap<Exclusion, usize>, why: Exclusion) {
@@ -647,154 +601,6 @@ fn dedupe_permalinks(
         .zip(dropped)
         .filter_map(|(row, gone)| (!gone).then_some(*row))
         .collect()
-}
-
-/// The terms over the posts: how often each spelling is used, and each term
-/// key's posts (indexes, newest first).
-#[derive(Debug, Clone)]
-struct Tally {
-    uses: Vec<usize>,
-    by_key: Vec<Vec<usize>>,
-}
-
-impl Tally {
-    /// One pass over the posts, in order.
-    fn of<'t>(rows: &[Row], terms_of: impl Fn(&Row) -> &'t [u32], spellings: &Spellings) -> Tally {
-        let mut tally = Tally {
-            uses: Vec::new(),
-            by_key: Vec::new(),
-        };
-        tally.grow(spellings);
-        for (i, row) in rows.iter().enumerate() {
-            for &id in terms_of(row) {
-                tally.uses[id as usize] += 1;
-                if let Some(k) = spellings.key[id as usize] {
-                    let list = &mut tally.by_key[k as usize];
-                    // An article listing `AI` and `ai` is in that feed once.
-                    if list.last() != Some(&i) {
-                        list.push(i);
-                    }
-                }
-            }
-        }
-        tally
-    }
-
-    /// Makes room for spellings interned since.
-    fn grow(&mut self, spellings: &Spellings) {
-        self.uses.resize(spellings.len(), 0);
-        self.by_key.resize(spellings.key_ids.len(), Vec::new());
-    }
-
-    /// Takes out the post at index `i` (with term ids `ids`); later posts
-    /// move up one.
-    fn remove(&mut self, i: usize, ids: &[u32]) {
-        for &id in ids {
-            self.uses[id as usize] -= 1;
-        }
-        for list in &mut self.by_key {
-            if let Ok(at) = list.binary_search(&i) {
-                list.remove(at);
-            }
-            for p in list.iter_mut().filter(|p| **p > i) {
-                *p -= 1;
-            }
-        }
-    }
-
-    /// Puts in a post at index `j` (with term ids `ids`); posts from `j` on
-    /// move down one.
-    fn insert(&mut self, j: usize, ids: &[u32], spellings: &Spellings) {
-        for list in &mut self.by_key {
-            for p in list.iter_mut().filter(|p| **p >= j) {
-                *p += 1;
-            }
-        }
-        for &id in ids {
-            self.uses[id as usize] += 1;
-            if let Some(k) = spellings.key[id as usize] {
-                let list = &mut self.by_key[k as usize];
-                if let Err(at) = list.binary_search(&j) {
-                    list.insert(at, j);
-                }
-            }
-        }
-    }
-
-    /// Each taxonomy's merged terms with their posts; folder collisions
-    /// become warnings.
-    fn terms(
-        &self,
-        spellings: &Spellings,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Vec<Vec<TermPosts>> {
-        let mut uses: Vec<Vec<(&str, usize)>> = Vec::new();
-        for (id, &n) in self.uses.iter().enumerate().filter(|(_, &n)| n > 0) {
-            let t = usize::from(spellings.taxonomy[id]);
-            if uses.len() <= t {
-                uses.resize_with(t + 1, Vec::new);
-            }
-            uses[t].push((spellings.text[id].as_str(), n));
-        }
-        uses.into_iter()
-            .enumerate()
-            .map(|(t, uses)| {
-                let taxonomy = t as u16;
-                let kind = spellings.name(taxonomy);
-                let (terms, collisions) = taxonomy::merge_counted(uses);
-                for c in collisions {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            format!("{kind} `{}`", c.renamed),
-                            None,
-                            format!(
-                                "its folder `{}` is taken by the {kind} `{}`, so its feed is at `{}`",
-                                c.slug, c.kept_by, c.new_slug
-                            ),
-                        )
-                        .with_help(format!("rename one of the two {kind} spellings if they are meant to be one, or to differ more")),
-                    );
-                }
-                let mut terms: Vec<TermPosts> = terms
-                    .into_iter()
-                    .map(|term| {
-                        let posts = spellings
-                            .key_ids
-                            .get(&(taxonomy, term.key.clone()))
-                            .map(|&k| self.by_key[k as usize].clone())
-                            .unwrap_or_default();
-                        TermPosts { term, posts }
-                    })
-                    .collect();
-                nest(&mut terms);
-                terms
-            })
-            .collect()
-    }
-}
-
-/// Gives each term the posts of the terms nested under it (`人文` those of
-/// `人文/史哲`), as current Hugo's term feeds list them. `terms` are in key
-/// order, so a term's descendants follow it, among the keys it begins.
-fn nest(terms: &mut [TermPosts]) {
-    for i in 0..terms.len() {
-        let below = format!("{}/", terms[i].term.key);
-        let mut extra: Vec<usize> = Vec::new();
-        for other in terms[i + 1..]
-            .iter()
-            .take_while(|t| t.term.key.starts_with(&terms[i].term.key))
-        {
-            if other.term.key.starts_with(&below) {
-                extra.extend_from_slice(&other.posts);
-            }
-        }
-        if !extra.is_empty() {
-            let posts = &mut terms[i].posts;
-            posts.extend(extra);
-            posts.sort_unstable();
-            posts.dedup();
-        }
-    }
 }
 
 #[cfg(test)]
