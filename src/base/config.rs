@@ -112,6 +112,20 @@ pub struct DateKeys {
     pub expiry_date: Vec<String>,
 }
 
+impl DateKeys {
+    /// Whether any date is read from the file's name (`:filename`).
+    pub fn use_file_name(&self) -> bool {
+        [
+            &self.date,
+            &self.publish_date,
+            &self.lastmod,
+            &self.expiry_date,
+        ]
+        .iter()
+        .any(|keys| keys.iter().any(|k| k == ":filename"))
+    }
+}
+
 impl Default for DateKeys {
     /// What feedsmith reads without a `[frontmatter]`: Hugo's defaults,
     /// less the fallbacks to another date (a post's `lastmod` is its own).
@@ -584,16 +598,8 @@ impl Layers<'_> {
                 .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
                 .collect(),
             term_permalinks,
-            ugly_urls: self
-                .hugo
-                .get("uglyurls")
-                .and_then(|u| u.value.as_bool())
-                .unwrap_or(false),
-            lower_paths: !self
-                .hugo
-                .get("disablepathtolower")
-                .and_then(|u| u.value.as_bool())
-                .unwrap_or(false),
+            ugly_urls: self.hugo.flag("uglyurls"),
+            lower_paths: !self.hugo.flag("disablepathtolower"),
             taxonomies: s.taxonomies,
             dates,
             // A site without `languages` has one: the default, which a

@@ -217,6 +217,14 @@ impl Config {
         })
     }
 
+    /// The boolean at `path`; `false` when it is not set (or not a
+    /// boolean), as for Hugo's switches (`uglyURLs`).
+    pub fn flag(&self, path: &str) -> bool {
+        self.get(path)
+            .and_then(|s| s.value.as_bool())
+            .unwrap_or(false)
+    }
+
     /// The first of `paths` that is set to a string, trimmed and not empty.
     pub fn string(&self, paths: &[&str]) -> Option<(String, Setting<'_>)> {
         paths.iter().find_map(|path| {

@@ -182,19 +182,29 @@ pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
 /// language or none.
 pub fn load_configs(args: &BuildArgs) -> Result<Vec<Config>, Diagnostic> {
     let places = ConfigPlaces::of(args);
+    let yaml = match std::fs::read_to_string(&places.yaml) {
+        Ok(text) => Some(text),
+        Err(e) if !places.explicit && e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Diagnostic::error(
+                places.yaml.display().to_string(),
+                None,
+                format!("cannot read the config file: {e}"),
+            )
+            .with_help("check the path given to --config"))
+        }
+    };
+    let yaml = yaml.as_deref();
     let hugo = places.read_hugo()?;
     let languages = hugo.languages();
     if languages.len() <= 1 {
-        return Ok(vec![load_language(args, &places, &hugo)?]);
+        return Ok(vec![load_language(args, &places, yaml, &hugo)?]);
     }
-    let in_subdir = hugo
-        .get("defaultcontentlanguageinsubdir")
-        .and_then(|s| s.value.as_bool())
-        .unwrap_or(false);
+    let in_subdir = hugo.flag("defaultcontentlanguageinsubdir");
     let mut configs = Vec::with_capacity(languages.len());
     for (i, code) in languages.iter().enumerate() {
         let own = hugo.for_language(code);
-        let mut config = load_language(args, &places, &own)?;
+        let mut config = load_language(args, &places, yaml, &own)?;
         config.language_code.clone_from(code);
         if i > 0 || in_subdir {
             config.url_prefix = format!("{code}/");
@@ -216,30 +226,20 @@ pub fn load_configs(args: &BuildArgs) -> Result<Vec<Config>, Diagnostic> {
     Ok(configs)
 }
 
-/// The settings of one language (`hugo` as that language reads it).
+/// The settings of one language: `feedsmith.yaml`'s text (`yaml`, if
+/// there is one) over `hugo` as that language reads it.
 fn load_language(
     args: &BuildArgs,
     places: &ConfigPlaces,
+    yaml: Option<&str>,
     hugo: &hugo::Config,
 ) -> Result<Config, Diagnostic> {
-    let yaml = match std::fs::read_to_string(&places.yaml) {
-        Ok(text) => Some(text),
-        Err(e) if !places.explicit && e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Diagnostic::error(
-                places.yaml.display().to_string(),
-                None,
-                format!("cannot read the config file: {e}"),
-            )
-            .with_help("check the path given to --config"))
-        }
-    };
     let file = yaml.is_some().then_some(places.yaml.as_path());
     let overrides = Overrides {
         layout: args.layout,
         base_url: args.base_url.clone(),
     };
-    let mut config = Config::load(yaml.as_deref(), file, hugo, &places.site_dir, &overrides)?;
+    let mut config = Config::load(yaml, file, hugo, &places.site_dir, &overrides)?;
     if let Some(content) = &args.content {
         config.content_dir = content.clone();
     }

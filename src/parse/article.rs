@@ -395,7 +395,12 @@ fn parse_text(
     warnings.extend(fields.duplicate_warnings());
 
     let dates = ctx.dates;
-    let (from_name, name_slug) = date_in_name(path, ctx.timezone).unzip();
+    // Only a site that asks for `:filename` has its file names read.
+    let (from_name, name_slug) = dates
+        .use_file_name()
+        .then(|| date_in_name(path, ctx.timezone))
+        .flatten()
+        .unzip();
     let date = fields.date(&dates.date, from_name, ctx.timezone, warnings)?;
     let publish_date = fields.date(&dates.publish_date, from_name, ctx.timezone, warnings)?;
     let (date, publish_date) = match (date, publish_date) {

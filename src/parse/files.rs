@@ -44,24 +44,27 @@ pub fn is_html_name(name: &str) -> bool {
     has_extension(name, "html") || has_extension(name, "htm")
 }
 
-/// The stem of a content file name with no extension left, for the
-/// names of section pages and bundles: `_index.zh-tw.` of
-/// `_index.zh-tw.md`, `-` when it has no content extension.
-fn without_content_extension(rest: &str) -> &str {
+/// Whether `name` is the content file `base` (`index`, `_index`), in any
+/// content format, with at most one language between (`index.zh-tw.md`).
+fn is_named(name: &str, base: &str) -> bool {
+    let Some(rest) = name.strip_prefix(base).and_then(|r| r.strip_prefix('.')) else {
+        return false;
+    };
     CONTENT_EXTENSIONS
         .iter()
-        .find_map(|ext| rest.strip_suffix(ext))
-        .unwrap_or("-")
+        .any(|ext| match rest.strip_suffix(ext) {
+            Some("") => true,
+            Some(language) => {
+                language.ends_with('.') && !language[..language.len() - 1].contains('.')
+            }
+            None => false,
+        })
 }
 
 /// `index.md`, and its translations (`index.zh-tw.md`): a page bundle's
 /// own page.
 fn is_bundle_index(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("index.") else {
-        return false;
-    };
-    let stem = without_content_extension(rest);
-    stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
+    is_named(name, "index")
 }
 
 /// The language a file's name gives it (`about.en.md`: `en`), if it names
@@ -92,11 +95,7 @@ pub fn without_language<'a>(rel: &'a str, languages: &[String]) -> std::borrow::
 /// `_index.md`, and its translations (`_index.zh-tw.md`): a section's own
 /// page, never a post.
 fn is_section_index(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("_index.") else {
-        return false;
-    };
-    let stem = without_content_extension(rest);
-    stem.is_empty() || (stem.ends_with('.') && !stem[..stem.len() - 1].contains('.'))
+    is_named(name, "_index")
 }
 
 /// The folder a section page (`posts/tech/_index.md`) makes a section of,
