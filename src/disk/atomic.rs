@@ -3,7 +3,7 @@
 //! place. The output folder, the record and the item cache all write this
 //! way.
 
-use std::io::Write;
+use std::io::{IoSlice, Write};
 use std::path::Path;
 
 /// An I/O failure, with the path it happened on.
@@ -25,6 +25,14 @@ pub(super) fn err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '
 /// Writes `bytes` to `path` through a temporary file in the same folder and a
 /// rename, so `path` holds either its old bytes or the new ones, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// [`write_atomic`] for a file given as the concatenation of `parts`: a
+/// feed is its head, its items' bytes (shared with other feeds) and its
+/// tail, and they go to the file as they are, in as few system calls as
+/// the system takes, rather than copied into one buffer first.
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<(), OutputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err(dir))?;
     if path.is_dir() {
@@ -42,11 +50,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(err(dir))?;
-    tmp.write_all(bytes).map_err(err(path))?;
+    write_all_parts(tmp.as_file_mut(), parts).map_err(err(path))?;
     tmp.persist(path).map_err(|e| OutputError {
         path: path.display().to_string(),
         source: e.error,
     })?;
+    Ok(())
+}
+
+/// Writes every byte of `parts`, in order, with vectored writes
+/// (`Write::write_all_vectored` is not stable yet).
+fn write_all_parts(file: &mut std::fs::File, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    // Skips empty parts first, as `advance_slices` does after each write.
+    IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 

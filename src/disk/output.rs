@@ -12,11 +12,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use super::atomic::{err, remove_with_empty_parents, write_atomic, OutputError};
+use super::atomic::{
+    err, remove_with_empty_parents, write_atomic, write_atomic_parts, OutputError,
+};
 use crate::base::diagnostic::Diagnostic;
 use crate::disk::record::{Identity, Record};
 use crate::feed::{Hash, Piece};
-use crate::site::{manifest, OnDisk, Sink, MANIFEST};
+use crate::site::{manifest, OnDisk, Sink, Writer, MANIFEST};
 
 /// Present in the output folder while a run writes to it: a run killed
 /// meanwhile may have left temporary files, and the next run then looks for
@@ -155,6 +157,18 @@ pub struct DiskSink<'a> {
     loading: Mutex<Option<std::thread::JoinHandle<Record>>>,
     /// The record, once read.
     record: OnceLock<Arc<Record>>,
+    /// What the [`Writer`] it gave (see [`Sink::writer`]) did, from the
+    /// build's threads, until [`DiskSink::finish`] takes it in.
+    direct: Arc<Mutex<Direct>>,
+}
+
+/// What a [`DiskSink`]'s writer did: each file it took, with what writing
+/// it changed, and the first write that failed (nothing more is written
+/// after it, as after a failed [`DiskSink::flush`]).
+#[derive(Debug, Default)]
+struct Direct {
+    taken: Vec<(String, Option<Change>)>,
+    error: Option<OutputError>,
 }
 
 /// How many bytes of files the sink holds back before writing them all.
@@ -200,6 +214,7 @@ impl<'a> DiskSink<'a> {
             record_dir: None,
             loading: Mutex::new(None),
             record: OnceLock::new(),
+            direct: Arc::default(),
         }
     }
 
@@ -368,6 +383,7 @@ impl<'a> DiskSink<'a> {
         full: bool,
         manifest: Option<&[u8]>,
     ) -> Result<(), OutputError> {
+        self.take_direct();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -413,6 +429,22 @@ impl<'a> DiskSink<'a> {
                 self.save_record();
                 Ok(())
             }
+        }
+    }
+
+    /// Takes in what the writer did: its files are produced, and its error,
+    /// if it had one, is the sink's.
+    fn take_direct(&mut self) {
+        let direct = match self.direct.lock() {
+            Ok(mut direct) => std::mem::take(&mut *direct),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for (rel, change) in direct.taken {
+            self.produced.insert(rel.clone());
+            self.record(rel, change);
+        }
+        if self.error.is_none() {
+            self.error = direct.error;
         }
     }
 
@@ -624,6 +656,57 @@ impl Sink for DiskSink<'_> {
             self.take_lock();
         }
         go
+    }
+
+    /// Offered only into a folder no run has built (no manifest) and not
+    /// for `--check`: there nearly every file is new, and written at once
+    /// from the threads that make them. Elsewhere most files are on disk
+    /// already, and the few to write go through [`Sink::file`].
+    fn writer(&mut self, paths: &[String]) -> Option<Writer> {
+        if self.check || self.error.is_some() || self.built_before() {
+            return None;
+        }
+        let listed = self
+            .start_writing()
+            .and_then(|()| self.list_before_writing(paths.iter().map(String::as_str)));
+        if let Err(e) = listed {
+            self.error = Some(e);
+            return None;
+        }
+        let (out_dir, direct) = (self.out_dir.to_path_buf(), Arc::clone(&self.direct));
+        let record = self.loaded_record().cloned();
+        Some(Arc::new(
+            move |rel: &str, parts: &[Piece<'_>], fingerprint: Hash| {
+                let Some(bytes) = parts
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Bytes(b) => Some(*b),
+                        Piece::Hashed { .. } => None,
+                    })
+                    .collect::<Option<Vec<&[u8]>>>()
+                else {
+                    return false;
+                };
+                let known = record.as_deref().map(|r| (r, fingerprint));
+                let change = change_on_disk(&out_dir, rel, parts, known);
+                let failed =
+                    |direct: &Mutex<Direct>| direct.lock().map_or(true, |d| d.error.is_some());
+                let written = match change {
+                    Some(_) if failed(&direct) => return true,
+                    Some(_) => write_atomic_parts(&out_dir.join(rel), &bytes),
+                    None => Ok(()),
+                };
+                if let Ok(mut direct) = direct.lock() {
+                    match written {
+                        Ok(()) => direct.taken.push((rel.to_owned(), change)),
+                        Err(e) => {
+                            direct.error.get_or_insert(e);
+                        }
+                    }
+                }
+                true
+            },
+        ))
     }
 
     fn file(&mut self, path: &str, bytes: Vec<u8>, fingerprint: Hash) {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::render::Renders;
-use super::sink::{manifest, OnDisk, Sink};
+use super::sink::{manifest, OnDisk, Sink, Writer};
 use crate::base::config::{Config, Format, Layout};
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
@@ -67,6 +67,32 @@ pub(super) struct Inputs<'a> {
     /// On a full build, the sink's check of whether a file is on disk
     /// already (see [`Sink::on_disk`]).
     pub(super) on_disk: Option<OnDisk>,
+    /// On a full build into a new folder, the sink's writer (see
+    /// [`Sink::writer`]), which then does the check too.
+    pub(super) writer: Option<Writer>,
+}
+
+/// Every feed file of `feeds` (the directory pages aside), which a
+/// [`Sink::writer`] must be told of before the first is made.
+pub(super) fn files(config: &Config, feeds: &[Shown<'_>]) -> Vec<String> {
+    let mut paths = Vec::with_capacity(feeds.len() * (config.formats.len() + 1));
+    for (scope, _) in feeds {
+        let folder = scope.folder(config);
+        for &format in &config.formats {
+            paths.push(format!("{folder}{}", feed::file_of(config, format)));
+        }
+        if has_page(config, *scope) {
+            paths.push(format!("{folder}{}", feed::PAGE_FILE));
+        }
+    }
+    paths
+}
+
+/// Whether the feed of `scope` has a page of its own: every feed but the
+/// site's, in feedsmith's layout. Hugo's layout is for Hugo's folder, whose
+/// pages are Hugo's.
+fn has_page(config: &Config, scope: Scope<'_>) -> bool {
+    scope.kind() != "site" && config.layout == Layout::Feedsmith
 }
 
 /// What was produced last time, and what this rebuild has produced so far.
@@ -108,6 +134,8 @@ struct Emitted {
     outputs: Option<Vec<(String, FileBytes)>>,
     /// Outputs found already on disk with these bytes (their bytes dropped).
     on_disk: Vec<String>,
+    /// Outputs the sink's writer took (their bytes never copied).
+    written: Vec<String>,
     /// Whether a file must be written but an item in it kept only its hash.
     without_bytes: bool,
 }
@@ -169,7 +197,8 @@ impl Outputs {
                     without_bytes.push(feed);
                 } else if let Some(outputs) = e.outputs {
                     self.feeds.insert(e.key.clone(), e.fingerprint);
-                    pass.added |= self.take_outputs(outputs, &e.on_disk, sink, diagnostics);
+                    pass.added |=
+                        self.take_outputs(outputs, (&e.on_disk, &e.written), sink, diagnostics);
                 }
                 pass.current.push(e.key);
             }
@@ -205,7 +234,8 @@ impl Outputs {
                     ),
                     Some(outputs) => {
                         self.feeds.insert(e.key.clone(), e.fingerprint);
-                        pass.added |= self.take_outputs(outputs, &e.on_disk, sink, diagnostics);
+                        pass.added |=
+                            self.take_outputs(outputs, (&e.on_disk, &e.written), sink, diagnostics);
                     }
                     None => {}
                 }
@@ -304,7 +334,7 @@ impl Outputs {
     fn take_outputs(
         &mut self,
         outputs: Vec<(String, FileBytes)>,
-        on_disk: &[String],
+        (on_disk, written): (&[String], &[String]),
         sink: &mut dyn Sink,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> bool {
@@ -313,6 +343,9 @@ impl Outputs {
             match bytes {
                 Ok((_, hash)) if on_disk.contains(&path) => {
                     sink.same(&path);
+                    added |= self.files.insert(path, hash).is_none();
+                }
+                Ok((_, hash)) if written.contains(&path) => {
                     added |= self.files.insert(path, hash).is_none();
                 }
                 Ok((bytes, hash)) => added |= self.hand_over(path, bytes, hash, sink),
@@ -361,6 +394,7 @@ impl Outputs {
             listed: None,
             outputs: None,
             on_disk: Vec::new(),
+            written: Vec::new(),
             without_bytes: false,
         };
         if unchanged && self.listed.contains_key(&emitted.key) {
@@ -382,8 +416,7 @@ impl Outputs {
         let feed = Feed::new(inputs.config, scope, entries);
         let listed = Listed::of(&feed, &inputs.config.formats, kind, name, &folder);
         if !unchanged {
-            // Hugo's layout is for Hugo's folder, whose pages are Hugo's.
-            let page = (kind != "site" && inputs.config.layout == Layout::Feedsmith)
+            let page = has_page(inputs.config, scope)
                 .then(|| discovery::page(inputs.config, &feed, &listed));
             serialise(inputs, &feed, &folder, page, &mut emitted);
         }
@@ -399,7 +432,8 @@ fn key_of(config: &Config, folder: &str) -> String {
     format!("{folder}{}", feed::file_of(config, first))
 }
 
-/// Serialises `feed`'s files (its `page` too, for a term) into `emitted`.
+/// Serialises `feed`'s files (its `page` too, for a term) into `emitted`,
+/// or through the sink's writer straight to where they go.
 fn serialise(
     inputs: &Inputs<'_>,
     feed: &Feed<'_>,
@@ -407,15 +441,23 @@ fn serialise(
     page: Option<Vec<u8>>,
     emitted: &mut Emitted,
 ) {
-    let on_disk = inputs.on_disk.as_ref();
-    let (found, without_bytes) = (&mut emitted.on_disk, &mut emitted.without_bytes);
+    let (on_disk, writer) = (inputs.on_disk.as_ref(), inputs.writer.as_ref());
+    let Emitted {
+        on_disk: found,
+        written,
+        without_bytes,
+        ..
+    } = &mut *emitted;
     let mut settle = |path: String, made: Result<Pieces<'_>, String>| {
         let output = made.map(|pieces| {
             let parts = pieces.parts();
             // Cheap (items are hashed once): it tells the next rebuild,
             // and the record of the output folder, what the file holds.
             let hash = pieces.fingerprint();
-            if on_disk.is_some_and(|holds| holds(&path, &parts, hash)) {
+            if writer.is_some_and(|write| write(&path, &parts, hash)) {
+                written.push(path.clone());
+                (Vec::new(), hash)
+            } else if on_disk.is_some_and(|holds| holds(&path, &parts, hash)) {
                 found.push(path.clone());
                 (Vec::new(), hash)
             } else {

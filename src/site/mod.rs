@@ -31,7 +31,7 @@ mod state;
 pub use crate::collect::Flags;
 pub use rebuild::{Rebuild, Stats};
 pub use sink::{
-    load_from_memory, manifest, Content, Load, OnDisk, Sink, FRONT_BYTES, MANIFEST, WHOLE,
+    load_from_memory, manifest, Content, Load, OnDisk, Sink, Writer, FRONT_BYTES, MANIFEST, WHOLE,
 };
 pub use state::Site;
 

@@ -265,10 +265,11 @@ impl Site {
     ) -> (usize, Pass) {
         // On a full build, files already on disk with these bytes are found
         // in parallel, rather than one by one in the sink.
-        let on_disk = if self.outputs.built {
-            None
+        let (on_disk, writer) = if self.outputs.built {
+            (None, None)
         } else {
-            sink.on_disk()
+            let writer = sink.writer(&emit::files(&self.config, scopes));
+            (sink.on_disk(), writer)
         };
         let mut pass = self.outputs.start(scopes.len());
         let inputs = Inputs {
@@ -277,6 +278,7 @@ impl Site {
             uses_refs,
             renders: &self.renders,
             on_disk: on_disk.clone(),
+            writer: writer.clone(),
         };
         let without_bytes = self
             .outputs
@@ -297,6 +299,7 @@ impl Site {
                 uses_refs,
                 renders: &self.renders,
                 on_disk,
+                writer,
             };
             self.outputs
                 .emit_again(&inputs, &without_bytes, sink, &mut pass, diagnostics);

@@ -75,6 +75,18 @@ pub trait Sink {
     /// A file produced with the bytes it already has.
     fn same(&mut self, _path: &str) {}
 
+    /// For a full build into a folder no build wrote to before: a
+    /// [`Writer`], which puts each file in place from the thread that made
+    /// it, as soon as it is made, so that the bytes of a large site's files
+    /// are neither copied into one buffer each nor held until a batch is
+    /// written. The sink first does whatever must precede creating any of
+    /// `paths` (every feed file the build may produce; its manifest lists
+    /// them). Files the writer takes are not passed to [`Sink::file`] or
+    /// [`Sink::same`]. `None`: hand every file to [`Sink::file`].
+    fn writer(&mut self, _paths: &[String]) -> Option<Writer> {
+        None
+    }
+
     /// Whether the sink holds the files of an earlier build already. A
     /// one-shot build then keeps only the lengths and hashes of its items
     /// ([`feed::Item::hashed`]), as it will write few feeds, and makes again
@@ -88,6 +100,14 @@ pub trait Sink {
 /// It is given the file's pieces, in order, and their fingerprint
 /// ([`feed::Pieces::fingerprint`]).
 pub type OnDisk = Arc<dyn Fn(&str, &[feed::Piece<'_>], feed::Hash) -> bool + Send + Sync>;
+
+/// See [`Sink::writer`]. It is given the file's path, its pieces in order
+/// and their fingerprint ([`feed::Pieces::fingerprint`]), and returns
+/// whether it took the file: it cannot when a piece has only its hash
+/// (then the file goes to [`Sink::file`], which will not get its bytes
+/// either). A file it cannot write is the sink's error to report, as
+/// [`Sink::file`]'s are.
+pub type Writer = Arc<dyn Fn(&str, &[feed::Piece<'_>], feed::Hash) -> bool + Send + Sync>;
 
 /// Collects the files in memory.
 impl Sink for BTreeMap<String, Vec<u8>> {

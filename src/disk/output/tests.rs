@@ -312,3 +312,71 @@ fn a_folder_in_the_way_is_an_error() {
     let e = write_atomic(&dir.path().join("rss.xml"), b"x").unwrap_err();
     assert!(e.to_string().contains("folder is in the way"));
 }
+
+/// The writer of a first build: a run killed while it writes (a sink
+/// dropped without `finish`) leaves every file it may have made listed,
+/// since the manifest lists them all before the first is made; a file
+/// given in pieces is written whole; pieces without bytes are not taken;
+/// and the files it took count as written once the sink finishes.
+#[test]
+fn the_writer_lists_every_file_first_and_writes_pieces_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let paths = ["a/rss.xml".to_owned(), "b/rss.xml".to_owned()];
+    {
+        let mut killed = DiskSink::new(&out, false, |_: &[Diagnostic]| true);
+        assert!(killed.proceed(&[]));
+        let write = killed.writer(&paths).expect("a new folder gets a writer");
+        assert!(write(
+            "a/rss.xml",
+            &pieces(&[b"one ", b"", b"two"], false),
+            1
+        ));
+        assert!(!write("b/rss.xml", &pieces(&[b"x", b"y"], true), 2));
+    }
+    assert_eq!(std::fs::read(out.join("a/rss.xml")).unwrap(), b"one two");
+    assert!(!out.join("b/rss.xml").exists());
+    let listed: Vec<String> = previous_files(&out).into_iter().collect();
+    assert_eq!(listed, paths);
+
+    // The folder now has a manifest: a build over it gets no writer, and
+    // removes the file the killed run made and this one does not.
+    let (changes, _) = build(&out, &[("b/rss.xml", "b")]);
+    assert!(changes.contains(&("a/rss.xml".to_owned(), Change::Remove)));
+
+    let fresh = dir.path().join("fresh");
+    let mut sink = DiskSink::new(&fresh, false, |_: &[Diagnostic]| true);
+    assert!(sink.proceed(&[]));
+    let write = sink.writer(&paths[..1]).unwrap();
+    assert!(write("a/rss.xml", &pieces(&[b"a"], false), 3));
+    sink.finish(&[], true, Some(&manifest(&["a/rss.xml"])))
+        .unwrap();
+    assert_eq!(sink.written(), 2, "{:?}", sink.changes);
+    assert!(sink.produced.contains("a/rss.xml"));
+    assert!(!fresh.join(WRITING).exists());
+}
+
+/// `--check` writes nothing, so it gets no writer.
+#[test]
+fn a_check_gets_no_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = DiskSink::new(dir.path(), true, |_: &[Diagnostic]| true);
+    assert!(sink.proceed(&[]));
+    assert!(sink.writer(&["a/rss.xml".to_owned()]).is_none());
+}
+
+/// A write the writer cannot make (a folder in the way) is the sink's
+/// error when it finishes, as a failed write of a handed-over file is.
+#[test]
+fn a_failed_direct_write_is_the_sinks_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/rss.xml")).unwrap();
+    let mut sink = DiskSink::new(dir.path(), false, |_: &[Diagnostic]| true);
+    assert!(sink.proceed(&[]));
+    let write = sink.writer(&["a/rss.xml".to_owned()]).unwrap();
+    assert!(write("a/rss.xml", &pieces(&[b"a"], false), 1));
+    let e = sink
+        .finish(&[], true, Some(&manifest(&["a/rss.xml"])))
+        .unwrap_err();
+    assert!(e.to_string().contains("folder is in the way"), "{e}");
+}
