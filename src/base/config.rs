@@ -140,6 +140,51 @@ impl Default for DateKeys {
     }
 }
 
+/// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`, on the
+/// whole site (`uglyURLs = true`) or in the sections a map turns on
+/// (`[uglyURLs]` with `books = true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UglyUrls {
+    all: bool,
+    /// Top-level sections, in lower case, as Hugo's config keys are.
+    sections: Vec<String>,
+}
+
+impl UglyUrls {
+    /// Read from the value of Hugo's `uglyURLs`: a switch, or a map of
+    /// section to switch. Anything else is Hugo's default, off.
+    pub fn of(value: Option<&serde_json::Value>) -> UglyUrls {
+        match value {
+            Some(serde_json::Value::Bool(all)) => UglyUrls {
+                all: *all,
+                sections: Vec::new(),
+            },
+            Some(serde_json::Value::Object(map)) => UglyUrls {
+                all: false,
+                sections: map
+                    .iter()
+                    .filter(|(_, on)| on.as_bool() == Some(true))
+                    .map(|(section, _)| section.to_lowercase())
+                    .collect(),
+            },
+            _ => UglyUrls::default(),
+        }
+    }
+
+    /// Whether the page at `path` (under the content folder) has an ugly
+    /// URL: by its top-level section (none for a page at the top).
+    pub fn for_page(&self, path: &str) -> bool {
+        if self.all {
+            return true;
+        }
+        let section = match path.split_once('/') {
+            Some((section, _)) => section.to_lowercase(),
+            None => return false,
+        };
+        self.sections.contains(&section)
+    }
+}
+
 /// Which of Hugo's kinds of page the site has, and so gets feeds for:
 /// Hugo's `disableKinds` turns off `home`, `section` and `term` pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +248,7 @@ pub struct Config {
     /// `permalinks.term`, or the old form's keys that name a taxonomy.
     pub term_permalinks: Vec<(String, String)>,
     /// Hugo's `uglyURLs`: a page's URL is `posts/a.html`, not `posts/a/`.
-    pub ugly_urls: bool,
+    pub ugly_urls: UglyUrls,
     /// Whether URL paths are lower case: not with Hugo's
     /// `disablePathToLower`.
     pub lower_paths: bool,
@@ -598,7 +643,7 @@ impl Layers<'_> {
                 .map(|(section, pattern)| (section.trim_matches('/').to_lowercase(), pattern))
                 .collect(),
             term_permalinks,
-            ugly_urls: self.hugo.flag("uglyurls"),
+            ugly_urls: UglyUrls::of(self.hugo.get("uglyurls").map(|s| s.value)),
             lower_paths: !self.hugo.flag("disablepathtolower"),
             taxonomies: s.taxonomies,
             dates,

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::base::config::DateKeys;
+use crate::base::config::{DateKeys, UglyUrls};
 use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
@@ -96,7 +96,7 @@ pub struct ParseContext<'a> {
     /// Where the dates come from (Hugo's `[frontmatter]`).
     pub dates: &'a DateKeys,
     /// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`.
-    pub ugly_urls: bool,
+    pub ugly_urls: &'a UglyUrls,
     /// Whether URL paths are lower case (not with `disablePathToLower`).
     pub lower_paths: bool,
 }
@@ -108,6 +108,7 @@ impl<'a> ParseContext<'a> {
     pub fn plain(base_url: &'a Url, timezone: Tz) -> ParseContext<'a> {
         static TAXONOMIES: LazyLock<Vec<Taxonomy>> = LazyLock::new(Taxonomy::defaults);
         static DATES: LazyLock<DateKeys> = LazyLock::new(DateKeys::default);
+        static PRETTY: LazyLock<UglyUrls> = LazyLock::new(UglyUrls::default);
         ParseContext {
             base_url,
             timezone,
@@ -116,7 +117,7 @@ impl<'a> ParseContext<'a> {
             languages: &[],
             url_prefix: "",
             dates: &DATES,
-            ugly_urls: false,
+            ugly_urls: &PRETTY,
             lower_paths: true,
         }
     }
@@ -473,10 +474,12 @@ fn parse_text(
         }
         None => permalink(&url_path, slug.as_deref(), None, base, ctx.lower_paths),
     }
-    .map(|permalink| match ctx.ugly_urls && url.is_none() {
-        true => ugly(permalink),
-        false => permalink,
-    })
+    .map(
+        |permalink| match url.is_none() && ctx.ugly_urls.for_page(&url_path) {
+            true => ugly(permalink),
+            false => permalink,
+        },
+    )
     .map_err(|why| {
         let line = fields.line_of(if url.is_some() { "url" } else { "slug" });
         Diagnostic::error(shown, line, why).with_help("give a path such as `/posts/my-article/`")

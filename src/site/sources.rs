@@ -166,7 +166,7 @@ impl Sources {
             languages: &c.languages,
             url_prefix: &c.url_prefix,
             dates: &c.dates,
-            ugly_urls: c.ugly_urls,
+            ugly_urls: &c.ugly_urls,
             lower_paths: c.lower_paths,
         }
     }

@@ -270,6 +270,30 @@ fn ugly_urls_and_term_permalinks_are_hugo_s() {
     );
 }
 
+/// Hugo's `uglyURLs` as a map: ugly URLs in the sections it turns on
+/// (its keys are any case, as Hugo's config keys are), pretty elsewhere.
+#[test]
+fn ugly_urls_per_section_are_hugo_s() {
+    let config = "baseURL = \"https://example.org/\"\n[uglyURLs]\nNotes = true\nposts = false\n";
+    let posts = [
+        ("posts/a.md", "title: A\ndate: 2024-01-01\ntags: [go]"),
+        ("notes/b.md", "title: B\ndate: 2024-01-02\ntags: [go]"),
+        ("notes/c/index.md", "title: C\ndate: 2024-01-03"),
+    ];
+    let lists = ["categories/index.xml", "tags/index.xml"];
+    let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &posts, &lists) else {
+        return;
+    };
+    let links = &hugo_feeds["index.xml"].1;
+    for link in [
+        "https://example.org/posts/a/",
+        "https://example.org/notes/b.html",
+        "https://example.org/notes/c.html",
+    ] {
+        assert!(links.contains(link), "{link} not in {links:?}");
+    }
+}
+
 /// Hugo's `disablePathToLower`: pages and sections keep the case of their
 /// URLs; terms that differ in case are still one (at the lower-case URL,
 /// where Hugo 0.168 writes it on most runs: on some, at the first post's

@@ -117,3 +117,18 @@ fn a_site_without_languages_has_its_default_one() {
     assert_eq!(c.languages, ["zh-tw"]);
     assert!(c.url_prefix.is_empty());
 }
+
+/// Hugo's `uglyURLs`: a switch for the whole site, or a map by top-level
+/// section (keys in any case); a page at the top has no section.
+#[test]
+fn ugly_urls_are_for_the_site_or_by_section() {
+    use serde_json::json;
+    let all = UglyUrls::of(Some(&json!(true)));
+    assert!(all.for_page("posts/a.md") && all.for_page("about.md"));
+    assert!(!UglyUrls::of(Some(&json!(false))).for_page("posts/a.md"));
+    assert!(!UglyUrls::of(None).for_page("posts/a.md"));
+    let some = UglyUrls::of(Some(&json!({"Books": true, "films": false})));
+    assert!(some.for_page("books/a.md") && some.for_page("Books/x/index.md"));
+    assert!(!some.for_page("films/a.md") && !some.for_page("posts/a.md"));
+    assert!(!some.for_page("books.md"));
+}
