@@ -476,6 +476,45 @@ impl<'a> DiskSink<'a> {
     }
 }
 
+/// What a [`DiskSink`]'s [`Writer`] does with a file: compares `parts`
+/// with `out_dir/rel` and writes them there if they differ, unless a write
+/// failed already; notes what that changed, or the error, in `direct`.
+/// Returns false, having done nothing, when a piece has only its hash.
+fn write_directly(
+    out_dir: &Path,
+    rel: &str,
+    parts: &[Piece<'_>],
+    record: Option<(&Record, Hash)>,
+    direct: &Mutex<Direct>,
+) -> bool {
+    let bytes: Option<Vec<&[u8]>> = parts
+        .iter()
+        .map(|p| match p {
+            Piece::Bytes(b) => Some(*b),
+            Piece::Hashed { .. } => None,
+        })
+        .collect();
+    let Some(bytes) = bytes else {
+        return false;
+    };
+    let change = change_on_disk(out_dir, rel, parts, record);
+    let failed = || direct.lock().map_or(true, |d| d.error.is_some());
+    let written = match change {
+        Some(_) if failed() => return true,
+        Some(_) => write_atomic_parts(&out_dir.join(rel), &bytes),
+        None => Ok(()),
+    };
+    if let Ok(mut direct) = direct.lock() {
+        match written {
+            Ok(()) => direct.taken.push((rel.to_owned(), change)),
+            Err(e) => {
+                direct.error.get_or_insert(e);
+            }
+        }
+    }
+    true
+}
+
 /// What writing `parts` (a file's bytes, in pieces) to `out_dir/rel` would
 /// change: nothing (`None`) when it holds them already, an update when
 /// something else is there, else a creation. A different length settles it
@@ -676,35 +715,9 @@ impl Sink for DiskSink<'_> {
         let (out_dir, direct) = (self.out_dir.to_path_buf(), Arc::clone(&self.direct));
         let record = self.loaded_record().cloned();
         Some(Arc::new(
-            move |rel: &str, parts: &[Piece<'_>], fingerprint: Hash| {
-                let Some(bytes) = parts
-                    .iter()
-                    .map(|p| match p {
-                        Piece::Bytes(b) => Some(*b),
-                        Piece::Hashed { .. } => None,
-                    })
-                    .collect::<Option<Vec<&[u8]>>>()
-                else {
-                    return false;
-                };
+            move |rel: &str, parts: &[Piece<'_>], fingerprint| {
                 let known = record.as_deref().map(|r| (r, fingerprint));
-                let change = change_on_disk(&out_dir, rel, parts, known);
-                let failed =
-                    |direct: &Mutex<Direct>| direct.lock().map_or(true, |d| d.error.is_some());
-                let written = match change {
-                    Some(_) if failed(&direct) => return true,
-                    Some(_) => write_atomic_parts(&out_dir.join(rel), &bytes),
-                    None => Ok(()),
-                };
-                if let Ok(mut direct) = direct.lock() {
-                    match written {
-                        Ok(()) => direct.taken.push((rel.to_owned(), change)),
-                        Err(e) => {
-                            direct.error.get_or_insert(e);
-                        }
-                    }
-                }
-                true
+                write_directly(&out_dir, rel, parts, known, &direct)
             },
         ))
     }
