@@ -55,14 +55,19 @@ const MAX_CONNECTIONS: usize = 16_384;
 
 /// Runs `feedsmith serve` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_serve(args: &ServeArgs) -> ExitCode {
-    let config = match settings::load_config(&args.watch.build) {
-        Ok(config) => config,
+    let configs = match settings::load_configs(&args.watch.build) {
+        Ok(configs) => configs,
         Err(d) => {
             eprintln!("{d}");
             return ExitCode::from(exit::USAGE);
         }
     };
-    let out_dir = std::path::absolute(&config.output_dir).unwrap_or(config.output_dir.clone());
+    // Every language's feeds are served: the folder that holds them all.
+    let Some((out_dir, feeds_url)) = settings::site_output(&configs) else {
+        return ExitCode::from(exit::USAGE);
+    };
+    let out_dir = std::path::absolute(&out_dir).unwrap_or(out_dir);
+    let config = &configs[0];
     // Bind first: a port in use is a usage error, before any work.
     let listener = match bind(&args.bind, args.port) {
         Ok(listener) => listener,
@@ -78,22 +83,34 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     // The folder is made now (the first build would make it) so that it
     // can be resolved once: requests compare their resolved paths with it.
     let _ = std::fs::create_dir_all(&out_dir);
-    let root = out_dir.canonicalize().unwrap_or(out_dir);
-    let rss_name = crate::feed::file_of(&config, Format::Rss).to_owned();
-    let served = Arc::new(Files::new(root, links_of(&config), rss_name));
+    let root = out_dir.canonicalize().unwrap_or(out_dir.clone());
+    let rss_name = crate::feed::file_of(config, Format::Rss).to_owned();
+    let served = Arc::new(Files::new(root, links_of(config, feeds_url), rss_name));
     // The watch runs on its own thread; it owns Ctrl-C and SIGTERM, and when
     // it stops, the server stops.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Option<ExitCode>>();
     let stop = Stop::default();
     let stopping = stop.clone();
     let watch_args = args.watch.clone();
-    let pinger = (!config.websub_hubs.is_empty()).then(|| start_pinger(args.watch.build.verbose));
+    let hubs = configs.iter().any(|c| !c.websub_hubs.is_empty());
+    let pinger = hubs.then(|| start_pinger(args.watch.build.verbose));
     let forget = Arc::clone(&served);
     let watcher = std::thread::spawn(move || {
         let after_write: watch::AfterWrite<'_> = Box::new(move |config, written, removed| {
             // Served from memory: what watch wrote or removed is read
-            // again when next asked for.
-            forget.forget(written.iter().chain(removed));
+            // again when next asked for. Paths are the language's, whose
+            // output folder may be `<code>/` in the one served.
+            let own = std::path::absolute(&config.output_dir).unwrap_or_default();
+            let prefix = match own.strip_prefix(&out_dir).ok().and_then(Path::to_str) {
+                Some("") | None => String::new(),
+                Some(folder) => format!("{}/", folder.replace('\\', "/")),
+            };
+            forget.forget(
+                written
+                    .iter()
+                    .chain(removed)
+                    .map(|p| format!("{prefix}{p}")),
+            );
             if let Some(pinger) = &pinger {
                 let rss = crate::feed::file_of(config, Format::Rss);
                 if written.iter().any(|path| is_feed_file(path, rss)) {
@@ -103,7 +120,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         });
         let code = watch::run_watch_ready(
             &watch_args,
-            config,
+            configs,
             |started| {
                 let _ = ready_tx.send(started);
             },
@@ -201,11 +218,15 @@ fn bind(host: &str, port: u16) -> std::io::Result<std::net::TcpListener> {
     Ok(listener)
 }
 
-/// What a feed's `Link` header needs, when the config names hubs.
-fn links_of(config: &crate::base::config::Config) -> Option<(Vec<String>, url::Url)> {
+/// What a feed's `Link` header needs, when the config names hubs: them,
+/// and the URL the served folder is published at.
+fn links_of(
+    config: &crate::base::config::Config,
+    feeds_url: url::Url,
+) -> Option<(Vec<String>, url::Url)> {
     (!config.websub_hubs.is_empty()).then(|| {
         let hubs = config.websub_hubs.iter().map(|h| h.to_string()).collect();
-        (hubs, config.feeds_url.clone())
+        (hubs, feeds_url)
     })
 }
 

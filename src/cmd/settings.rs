@@ -167,19 +167,14 @@ impl ConfigPlaces {
 
 /// Loads the settings: the file `--config` names, else `feedsmith.yaml` if
 /// present, over the site's Hugo config if it has one, over the defaults;
-/// then applies `--content` and `--out`.
-pub fn load_config(args: &BuildArgs) -> Result<Config, Diagnostic> {
-    let mut configs = load_configs(args)?;
-    Ok(configs.swap_remove(0))
-}
-
-/// [`load_config`] for each of the site's languages (Hugo's `languages`),
-/// the default one first: each has its own settings (`[languages.en]` over
-/// the site's), content (its `contentDir`, or the files whose names give
-/// its code), and place: a language other than the default one, or every
-/// one with `defaultContentLanguageInSubdir`, is under `<code>/` in the
-/// site's URLs and in the output folder. One config for a site with one
-/// language or none.
+/// then applies `--content` and `--out`. One config for each of the site's
+/// languages (Hugo's `languages`), the default one first: each has its own
+/// settings (`[languages.en]` over the site's), content (its `contentDir`,
+/// or the files whose names give its code), and place: a language other
+/// than the default one, or every one with
+/// `defaultContentLanguageInSubdir`, is under `<code>/` in the site's URLs
+/// and in the output folder. One config for a site with one language or
+/// none.
 pub fn load_configs(args: &BuildArgs) -> Result<Vec<Config>, Diagnostic> {
     let places = ConfigPlaces::of(args);
     let yaml = match std::fs::read_to_string(&places.yaml) {
@@ -224,6 +219,27 @@ pub fn load_configs(args: &BuildArgs) -> Result<Vec<Config>, Diagnostic> {
         configs.push(config);
     }
     Ok(configs)
+}
+
+/// The output folder of the whole site, which holds each language's
+/// (see [`load_configs`]), and the URL it is published at: the first
+/// language's own, or the one above it when that language too is under
+/// `<code>/` (Hugo's `defaultContentLanguageInSubdir`).
+pub fn site_output(configs: &[Config]) -> Option<(PathBuf, url::Url)> {
+    let first = configs.first()?;
+    if first.url_prefix.is_empty() {
+        return Some((first.output_dir.clone(), first.feeds_url.clone()));
+    }
+    let dir = first
+        .output_dir
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let url = first
+        .feeds_url
+        .join("../")
+        .unwrap_or_else(|_| first.feeds_url.clone());
+    Some((dir, url))
 }
 
 /// The settings of one language: `feedsmith.yaml`'s text (`yaml`, if

@@ -14,17 +14,18 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
 use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
 use crate::cmd::settings::{self, exit, BuildArgs, ConfigPlaces};
-use crate::disk::content;
 use crate::disk::output;
-use crate::parse::files;
-use crate::site::{Flags, Rebuild, Site};
+use crate::site::{Flags, Rebuild};
+use language::{absolute, Language};
+
+mod language;
 
 /// How `feedsmith watch` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,38 +58,34 @@ const POLL_MISSING: Duration = Duration::from_millis(250);
 /// Runs `feedsmith watch` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_watch(args: &WatchArgs) -> ExitCode {
     let mut err = std::io::stderr().lock();
-    let config = match settings::load_config(&args.build) {
-        Ok(config) => config,
+    let configs = match settings::load_configs(&args.build) {
+        Ok(configs) => configs,
         Err(d) => {
             let _ = writeln!(err, "{d}");
             return ExitCode::from(exit::USAGE);
         }
     };
     drop(err);
-    run_watch_ready(args, config, |_| {}, Box::new(|_, _, _| {}))
+    run_watch_ready(args, configs, |_| {}, Box::new(|_, _, _| {}))
 }
 
-/// What to do after a rebuild changed the output folder: it is given the
-/// settings and the paths written and removed (under the output folder).
+/// What to do after a rebuild changed an output folder: it is given the
+/// language's settings and the paths written and removed (under its
+/// output folder).
 pub type AfterWrite<'a> = Box<dyn FnMut(&Config, &[String], &[String]) + 'a>;
 
-/// Builds with `config`, calls `ready` (with the exit code if the first build
-/// could not even start), then watches until Ctrl-C or SIGTERM, calling
-/// `after_write` after each rebuild that wrote a file. `feedsmith serve`
-/// starts its server from `ready`, and tells WebSub hubs from `after_write`.
+/// Builds each language of `configs` (see [`settings::load_configs`]),
+/// calls `ready` (with the exit code if the first build could not even
+/// start), then watches until Ctrl-C or SIGTERM, calling `after_write`
+/// after each rebuild that wrote a file. `feedsmith serve` starts its
+/// server from `ready`, and tells WebSub hubs from `after_write`.
 pub fn run_watch_ready<'a>(
     args: &'a WatchArgs,
-    config: Config,
+    configs: Vec<Config>,
     ready: impl FnOnce(Option<ExitCode>),
     after_write: AfterWrite<'a>,
 ) -> ExitCode {
-    if config.languages.len() > 1 {
-        eprintln!(
-            "warning: watching follows the default language (`{}`) only; `feedsmith build` writes every language's feeds",
-            config.language_code
-        );
-    }
-    let mut session = match Session::start(args, config, after_write) {
+    let mut session = match Session::start(args, configs, after_write) {
         Ok(session) => session,
         Err(code) => {
             ready(Some(code));
@@ -102,19 +99,15 @@ pub fn run_watch_ready<'a>(
 /// A running watch.
 struct Session<'a> {
     args: &'a WatchArgs,
-    site: Site,
-    /// Every candidate article under the content folder (bundle resources
-    /// included), so bundle membership can be recomputed after a change.
-    candidates: BTreeSet<String>,
-    content_dir: PathBuf,
-    output_dir: PathBuf,
+    /// The site's languages, the default one first (one for most sites).
+    languages: Vec<Language>,
+    /// The content folders watched: languages may share one.
+    watched: BTreeSet<PathBuf>,
     /// Where the settings are read from (absolute), so that a change to
     /// `feedsmith.yaml` or to Hugo's config reloads them.
     config: ConfigPlaces,
     /// Whether Hugo's config folder is watched (it may appear later).
     config_dir_watched: bool,
-    /// Diagnostics already shown, so each is reported once.
-    shown: HashSet<String>,
     receiver: mpsc::Receiver<Message>,
     debouncer: notify_debouncer_full::Debouncer<
         notify::RecommendedWatcher,
@@ -127,7 +120,7 @@ impl<'a> Session<'a> {
     /// Builds once, then starts watching.
     fn start(
         args: &'a WatchArgs,
-        config: Config,
+        configs: Vec<Config>,
         after_write: AfterWrite<'a>,
     ) -> Result<Session<'a>, ExitCode> {
         let (sender, receiver) = mpsc::channel();
@@ -150,13 +143,10 @@ impl<'a> Session<'a> {
         places.site_dir = absolute(&places.site_dir);
         let mut session = Session {
             args,
-            site: Site::new(config.clone(), flags(&args.build), true),
-            candidates: BTreeSet::new(),
-            content_dir: PathBuf::new(),
-            output_dir: PathBuf::new(),
+            languages: Vec::new(),
+            watched: BTreeSet::new(),
             config: places,
             config_dir_watched: false,
-            shown: HashSet::new(),
             receiver,
             debouncer,
             after_write,
@@ -173,119 +163,56 @@ impl<'a> Session<'a> {
             );
         }
         session.watch_config_dir();
-        session.adopt(config)?;
+        session.adopt(configs)?;
         Ok(session)
     }
 
-    /// Switches to `config`: watches its content folder, reads everything and
-    /// does a full build against what is on disk.
-    fn adopt(&mut self, config: Config) -> Result<(), ExitCode> {
-        if let Err(d) = settings::check_content_dir(&config) {
-            eprintln!("{d}");
-            return Err(ExitCode::from(exit::USAGE));
-        }
-        let content_dir = absolute(&config.content_dir);
-        if content_dir != self.content_dir {
-            if !self.content_dir.as_os_str().is_empty() {
-                let _ = self.debouncer.unwatch(&self.content_dir);
+    /// Switches to `configs` (one per language): watches their content
+    /// folders, reads everything and does a full build of each against
+    /// what is on disk.
+    fn adopt(&mut self, configs: Vec<Config>) -> Result<(), ExitCode> {
+        for config in &configs {
+            if let Err(d) = settings::check_content_dir(config) {
+                eprintln!("{d}");
+                return Err(ExitCode::from(exit::USAGE));
             }
-            self.watch_content(&content_dir)?;
-            self.content_dir = content_dir;
         }
-        self.output_dir = absolute(&config.output_dir);
-        self.site = Site::new(config, flags(&self.args.build), true);
-        self.rescan();
-        match self.rebuild("full build", Instant::now()) {
+        let languages: Vec<Language> = configs
+            .into_iter()
+            .map(|config| Language::new(config, flags(&self.args.build)))
+            .collect();
+        let wanted: BTreeSet<PathBuf> = languages.iter().map(|l| l.content_dir.clone()).collect();
+        for gone in self.watched.difference(&wanted) {
+            let _ = self.debouncer.unwatch(gone);
+        }
+        for dir in wanted.difference(&self.watched) {
+            if let Err(e) = self.debouncer.watch(dir, RecursiveMode::Recursive) {
+                eprintln!("{}", watch_error(dir, &e));
+                return Err(ExitCode::from(exit::FAILURE));
+            }
+        }
+        self.watched = wanted;
+        self.languages = languages;
+        for language in &mut self.languages {
+            language.rescan();
+        }
+        match self.rebuild_all("full build", Instant::now()) {
             Some(code) => Err(code),
             None => Ok(()),
         }
-    }
-
-    fn watch_content(&mut self, dir: &Path) -> Result<(), ExitCode> {
-        match self.debouncer.watch(dir, RecursiveMode::Recursive) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                eprintln!("{}", watch_error(dir, &e));
-                Err(ExitCode::from(exit::FAILURE))
-            }
-        }
-    }
-
-    /// Reads the whole content folder again.
-    fn rescan(&mut self) {
-        let (found, diagnostics) = content::find_candidates(&self.content_dir, "");
-        print_all(&diagnostics);
-        self.candidates = found
-            .into_iter()
-            .filter(|rel| !self.is_output(rel))
-            .collect();
-        let all = self.candidates.clone();
-        self.sync_site(&all, true);
-    }
-
-    /// Brings the site in line with `candidates`, re-reading `to_read`.
-    /// Returns the articles that changed (added, edited or removed).
-    ///
-    /// When the set of candidates did not change (the common case: a save),
-    /// which files are articles did not either, and only `to_read` is read.
-    fn sync_site(&mut self, to_read: &BTreeSet<String>, candidates_changed: bool) -> Vec<String> {
-        if !candidates_changed {
-            let known: Vec<&String> = to_read
-                .iter()
-                .filter(|rel| self.site.contains(rel))
-                .collect();
-            return self.read_into_site(known);
-        }
-        let articles = files::articles_among(&self.candidates);
-        let gone: Vec<String> = self
-            .site
-            .paths()
-            .chain(self.site.section_pages())
-            .filter(|p| !articles.contains(*p))
-            .map(str::to_owned)
-            .collect();
-        let mut changed = Vec::new();
-        for path in gone {
-            if self.site.remove(&path) {
-                changed.push(path);
-            }
-        }
-        let new_or_edited: Vec<&String> = articles
-            .iter()
-            .filter(|rel| to_read.contains(*rel) || !self.site.contains(rel))
-            .collect();
-        changed.extend(self.read_into_site(new_or_edited));
-        changed
-    }
-
-    /// Reads articles into the site, on every core (the first build reads
-    /// them all); returns those that changed.
-    fn read_into_site(&mut self, rels: Vec<&String>) -> Vec<String> {
-        let content_shown = content::shown(&self.site.config().content_dir);
-        let files: Vec<(String, String)> = rels
-            .iter()
-            .map(|rel| ((*rel).clone(), files::shown_in(&content_shown, rel)))
-            .collect();
-        let content_dir = &self.content_dir;
-        let changed = self
-            .site
-            .load_all(files, &content::Folder { dir: content_dir });
-        changed.into_iter().map(|i| rels[i].clone()).collect()
-    }
-
-    /// Whether a path under the content folder is inside the output folder
-    /// (an odd but possible layout): feedsmith's own writes are not changes.
-    fn is_output(&self, rel: &str) -> bool {
-        self.content_dir.join(rel).starts_with(&self.output_dir)
     }
 
     /// The watch loop.
     fn run(&mut self) -> ExitCode {
         loop {
             let now = Utc::now();
-            let scheduled = self.site.next_scheduled(now);
-            let wait = match scheduled {
-                Some(at) => (at - now).to_std().unwrap_or_default().min(IDLE),
+            let schedule: Vec<Option<DateTime<Utc>>> = self
+                .languages
+                .iter()
+                .map(|l| l.site.next_scheduled(now))
+                .collect();
+            let wait = match schedule.iter().flatten().min() {
+                Some(at) => (*at - now).to_std().unwrap_or_default().min(IDLE),
                 None => IDLE,
             };
             match self.receiver.recv_timeout(wait) {
@@ -310,16 +237,28 @@ impl<'a> Session<'a> {
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if scheduled.is_none() || !self.content_dir.is_dir() {
-                        continue;
-                    }
-                    if let Some(code) = self.rebuild("a scheduled post's time came", Instant::now())
-                    {
+                    if let Some(code) = self.scheduled(&schedule) {
                         return code;
                     }
                 }
             }
         }
+    }
+
+    /// Rebuilds the languages whose scheduled post's time came: the time
+    /// each had next in `schedule`, when the wait began.
+    fn scheduled(&mut self, schedule: &[Option<DateTime<Utc>>]) -> Option<ExitCode> {
+        let started = Instant::now();
+        let now = Utc::now();
+        for (i, at) in schedule.iter().enumerate() {
+            let due = at.is_some_and(|at| at <= now);
+            if due && self.languages[i].content_dir.is_dir() {
+                if let Some(code) = self.rebuild(i, "a scheduled post's time came", started) {
+                    return Some(code);
+                }
+            }
+        }
+        None
     }
 
     fn stop(&mut self) -> ExitCode {
@@ -349,7 +288,9 @@ impl<'a> Session<'a> {
                 Err(errors) => {
                     for e in errors {
                         if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
-                            eprintln!("{}", watch_error(&self.content_dir, &e));
+                            let dir = e.paths.first().or(self.watched.first());
+                            let dir = dir.cloned().unwrap_or_default();
+                            eprintln!("{}", watch_error(&dir, &e));
                             return Some(ExitCode::from(exit::FAILURE));
                         }
                         eprintln!("warning: the file watcher reported: {e}; reading the content folder again");
@@ -364,119 +305,61 @@ impl<'a> Session<'a> {
             self.watch_config_dir();
             return self.reload_config(&changed);
         }
-        if !self.content_dir.is_dir() {
+        if let Some(gone) = self.watched.iter().find(|dir| !dir.is_dir()) {
             eprintln!(
                 "warning: the content folder {} is gone; the feeds stay as they are until it comes back (Ctrl-C to stop)",
-                self.content_dir.display()
+                gone.display()
             );
             return self.wait_for_content();
         }
-        let changed = if rescan {
-            self.rescan();
-            vec!["content folder re-read".to_owned()]
-        } else {
-            let mut to_read = BTreeSet::new();
-            let mut candidates_changed = false;
-            for path in &paths {
-                let Ok(rel) = path.strip_prefix(&self.content_dir) else {
-                    continue;
-                };
-                let Some(rel) = rel.to_str().map(|r| r.replace('\\', "/")) else {
-                    continue;
-                };
-                if rel.is_empty() || self.is_output(&rel) {
-                    continue;
-                }
-                candidates_changed |= self.refresh(&rel, &mut to_read);
+        if rescan {
+            for language in &mut self.languages {
+                language.rescan();
             }
-            self.sync_site(&to_read, candidates_changed)
-        };
-        if changed.is_empty() {
-            return None;
+            return self.rebuild_all("content folder re-read", started);
         }
-        self.rebuild(&describe(&changed), started)
-    }
-
-    /// Updates `candidates` for one changed path (a file or a folder).
-    /// Returns whether the set of candidates may have changed.
-    fn refresh(&mut self, rel: &str, to_read: &mut BTreeSet<String>) -> bool {
-        // A page bundle's files are part of its post (its picture, its
-        // attachments' sizes): the post is read again.
-        if let Some(index) = self.bundle_of(rel) {
-            to_read.insert(index);
-        }
-        let prefix = format!("{rel}/");
-        match std::fs::metadata(self.content_dir.join(rel)) {
-            Ok(meta) if meta.is_dir() => {
-                let (found, diagnostics) = content::find_candidates(&self.content_dir, rel);
-                print_all(&diagnostics);
-                self.candidates.retain(|c| !c.starts_with(&prefix));
-                for path in found {
-                    if !self.is_output(&path) {
-                        to_read.insert(path.clone());
-                        self.candidates.insert(path);
-                    }
-                }
-                true
-            }
-            Ok(_) => {
-                if files::is_site_file(rel) {
-                    to_read.insert(rel.to_owned());
-                    self.candidates.insert(rel.to_owned())
-                } else {
-                    false
-                }
-            }
-            Err(_) => {
-                let before = self.candidates.len();
-                self.candidates
-                    .retain(|c| c != rel && !c.starts_with(&prefix));
-                before != self.candidates.len()
-            }
-        }
-    }
-
-    /// The `index.md` of the page bundle that `rel` (a path under the
-    /// content folder) is in, if it is in one.
-    fn bundle_of(&self, rel: &str) -> Option<String> {
-        let mut folder = rel;
-        while let Some((parent, _)) = folder.rsplit_once('/') {
-            folder = parent;
-            for name in ["index.md", "index.markdown"] {
-                let index = format!("{folder}/{name}");
-                if self.candidates.contains(&index) {
-                    return Some(index);
+        for i in 0..self.languages.len() {
+            let changed = self.languages[i].take_changes(&paths);
+            if !changed.is_empty() {
+                if let Some(code) = self.rebuild(i, &describe(&changed), started) {
+                    return Some(code);
                 }
             }
         }
         None
     }
 
-    /// Rebuilds, reports and writes; `what` says why, for the report line.
-    /// Returns an exit code to stop with (never, for now: a failed write is
-    /// reported and retried after the next change).
-    fn rebuild(&mut self, what: &str, started: Instant) -> Option<ExitCode> {
+    /// Rebuilds every language; see [`Session::rebuild`].
+    fn rebuild_all(&mut self, what: &str, started: Instant) -> Option<ExitCode> {
+        (0..self.languages.len()).find_map(|i| self.rebuild(i, what, started))
+    }
+
+    /// Rebuilds, reports and writes language `i`; `what` says why, for the
+    /// report line. Returns an exit code to stop with (never, for now: a
+    /// failed write is reported and retried after the next change).
+    fn rebuild(&mut self, i: usize, what: &str, started: Instant) -> Option<ExitCode> {
+        let language = &mut self.languages[i];
         // The first rebuild of a site holds every file and is compared with
         // the disk (and the old manifest), as a one-shot build is; later ones
         // hold only changes.
-        let full = !self.site.has_built();
+        let full = !language.site.has_built();
         let strict = self.args.build.strict;
-        let output_dir = self.output_dir.clone();
+        let output_dir = language.output_dir.clone();
         let mut sink = output::DiskSink::new(&output_dir, false, |d: &[Diagnostic]| {
             !strict || d.is_empty()
         });
         if full {
-            sink = sink.with_record(&self.site.config().cache_dir());
+            sink = sink.with_record(&language.site.config().cache_dir());
         }
-        let rebuild = self.site.rebuild_into(Utc::now(), &mut sink);
-        self.report(&rebuild.diagnostics);
+        let rebuild = language.site.rebuild_into(Utc::now(), &mut sink);
+        report(&mut language.shown, &rebuild.diagnostics);
         if rebuild.stopped {
             eprintln!(
                 "error: --strict: {} problem(s); the feeds were not updated",
                 rebuild.diagnostics.len()
             );
             // What is on disk is now older than what the site remembers.
-            self.site.forget_outputs();
+            language.site.forget_outputs();
             return None;
         }
         match sink.finish(&rebuild.removed, full, rebuild.manifest.as_deref()) {
@@ -489,9 +372,9 @@ impl<'a> Session<'a> {
                         _ => written.push(path.clone()),
                     }
                 }
-                self.say(what, &rebuild, &written, &removed, started);
+                self.say(i, what, &rebuild, &written, &removed, started);
                 if !written.is_empty() || !removed.is_empty() {
-                    (self.after_write)(self.site.config(), &written, &removed);
+                    (self.after_write)(self.languages[i].site.config(), &written, &removed);
                 }
                 None
             }
@@ -501,28 +384,17 @@ impl<'a> Session<'a> {
                     Diagnostic::error(e.path.clone(), None, format!("cannot write the feeds: {}", e.source))
                         .with_help("check that the output folder is writable and the disk is not full; the other feeds keep their previous version; feedsmith keeps watching and writes everything again after the next change")
                 );
-                self.site.forget_outputs();
+                language.site.forget_outputs();
                 None
             }
         }
     }
 
-    /// Prints the diagnostics not shown before.
-    fn report(&mut self, diagnostics: &[Diagnostic]) {
-        let mut now = HashSet::new();
-        for d in diagnostics {
-            let text = d.to_string();
-            if !self.shown.contains(&text) {
-                eprintln!("{text}");
-            }
-            now.insert(text);
-        }
-        // Forget fixed problems, so they are reported again if they come back.
-        self.shown = now;
-    }
-
+    /// The report line of a rebuild of language `i` (named when the site
+    /// has several).
     fn say(
         &self,
+        i: usize,
         what: &str,
         rebuild: &Rebuild,
         written: &[String],
@@ -532,6 +404,7 @@ impl<'a> Session<'a> {
         if self.args.verbosity == Verbosity::Quiet {
             return;
         }
+        let language = &self.languages[i];
         let time = chrono::Local::now().format("%H:%M:%S");
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let files: Vec<&str> = written
@@ -539,7 +412,11 @@ impl<'a> Session<'a> {
             .filter(|p| p.as_str() != crate::site::MANIFEST)
             .map(String::as_str)
             .collect();
-        let mut line = format!("[{time}] {what}: ");
+        let mut line = format!("[{time}] ");
+        if self.languages.len() > 1 {
+            line.push_str(&format!("{}: ", language.code()));
+        }
+        line.push_str(&format!("{what}: "));
         if files.is_empty() && removed.is_empty() {
             line.push_str("no feed changed");
         } else {
@@ -575,15 +452,14 @@ impl<'a> Session<'a> {
                 stages.join(", ")
             );
             for f in &files {
-                eprintln!("  wrote {}", self.output_dir.join(f).display());
+                eprintln!("  wrote {}", language.output_dir.join(f).display());
             }
             for f in removed {
-                eprintln!("  removed {}", self.output_dir.join(f).display());
+                eprintln!("  removed {}", language.output_dir.join(f).display());
             }
         }
     }
 
-    /// The config file changed: reload it, or keep the last good one.
     /// Watches Hugo's config folder, once it is there.
     fn watch_config_dir(&mut self) {
         let dir = self.config.config_dir();
@@ -599,14 +475,14 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The config file changed: reload it, or keep the last good one.
     fn reload_config(&mut self, changed: &str) -> Option<ExitCode> {
-        match settings::load_config(&self.args.build) {
-            Ok(config) => {
+        match settings::load_configs(&self.args.build) {
+            Ok(configs) => {
                 if self.args.verbosity != Verbosity::Quiet {
                     eprintln!("feedsmith: {changed} changed; full rebuild");
                 }
-                self.shown.clear();
-                match self.adopt(config) {
+                match self.adopt(configs) {
                     Ok(()) => None,
                     Err(code) if code == ExitCode::from(exit::USAGE) => {
                         eprintln!("feedsmith: keeping the previous content folder; fix the config to continue");
@@ -623,8 +499,9 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The content folder vanished (deleted, or being replaced by a checkout):
-    /// wait for it, then watch it again and read everything.
+    /// A content folder vanished (deleted, or being replaced by a
+    /// checkout): wait for every one to be there, then watch them again
+    /// and read everything.
     fn wait_for_content(&mut self) -> Option<ExitCode> {
         loop {
             match self.receiver.recv_timeout(POLL_MISSING) {
@@ -633,20 +510,38 @@ impl<'a> Session<'a> {
                 }
                 _ => {}
             }
-            if self.content_dir.is_dir() {
-                let _ = self.debouncer.unwatch(&self.content_dir);
-                let dir = self.content_dir.clone();
-                if let Err(code) = self.watch_content(&dir) {
-                    return Some(code);
+            if self.watched.iter().all(|dir| dir.is_dir()) {
+                for dir in &self.watched {
+                    let _ = self.debouncer.unwatch(dir);
+                    if let Err(e) = self.debouncer.watch(dir, RecursiveMode::Recursive) {
+                        eprintln!("{}", watch_error(dir, &e));
+                        return Some(ExitCode::from(exit::FAILURE));
+                    }
                 }
                 if self.args.verbosity != Verbosity::Quiet {
                     eprintln!("feedsmith: the content folder is back; reading it again");
                 }
-                self.rescan();
-                return self.rebuild("content folder restored", Instant::now());
+                for language in &mut self.languages {
+                    language.rescan();
+                }
+                return self.rebuild_all("content folder restored", Instant::now());
             }
         }
     }
+}
+
+/// Prints the diagnostics not in `shown`, which then holds these: a
+/// problem is reported once, and again if it comes back after a fix.
+fn report(shown: &mut HashSet<String>, diagnostics: &[Diagnostic]) {
+    let mut now = HashSet::new();
+    for d in diagnostics {
+        let text = d.to_string();
+        if !shown.contains(&text) {
+            eprintln!("{text}");
+        }
+        now.insert(text);
+    }
+    *shown = now;
 }
 
 fn print_all(diagnostics: &[Diagnostic]) {
@@ -661,19 +556,6 @@ fn flags(args: &BuildArgs) -> Flags {
         future: args.future,
         expired: args.expired,
     }
-}
-
-/// The path as the user gave it, made absolute (not canonical: symlinks in
-/// it stay, so that event paths, which use it, compare equal).
-/// `path` made absolute; the empty path (the folder of a config file given
-/// without one) is the current folder.
-fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        path
-    };
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// "posts/a.md changed", "3 files changed".

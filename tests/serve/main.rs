@@ -544,3 +544,70 @@ fn a_browser_renders_the_index_and_a_tag_page() {
         );
     }
 }
+
+/// A multilingual Hugo site (`en` besides the default `zh-tw`): serve
+/// builds and watches both, and serves the folder that holds them, so the
+/// English feeds are at `/en/` and follow edits as the default ones do.
+#[test]
+fn every_language_is_served_and_follows_edits() {
+    let site = Site::new();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    std::fs::write(
+        site.path().join("hugo.toml"),
+        "baseURL = \"https://example.org/\"\ntitle = \"Site\"\n\
+         defaultContentLanguage = \"zh-tw\"\n\
+         [languages.zh-tw]\nweight = 1\n[languages.en]\nweight = 2\n",
+    )
+    .unwrap();
+    site.post("posts/a.md", "title: 甲\ndate: 2024-01-01", "x")
+        .post("posts/b.en.md", "title: B\ndate: 2024-01-02", "x");
+    let server = Server::start(&site);
+    let titles = |path: &str| {
+        let (status, _, body) = get(&server.url(path));
+        assert_eq!(status, 200, "{path}");
+        let feed = common::parse_feed(&body, path);
+        let titles: Vec<String> = feed
+            .entries
+            .iter()
+            .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+            .collect();
+        titles
+    };
+    assert_eq!(titles("/rss.xml"), ["甲"]);
+    assert_eq!(titles("/en/rss.xml"), ["B"]);
+    site.post("posts/b.en.md", "title: B edited\ndate: 2024-01-02", "x");
+    let started = Instant::now();
+    while titles("/en/rss.xml") != ["B edited"] {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the edit never showed:\n{}",
+            server.run.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(titles("/rss.xml"), ["甲"]);
+}
+
+/// With Hugo's `defaultContentLanguageInSubdir`, every language is under
+/// `<code>/`, the default one too, and serve serves the folder above them.
+#[test]
+fn languages_all_in_subfolders_are_served() {
+    let site = Site::new();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    std::fs::write(
+        site.path().join("hugo.toml"),
+        "baseURL = \"https://example.org/\"\ntitle = \"Site\"\n\
+         defaultContentLanguage = \"zh-tw\"\ndefaultContentLanguageInSubdir = true\n\
+         [languages.zh-tw]\nweight = 1\n[languages.en]\nweight = 2\n",
+    )
+    .unwrap();
+    site.post("posts/a.md", "title: 甲\ndate: 2024-01-01", "x")
+        .post("posts/b.en.md", "title: B\ndate: 2024-01-02", "x");
+    let server = Server::start(&site);
+    for (path, title) in [("/zh-tw/rss.xml", "甲"), ("/en/rss.xml", "B")] {
+        let (status, _, body) = get(&server.url(path));
+        assert_eq!(status, 200, "{path}:\n{}", server.run.log());
+        let feed = common::parse_feed(&body, path);
+        assert_eq!(feed.entries[0].title.as_ref().unwrap().content, title);
+    }
+}

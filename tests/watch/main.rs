@@ -535,3 +535,52 @@ fn a_rebuild_waits_while_another_run_writes_the_folder() {
     assert_in_sync(&site, &watch);
     assert_eq!(site.titles("rss.xml")[0], "A while locked");
 }
+
+/// A Hugo site with three languages: the default one (`zh-tw`) and `en`
+/// share `content/` (`x.en.md` is English), `ja` has a content folder of
+/// its own. Watch follows each: edits, new files and removals in either
+/// folder reach that language's feeds (under `en/`, `ja/`), and the output
+/// stays what a fresh build of every language makes.
+#[test]
+fn every_language_of_a_multilingual_site_is_watched() {
+    let site = Site::new();
+    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
+    std::fs::write(
+        site.path().join("hugo.toml"),
+        "baseURL = \"https://example.org/\"\ntitle = \"Site\"\n\
+         defaultContentLanguage = \"zh-tw\"\n\
+         [languages.zh-tw]\nweight = 1\n\
+         [languages.en]\nweight = 2\n\
+         [languages.ja]\nweight = 3\ncontentDir = \"content-ja\"\n",
+    )
+    .unwrap();
+    site.write("posts/a.md", post("甲", "2024-01-03", "rust"))
+        .write("posts/b.en.md", post("B", "2024-01-02", "rust"));
+    let ja = site.path().join("content-ja/posts");
+    std::fs::create_dir_all(&ja).unwrap();
+    std::fs::write(ja.join("c.md"), post("シー", "2024-01-01", "go")).unwrap();
+    let watch = start_watch(&site, &[]);
+    // One report line for each language's first build.
+    watch.wait_for_log("full build", 3);
+    assert!(!watch.log().contains("default language"), "{}", watch.log());
+    assert_eq!(site.titles("rss.xml"), ["甲"]);
+    assert_eq!(site.titles("en/rss.xml"), ["B"]);
+    assert_eq!(site.titles("ja/rss.xml"), ["シー"]);
+
+    site.write("posts/b.en.md", post("B edited", "2024-01-02", "rust"));
+    site.write("posts/d.en.md", post("D", "2024-01-04", "new"));
+    std::fs::write(ja.join("e.md"), post("イー", "2024-01-05", "go")).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("en/rss.xml"), ["D", "B edited"]);
+    assert_eq!(site.titles("en/tags/new/rss.xml"), ["D"]);
+    assert_eq!(site.titles("ja/rss.xml"), ["イー", "シー"]);
+    assert_eq!(site.titles("rss.xml"), ["甲"]);
+
+    std::fs::remove_file(ja.join("c.md")).unwrap();
+    site.remove("posts/b.en.md");
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("ja/rss.xml"), ["イー"]);
+    assert_eq!(site.titles("en/rss.xml"), ["D"]);
+    assert!(!site.exists("en/tags/rust/rss.xml"));
+    assert!(watch.log().contains("] en: "), "{}", watch.log());
+}
