@@ -3,7 +3,8 @@
 //!
 //! The files are served from memory ([`files`]): a conditional GET is
 //! answered without touching the disk, and each file's gzip and brotli
-//! versions are made once per version. Files are replaced by rename, so a
+//! versions are made once per version; large files are sent with
+//! `sendfile` from a sealed memory file ([`sendfile`]). Files are replaced by rename, so a
 //! client polling during a rebuild gets the old feed or the new one, never
 //! a mix, and the strong `ETag` of each representation changes exactly
 //! when its bytes do.
@@ -16,6 +17,7 @@
 //! its hard maximum at start, as nginx's `worker_rlimit_nofile` does.
 
 mod files;
+mod sendfile;
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -53,6 +55,9 @@ pub struct ServeArgs {
 /// the files being read.
 const MAX_CONNECTIONS: usize = 16_384;
 
+/// The most files kept for `sendfile` at once (see [`sendfile`]).
+const MAX_MAPPED: u64 = 4096;
+
 /// Runs `feedsmith serve` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_serve(args: &ServeArgs) -> ExitCode {
     let configs = match settings::load_configs(&args.watch.build) {
@@ -85,7 +90,14 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     let _ = std::fs::create_dir_all(&out_dir);
     let root = out_dir.canonicalize().unwrap_or(out_dir.clone());
     let rss_name = crate::feed::file_of(config, Format::Rss).to_owned();
-    let served = Arc::new(Files::new(root, links_of(config, feeds_url), rss_name));
+    // Kept for the life of the process, and shared by reference: counting
+    // references to it on every request made the server threads contend
+    // for one cache line.
+    let served: &'static Files = Box::leak(Box::new(Files::new(
+        root,
+        links_of(config, feeds_url),
+        rss_name,
+    )));
     // The watch runs on its own thread; it owns Ctrl-C and SIGTERM, and when
     // it stops, the server stops.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Option<ExitCode>>();
@@ -94,7 +106,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     let watch_args = args.watch.clone();
     let hubs = configs.iter().any(|c| !c.websub_hubs.is_empty());
     let pinger = hubs.then(|| start_pinger(args.watch.build.verbose));
-    let forget = Arc::clone(&served);
+    let forget = served;
     let watcher = std::thread::spawn(move || {
         let after_write: watch::AfterWrite<'_> = Box::new(move |config, written, removed| {
             // Served from memory: what watch wrote or removed is read
@@ -135,7 +147,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         Err(_) => return ExitCode::from(exit::FAILURE),
     }
     // Edits by hand in the output folder are seen too.
-    let _output_watcher = watch_output(&served);
+    let _output_watcher = watch_output(served);
 
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     if let Some(addr) = addr {
@@ -146,7 +158,14 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
         let _ = std::io::stderr().flush();
     }
     let limit = raise_open_files_limit();
-    let cap = MAX_CONNECTIONS.min(limit.saturating_sub(256).max(64) as usize);
+    // An eighth of the descriptors may hold large files for `sendfile`.
+    let mapped = (limit / 8).min(MAX_MAPPED) as usize;
+    sendfile::set_budget(mapped);
+    let cap = MAX_CONNECTIONS.min(
+        (limit.saturating_sub(256) as usize)
+            .saturating_sub(mapped)
+            .max(64),
+    );
     let permits = Arc::new(tokio::sync::Semaphore::new(cap));
     // One thread per core, each with its own single-threaded runtime
     // accepting from the one listening socket, as nginx runs a worker per
@@ -161,8 +180,7 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     let workers: Vec<_> = listeners
         .into_iter()
         .map(|listener| {
-            let (served, permits, stop) =
-                (Arc::clone(&served), Arc::clone(&permits), stopping.clone());
+            let (permits, stop) = (Arc::clone(&permits), stopping.clone());
             let idle = args.idle_timeout;
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -285,7 +303,7 @@ fn start_pinger(verbose: bool) -> std::sync::mpsc::Sender<crate::base::config::C
 /// as many at once as `permits` allows (shared by every thread).
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    served: Arc<Files>,
+    served: &'static Files,
     permits: Arc<tokio::sync::Semaphore>,
     idle_timeout: Duration,
     stop: Stop,
@@ -312,11 +330,9 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let served = Arc::clone(&served);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let served = Arc::clone(&served);
-                async move { Ok::<_, Infallible>(handle(served, request).await) }
+            let service = hyper::service::service_fn(move |request| async move {
+                Ok::<_, Infallible>(handle(served, request).await)
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -325,7 +341,7 @@ async fn accept_loop(
                 // idle timeout too.
                 .header_read_timeout(idle_timeout)
                 .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(sendfile::Conn(stream)), service)
                 .await;
             drop(permit);
         });
@@ -334,7 +350,7 @@ async fn accept_loop(
 
 /// Answers one request: from memory when the file is kept, else after
 /// reading it (off the async workers).
-async fn handle(served: Arc<Files>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(served: &'static Files, request: Request<Incoming>) -> Response<Full<Bytes>> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
         response
@@ -346,26 +362,22 @@ async fn handle(served: Arc<Files>, request: Request<Incoming>) -> Response<Full
         return plain(StatusCode::BAD_REQUEST, "bad path\n");
     };
     let head = request.method() == Method::HEAD;
-    let file = match served.kept(&relative) {
-        Some(file) => file,
-        None => {
-            let load = Arc::clone(&served);
-            match tokio::task::spawn_blocking(move || load.load(&relative)).await {
-                Ok(Some(file)) => file,
-                Ok(None) => return plain(StatusCode::NOT_FOUND, "not found\n"),
-                Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
-            }
-        }
-    };
-    file.respond(request.headers(), head)
+    if let Some(response) = served.respond_kept(&relative, request.headers(), head) {
+        return response;
+    }
+    match tokio::task::spawn_blocking(move || served.load(&relative)).await {
+        Ok(Some(file)) => file.respond(request.headers(), head),
+        Ok(None) => plain(StatusCode::NOT_FOUND, "not found\n"),
+        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
+    }
 }
 
 /// Watches the output folder, so that a file edited there by hand (not by
 /// watch, which says what it writes) is read again; `None` if the system
 /// cannot watch it, and then only watch's own writes are seen.
-fn watch_output(served: &Arc<Files>) -> Option<notify::RecommendedWatcher> {
+fn watch_output(served: &'static Files) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher as _;
-    let files = Arc::clone(served);
+    let files = served;
     let root = served.root().to_path_buf();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {

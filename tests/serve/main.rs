@@ -611,3 +611,68 @@ fn languages_all_in_subfolders_are_served() {
         assert_eq!(feed.entries[0].title.as_ref().unwrap().content, title);
     }
 }
+
+/// Feeds of 64 KiB and more are sent from a sealed memory file with
+/// `sendfile` (src/cmd/serve/sendfile.rs): such a feed arrives byte for
+/// byte as on disk, over a kept-alive connection again and again, and
+/// clients polling it while it is rebuilt get one whole version each time.
+#[test]
+fn large_feeds_are_sent_whole_while_they_are_rebuilt() {
+    let site = Site::new();
+    for i in 0..25 {
+        site.post(
+            &format!("posts/p{i:02}.md"),
+            &format!("title: Long {i}\ndate: 2024-01-{:02}\ntags: [rust]", i + 1),
+            &format!("Paragraph {i} of a long post.\n\n").repeat(300),
+        );
+    }
+    let server = Server::start(&site);
+    let on_disk = site.read("rss.xml");
+    assert!(on_disk.len() > 128 * 1024, "{} bytes", on_disk.len());
+    let agent = agent();
+    for _ in 0..20 {
+        let mut response = agent.get(&server.url("/rss.xml")).call().unwrap();
+        let body = response.body_mut().read_to_vec().unwrap();
+        assert!(body == on_disk, "{} bytes, not the file", body.len());
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, stop) = (server.url("/rss.xml"), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut versions = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (status, h, body) = get(&url);
+                    assert_eq!(status, 200);
+                    assert_eq!(header(&h, "content-length"), body.len().to_string());
+                    common::parse_feed(&body, &url);
+                    versions.insert(header(&h, "etag").to_owned());
+                }
+                versions.len()
+            })
+        })
+        .collect();
+    let rebuilds = || server.run.log().matches("posts/p24.md changed").count();
+    for i in 0..10 {
+        site.post(
+            "posts/p24.md",
+            &format!("title: Rebuilt {i}\ndate: 2024-01-25\ntags: [rust]"),
+            &format!("Version {i}.\n\n").repeat(2000 + i),
+        );
+        let started = Instant::now();
+        while rebuilds() <= i {
+            assert!(
+                started.elapsed() < common::PATIENCE,
+                "edit {i} was never rebuilt"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        assert!(client.join().unwrap() > 2, "too few versions seen");
+    }
+    let (_, _, last) = get(&server.url("/rss.xml"));
+    assert_eq!(last, site.read("rss.xml"));
+}

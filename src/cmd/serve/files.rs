@@ -139,10 +139,17 @@ impl Files {
             .clear();
     }
 
-    /// The file a request for `relative` gets, if it is kept.
-    pub fn kept(&self, relative: &str) -> Option<Arc<File>> {
+    /// The answer to a GET (or HEAD) of `relative` with `headers`, if its
+    /// file is kept (see [`File::respond`]), made under the lock rather
+    /// than with a counted reference to the file.
+    pub fn respond_kept(
+        &self,
+        relative: &str,
+        headers: &HeaderMap,
+        head: bool,
+    ) -> Option<Response<Full<Bytes>>> {
         let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
-        by_path.get(relative).cloned()
+        Some(by_path.get(relative)?.respond(headers, head))
     }
 
     /// Reads the file a request for `relative` gets (a folder means its
@@ -193,7 +200,7 @@ impl Files {
             link,
             gzip: gzip.map(|b| Representation::new(b, &tag, Coding::Gzip)),
             brotli: brotli.map(|b| Representation::new(b, &tag, Coding::Brotli)),
-            identity: Representation::new(Bytes::from(bytes), &tag, Coding::Identity),
+            identity: Representation::new(super::sendfile::bytes_of(bytes), &tag, Coding::Identity),
         }
     }
 }
@@ -216,24 +223,27 @@ impl File {
         let mut response = Response::new(Full::new(body));
         let out = response.headers_mut();
         out.reserve(10);
-        out.insert(header::CONTENT_TYPE, self.content_type.clone());
         out.insert(header::ETAG, representation.etag.clone());
-        out.insert(header::LAST_MODIFIED, self.last_modified.clone());
         out.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=60, must-revalidate"),
         );
         out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        // A 304 carries the validator and what caches must know, and no
+        // metadata of the representation (RFC 9110, 15.4.5): the response
+        // readers get most is also the smallest.
+        if unchanged {
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            return response;
+        }
+        out.insert(header::CONTENT_TYPE, self.content_type.clone());
+        out.insert(header::LAST_MODIFIED, self.last_modified.clone());
         out.insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
         if let Some(link) = &self.link {
             out.insert(header::LINK, link.clone());
-        }
-        if unchanged {
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            return response;
         }
         if let Some(name) = coding.name() {
             out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
