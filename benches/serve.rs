@@ -4,12 +4,16 @@
 //! reader that polls an unchanged feed with `If-None-Match`, and 200s for
 //! clients that accept gzip (and brotli, which Debian's nginx cannot send).
 //! Run with `cargo bench --bench serve` (options after `--`: `--posts N`,
-//! default 10000; `--seconds N`, default 10; `--connections N`, default 32).
+//! default 10000; `--seconds N` per run, default 5; `--rounds N`, default
+//! 5; `--connections N`, default 32).
 //!
 //! nginx is set up as one would to serve feeds fast: `sendfile`,
 //! `open_file_cache`, `etag on`, `gzip on` at its default level for the feed
-//! types, one worker per core, access log off. The two servers run one after
-//! the other, each alone on the machine with wrk.
+//! types, one worker per core, access log off. Both servers are up, and wrk
+//! drives one at a time, in turns (feedsmith, nginx, feedsmith, …) for each
+//! kind of request: on a shared machine whose speed drifts, each round
+//! compares the two at nearly the same moment. The table gives the median
+//! of the rounds, and the median of the rounds' ratios.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -74,26 +78,33 @@ fn header(headers: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What one server did: requests per second for each kind of request.
-struct Rates {
-    full: f64,
-    not_modified: f64,
-    gzip: f64,
-    brotli: Option<f64>,
-}
-
-fn measure(url: &str, seconds: u64, connections: u64, brotli: bool) -> Rates {
+/// The request headers of each kind of request the bench makes of the
+/// feed at `url`, after checking that the server answers as expected.
+fn kinds(url: &str) -> [(&'static str, Vec<String>); 4] {
     let etag = header(&head(url, &[]), "etag");
     assert!(!etag.is_empty(), "no ETag from {url}");
     let gzip_headers = head(url, &["Accept-Encoding: gzip"]);
     assert_eq!(header(&gzip_headers, "content-encoding"), "gzip", "{url}");
-    let if_none_match = format!("If-None-Match: {etag}");
-    Rates {
-        full: wrk(url, seconds, connections, &[]),
-        not_modified: wrk(url, seconds, connections, &[&if_none_match]),
-        gzip: wrk(url, seconds, connections, &["Accept-Encoding: gzip"]),
-        brotli: brotli.then(|| wrk(url, seconds, connections, &["Accept-Encoding: br"])),
-    }
+    [
+        ("GET, 200", vec![]),
+        (
+            "conditional GET, 304",
+            vec![format!("If-None-Match: {etag}")],
+        ),
+        (
+            "GET with gzip, 200",
+            vec!["Accept-Encoding: gzip".to_owned()],
+        ),
+        (
+            "GET with brotli, 200",
+            vec!["Accept-Encoding: br".to_owned()],
+        ),
+    ]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// Starts nginx serving `root` on a free port; `None` if it is not
@@ -185,49 +196,65 @@ fn main() {
         return;
     }
     let posts = arg("--posts", 10_000) as usize;
-    let seconds = arg("--seconds", 10);
+    let seconds = arg("--seconds", 5);
+    let rounds = arg("--rounds", 5).max(1) as usize;
     let connections = arg("--connections", 32);
     let dir = tempfile::tempdir().expect("temp dir");
     corpus::generate(dir.path(), 42, posts, 20, None).expect("generate");
     let (feedsmith, base) = start_feedsmith(dir.path());
     let size = std::fs::metadata(dir.path().join("feeds/rss.xml")).map_or(0, |m| m.len());
-    println!(
-        "{posts}-post site, site feed rss.xml {} KB, wrk -t2 -c{connections} -d{seconds}s on loopback, each server alone",
-        size / 1024
-    );
-    let ours = measure(&format!("{base}rss.xml"), seconds, connections, true);
-    stop(feedsmith);
     let work = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("feeds");
-    let theirs = start_nginx(&root, work.path()).map(|(nginx, base)| {
-        let rates = measure(&format!("{base}rss.xml"), seconds, connections, false);
-        stop(nginx);
-        rates
-    });
-    if theirs.is_none() {
+    let nginx = start_nginx(&root, work.path());
+    if nginx.is_none() {
         println!("(nginx is not installed: apt-get install nginx)");
     }
+    println!(
+        "{posts}-post site, site feed rss.xml {} KB, wrk -t2 -c{connections} -d{seconds}s on loopback, \
+         {rounds} rounds, the servers in turns",
+        size / 1024
+    );
     println!("| request | nginx | feedsmith serve | feedsmith ÷ nginx |");
     println!("|---|---|---|---|");
-    let row = |what: &str, ours: f64, theirs: Option<f64>| {
-        let (n, ratio) = match theirs {
-            Some(t) => (format!("{t:.0} req/s"), format!("{:.2}×", ours / t)),
-            None => ("–".to_owned(), "–".to_owned()),
+    let ours_url = format!("{base}rss.xml");
+    let theirs_url = nginx.as_ref().map(|(_, base)| format!("{base}rss.xml"));
+    let theirs_kinds = theirs_url.as_deref().map(kinds);
+    for (i, (what, headers)) in kinds(&ours_url).into_iter().enumerate() {
+        let ours_headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        // nginx's own ETag, and no brotli: Debian's nginx has no module.
+        let theirs = theirs_kinds
+            .as_ref()
+            .zip(theirs_url.as_deref())
+            .filter(|_| !what.contains("brotli"));
+        let (mut ours_rates, mut theirs_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let ours = wrk(&ours_url, seconds, connections, &ours_headers);
+            ours_rates.push(ours);
+            if let Some((kinds, url)) = theirs {
+                let headers: Vec<&str> = kinds[i].1.iter().map(String::as_str).collect();
+                let rate = wrk(url, seconds, connections, &headers);
+                theirs_rates.push(rate);
+                ratios.push(ours / rate);
+            }
+        }
+        let ours = median(ours_rates);
+        let (n, ratio) = if theirs_rates.is_empty() {
+            ("–".to_owned(), "–".to_owned())
+        } else {
+            let note = if what.contains("gzip") {
+                " (compresses each time)"
+            } else {
+                ""
+            };
+            (
+                format!("{:.0} req/s{note}", median(theirs_rates)),
+                format!("{:.2}×", median(ratios)),
+            )
         };
         println!("| {what} | {n} | {ours:.0} req/s | {ratio} |");
-    };
-    row("GET, 200", ours.full, theirs.as_ref().map(|t| t.full));
-    row(
-        "conditional GET, 304",
-        ours.not_modified,
-        theirs.as_ref().map(|t| t.not_modified),
-    );
-    row(
-        "GET with gzip, 200",
-        ours.gzip,
-        theirs.as_ref().map(|t| t.gzip),
-    );
-    if let Some(brotli) = ours.brotli {
-        row("GET with brotli, 200", brotli, None);
+    }
+    stop(feedsmith);
+    if let Some((nginx, _)) = nginx {
+        stop(nginx);
     }
 }
