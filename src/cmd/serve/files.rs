@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -97,6 +98,9 @@ pub struct Files {
     /// By the path a request named (`tags/x/index.html`, or `tags/x` for
     /// the same page).
     by_path: RwLock<HashMap<String, Arc<File>>>,
+    /// How many times files were forgotten: a file read before a forget
+    /// and kept after it would be served stale until its next change.
+    forgets: AtomicU64,
 }
 
 /// The most request paths kept: spellings of a path beyond it are served
@@ -110,6 +114,7 @@ impl Files {
             links,
             rss_name,
             by_path: RwLock::new(HashMap::new()),
+            forgets: AtomicU64::new(0),
         }
     }
 
@@ -129,14 +134,14 @@ impl Files {
         }
         let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
         by_path.retain(|_, file| !gone.contains(&file.path));
+        self.forgets.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Drops everything kept (the watcher lost track of the folder).
     pub fn forget_all(&self) {
-        self.by_path
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
+        by_path.clear();
+        self.forgets.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The answer to a GET (or HEAD) of `relative` with `headers`, if its
@@ -153,9 +158,18 @@ impl Files {
     }
 
     /// Reads the file a request for `relative` gets (a folder means its
-    /// `index.html`) and keeps it; `None` if there is no such file inside
-    /// the output folder. Blocking.
+    /// `index.html`) and keeps it, unless files were forgotten meanwhile
+    /// (it may be the version they replaced); `None` if there is no such
+    /// file inside the output folder. Blocking.
     pub fn load(&self, relative: &str) -> Option<Arc<File>> {
+        let forgets = self.forgets.load(Ordering::SeqCst);
+        let file = Arc::new(self.read(relative)?);
+        self.keep(relative, &file, forgets);
+        Some(file)
+    }
+
+    /// Reads the file for `relative` (see [`Files::load`]).
+    fn read(&self, relative: &str) -> Option<File> {
         let mut path = relative.to_owned();
         if self.root.join(&path).is_dir() {
             path = format!("{path}/{}", crate::feed::PAGE_FILE);
@@ -170,12 +184,17 @@ impl Files {
         let modified = std::fs::metadata(&real)
             .and_then(|m| m.modified())
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        let file = Arc::new(self.file_of(path, bytes, modified));
+        Some(self.file_of(path, bytes, modified))
+    }
+
+    /// Keeps `file` for `relative`, if no file was forgotten since the
+    /// count of forgets was `forgets`, before it was read.
+    fn keep(&self, relative: &str, file: &Arc<File>, forgets: u64) {
         let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
-        if by_path.len() < MAX_KEPT {
-            by_path.insert(relative.to_owned(), Arc::clone(&file));
+        let fresh = self.forgets.load(Ordering::SeqCst) == forgets;
+        if fresh && by_path.len() < MAX_KEPT {
+            by_path.insert(relative.to_owned(), Arc::clone(file));
         }
-        Some(file)
     }
 
     /// A file's representations and headers, made once.
@@ -368,6 +387,26 @@ mod tests {
             HeaderValue::from_str(value).unwrap(),
         );
         h
+    }
+
+    /// A file read before a forget (watch replaced it meanwhile) is
+    /// served to the request that read it, but not kept: the next request
+    /// reads the new version.
+    #[test]
+    fn a_file_read_before_a_forget_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rss.xml"), "<rss>old</rss>").unwrap();
+        let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
+        let kept = |files: &Files| files.respond_kept("rss.xml", &HeaderMap::new(), false);
+        let forgets = files.forgets.load(Ordering::SeqCst);
+        let old = Arc::new(files.read("rss.xml").unwrap());
+        std::fs::write(dir.path().join("rss.xml"), "<rss>new</rss>").unwrap();
+        files.forget(["rss.xml"]);
+        files.keep("rss.xml", &old, forgets);
+        assert!(kept(&files).is_none());
+        files.load("rss.xml").unwrap();
+        let body = futures_body(kept(&files).unwrap().into_body());
+        assert_eq!(&body[..], b"<rss>new</rss>");
     }
 
     #[test]
