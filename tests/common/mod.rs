@@ -44,6 +44,14 @@ impl Site {
         Site { dir }
     }
 
+    /// A site configured by Hugo's `hugo.toml` alone (no `feedsmith.yaml`).
+    pub fn with_hugo_config(toml: &str) -> Site {
+        let site = Site::new();
+        std::fs::remove_file(site.path().join("feedsmith.yaml")).expect("remove");
+        std::fs::write(site.path().join("hugo.toml"), toml).expect("hugo.toml");
+        site
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -543,17 +543,13 @@ fn a_rebuild_waits_while_another_run_writes_the_folder() {
 /// stays what a fresh build of every language makes.
 #[test]
 fn every_language_of_a_multilingual_site_is_watched() {
-    let site = Site::new();
-    std::fs::remove_file(site.path().join("feedsmith.yaml")).unwrap();
-    std::fs::write(
-        site.path().join("hugo.toml"),
+    let site = Site::with_hugo_config(
         "baseURL = \"https://example.org/\"\ntitle = \"Site\"\n\
          defaultContentLanguage = \"zh-tw\"\n\
          [languages.zh-tw]\nweight = 1\n\
          [languages.en]\nweight = 2\n\
          [languages.ja]\nweight = 3\ncontentDir = \"content-ja\"\n",
-    )
-    .unwrap();
+    );
     site.write("posts/a.md", post("甲", "2024-01-03", "rust"))
         .write("posts/b.en.md", post("B", "2024-01-02", "rust"));
     let ja = site.path().join("content-ja/posts");

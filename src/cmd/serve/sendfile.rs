@@ -180,6 +180,33 @@ impl Drop for Mapping {
 pub struct Conn(pub TcpStream);
 
 impl Conn {
+    /// Makes `write` (a system call writing to the socket, given its
+    /// descriptor; a negative result is an error) once the socket is
+    /// writable, again each time it would block.
+    #[cfg(target_os = "linux")]
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(i32) -> isize,
+    ) -> Poll<io::Result<usize>> {
+        use std::os::fd::AsRawFd;
+        let socket = self.0.as_raw_fd();
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            let sent = self
+                .0
+                .try_io(tokio::io::Interest::WRITABLE, || match write(socket) {
+                    n if n < 0 => Err(io::Error::last_os_error()),
+                    n => Ok(n as usize),
+                });
+            match sent {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
+    /// Sends `len` bytes of the memory file `file` from `offset`.
     #[cfg(target_os = "linux")]
     fn poll_sendfile(
         &self,
@@ -188,35 +215,21 @@ impl Conn {
         offset: i64,
         len: usize,
     ) -> Poll<io::Result<usize>> {
-        use std::os::fd::AsRawFd;
-        let socket = self.0.as_raw_fd();
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            let sent = self.0.try_io(tokio::io::Interest::WRITABLE, || {
-                let mut at = offset;
-                // SAFETY: two open descriptors and a valid offset pointer.
-                let n = unsafe { libc::sendfile(socket, file, &mut at, len) };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
-            match sent {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
-        }
+        self.poll_write_with(cx, |socket| {
+            let mut at = offset;
+            // SAFETY: two open descriptors and a valid offset pointer.
+            unsafe { libc::sendfile(socket, file, &mut at, len) }
+        })
     }
 
+    /// Sends `bufs` saying more follows (`MSG_MORE`): the head of a
+    /// response whose body [`Conn::poll_sendfile`] sends next.
     #[cfg(target_os = "linux")]
     fn poll_send_more(
         &self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        use std::os::fd::AsRawFd;
-        let socket = self.0.as_raw_fd();
         let mut iov: Vec<libc::iovec> = bufs
             .iter()
             .map(|b| libc::iovec {
@@ -224,27 +237,15 @@ impl Conn {
                 iov_len: b.len(),
             })
             .collect();
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            let sent = self.0.try_io(tokio::io::Interest::WRITABLE, || {
-                // SAFETY: a message over `iov`, which outlives the call.
-                let n = unsafe {
-                    let mut message: libc::msghdr = std::mem::zeroed();
-                    message.msg_iov = iov.as_mut_ptr();
-                    message.msg_iovlen = iov.len() as _;
-                    libc::sendmsg(socket, &message, libc::MSG_MORE | libc::MSG_NOSIGNAL)
-                };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
-            match sent {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
+        self.poll_write_with(cx, |socket| {
+            // SAFETY: a message over `iov`, which outlives the call.
+            unsafe {
+                let mut message: libc::msghdr = std::mem::zeroed();
+                message.msg_iov = iov.as_mut_ptr();
+                message.msg_iovlen = iov.len() as _;
+                libc::sendmsg(socket, &message, libc::MSG_MORE | libc::MSG_NOSIGNAL)
             }
-        }
+        })
     }
 }
 
