@@ -102,8 +102,9 @@ impl std::str::FromStr for Layout {
 
 /// Where a post's dates come from: for each, the front matter keys (lower
 /// case) tried in turn, as Hugo's `[frontmatter]` lists them; `:filename`
-/// is a date at the start of the file's name (`2024-03-05-x.md`). Hugo's
-/// `:git` and `:fileModTime` are not read.
+/// is a date at the start of the file's name (`2024-03-05-x.md`), and
+/// `:filemodtime` the time the file was last modified. Hugo's `:git` is
+/// not read (it is passed over, to the next key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateKeys {
     pub date: Vec<String>,
@@ -115,6 +116,16 @@ pub struct DateKeys {
 impl DateKeys {
     /// Whether any date is read from the file's name (`:filename`).
     pub fn use_file_name(&self) -> bool {
+        self.uses(":filename")
+    }
+
+    /// Whether any date is the file's modification time
+    /// (`:filemodtime`): then the file's time is an input like its bytes.
+    pub fn use_mod_time(&self) -> bool {
+        self.uses(":filemodtime")
+    }
+
+    fn uses(&self, token: &str) -> bool {
         [
             &self.date,
             &self.publish_date,
@@ -122,7 +133,7 @@ impl DateKeys {
             &self.expiry_date,
         ]
         .iter()
-        .any(|keys| keys.iter().any(|k| k == ":filename"))
+        .any(|keys| keys.iter().any(|k| k == token))
     }
 }
 

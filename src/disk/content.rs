@@ -44,6 +44,14 @@ impl Content for Folder<'_> {
         files.sort();
         Some(files)
     }
+
+    fn modified(&self, path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let time = std::fs::metadata(self.dir.join(path))
+            .ok()?
+            .modified()
+            .ok()?;
+        Some(time.into())
+    }
 }
 
 /// The largest article feedsmith reads; anything bigger is not an article.

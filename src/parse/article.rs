@@ -18,7 +18,7 @@ use crate::base::urls;
 use crate::parse::files;
 use crate::parse::frontmatter::{self, Split, Value};
 use crate::parse::permalinks;
-use fields::Fields;
+use fields::{Fields, FileDates};
 
 mod fields;
 mod media;
@@ -99,6 +99,9 @@ pub struct ParseContext<'a> {
     pub ugly_urls: &'a UglyUrls,
     /// Whether URL paths are lower case (not with `disablePathToLower`).
     pub lower_paths: bool,
+    /// The file's modification time, when the dates use it
+    /// (`:fileModTime`); set per file by whoever read it.
+    pub modified: Option<DateTime<FixedOffset>>,
 }
 
 impl<'a> ParseContext<'a> {
@@ -119,6 +122,7 @@ impl<'a> ParseContext<'a> {
             dates: &DATES,
             ugly_urls: &PRETTY,
             lower_paths: true,
+            modified: None,
         }
     }
 }
@@ -402,8 +406,12 @@ fn parse_text(
         .then(|| date_in_name(path, ctx.timezone))
         .flatten()
         .unzip();
-    let date = fields.date(&dates.date, from_name, ctx.timezone, warnings)?;
-    let publish_date = fields.date(&dates.publish_date, from_name, ctx.timezone, warnings)?;
+    let file = FileDates {
+        name: from_name,
+        modified: ctx.modified,
+    };
+    let date = fields.date(&dates.date, file, ctx.timezone, warnings)?;
+    let publish_date = fields.date(&dates.publish_date, file, ctx.timezone, warnings)?;
     let (date, publish_date) = match (date, publish_date) {
         (Some(d), Some(p)) => (d, p),
         (Some(d), None) => (d, d),
@@ -424,8 +432,8 @@ fn parse_text(
     // A post without a title is a post, as in Hugo (a note, a photo):
     // its items have none, and readers show their summaries.
     let title = fields.text("title", warnings).unwrap_or_default();
-    let lastmod = fields.date(&dates.lastmod, from_name, ctx.timezone, warnings)?;
-    let expiry_date = fields.date(&dates.expiry_date, from_name, ctx.timezone, warnings)?;
+    let lastmod = fields.date(&dates.lastmod, file, ctx.timezone, warnings)?;
+    let expiry_date = fields.date(&dates.expiry_date, file, ctx.timezone, warnings)?;
     let draft = fields.draft(warnings);
     let unlisted = fields.unlisted(warnings);
     // Hugo's `:filename` date also gives the slug: the rest of the name.

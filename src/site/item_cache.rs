@@ -94,6 +94,20 @@ pub fn with_bundle(key: Key, article: &Article) -> Key {
     h.digest128()
 }
 
+/// The key of a post, made by [`key`], for a site whose dates come from
+/// the files' modification times (`:fileModTime`): its item also depends
+/// on its dates, which are not in its bytes.
+pub fn with_dates(key: Key, article: &Article) -> Key {
+    let given = format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        article.date, article.publish_date, article.lastmod, article.expiry_date
+    );
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&key.to_le_bytes());
+    h.update(given.as_bytes());
+    h.digest128()
+}
+
 impl ItemCache {
     /// An empty cache for `context`.
     pub fn new(context: Hash) -> ItemCache {

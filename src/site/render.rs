@@ -399,7 +399,15 @@ fn reread_body<'c>(
     let first = cx.sources.get(&a.path);
     let bytes = load.read(&a.path, WHOLE);
     let key = match (&bytes, cache) {
-        (Ok(bytes), Some(_)) => Some(item_cache::with_bundle(item_cache::key(&a.path, bytes), a)),
+        (Ok(bytes), Some(_)) => {
+            let key = item_cache::with_bundle(item_cache::key(&a.path, bytes), a);
+            let dated = cx.config.dates.use_mod_time();
+            Some(if dated {
+                item_cache::with_dates(key, a)
+            } else {
+                key
+            })
+        }
         _ => None,
     };
     // Most often the front matter is as first read and the body plain
@@ -423,7 +431,7 @@ fn reread_body<'c>(
             }
         }
     }
-    let context = cx.sources.parse_context();
+    let context = cx.sources.parse_context_of(&a.path, load);
     let bundle = files::bundle_folder(&a.path).and_then(|folder| load.files_in(folder));
     let fresh = bytes.map(|bytes| {
         let parsed = article::parse_owned(&a.path, &a.shown_path, bytes, &context);

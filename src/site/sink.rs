@@ -21,6 +21,12 @@ pub trait Content: Sync {
     fn files_in(&self, _folder: &str) -> Option<Vec<(String, u64)>> {
         None
     }
+
+    /// When the file was last modified, for sites whose dates use it
+    /// (Hugo's `:fileModTime`); `None` when it is not known.
+    fn modified(&self, _path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        None
+    }
 }
 
 /// A function that reads files is a [`Content`] that knows no folders.

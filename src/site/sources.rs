@@ -168,7 +168,21 @@ impl Sources {
             dates: &c.dates,
             ugly_urls: &c.ugly_urls,
             lower_paths: c.lower_paths,
+            modified: None,
         }
+    }
+
+    /// [`Sources::parse_context`] for the file at `path`: with its
+    /// modification time when the dates use it (`:fileModTime`), in the
+    /// site's time zone.
+    pub(super) fn parse_context_of(&self, path: &str, load: Load<'_>) -> ParseContext<'_> {
+        let mut context = self.parse_context();
+        if self.config.dates.use_mod_time() {
+            context.modified = load
+                .modified(path)
+                .map(|t| t.with_timezone(&self.config.timezone).fixed_offset());
+        }
+        context
     }
 
     /// Whether a file of the content folder is one of this language's
@@ -388,6 +402,7 @@ impl Sources {
         // A page bundle's files are part of its post: they give its
         // picture and its attachments' sizes (see `with_bundle`).
         let bundle = files::bundle_folder(path).and_then(|folder| load.files_in(folder));
+        let context = self.parse_context_of(path, load);
         if self.once {
             // A one-shot build keeps no bodies: most posts are in no feed,
             // and the few that are rendered are read again then (see
@@ -395,7 +410,7 @@ impl Sources {
             // the rest only when the front matter goes on beyond it or needs
             // a closer look.
             let front = load.read(path, FRONT_BYTES).ok().and_then(|start| {
-                article::parse_front(path, shown, &start, &self.parse_context())
+                article::parse_front(path, shown, &start, &context)
                     .map(|(parsed, len)| (parsed, Front::of(&start, len)))
             });
             if let Some((parsed, front)) = front {
@@ -405,13 +420,15 @@ impl Sources {
             }
         }
         let bytes = load.read(path, WHOLE);
-        // The path is part of the version: it decides the permalink. A
-        // one-shot build reads each file once and compares no versions, so it
-        // skips hashing every byte of the site.
+        // The path is part of the version: it decides the permalink, and
+        // so is the file's time when a date is made of it. A one-shot build
+        // reads each file once and compares no versions, so it skips
+        // hashing every byte of the site.
         let hash = if self.once {
             0
         } else {
-            hash_of(&(path, &bytes.as_deref().map_err(String::as_str), &bundle))
+            let read = bytes.as_deref().map_err(String::as_str);
+            hash_of(&(path, &read, &bundle, context.modified))
         };
         if let Some(old) = self.files.get(path) {
             if old.hash == hash && old.shown == shown {
@@ -420,7 +437,7 @@ impl Sources {
         }
         let parsed = match bytes {
             Ok(bytes) => {
-                let mut parsed = article::parse_owned(path, shown, bytes, &self.parse_context());
+                let mut parsed = article::parse_owned(path, shown, bytes, &context);
                 if self.once {
                     if let Ok(article) = &mut parsed.article {
                         article.body = String::new();

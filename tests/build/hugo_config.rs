@@ -217,3 +217,34 @@ fn a_hugo_config_named_by_config_is_read_from_its_folder() {
     // The cache folder is the site's, beside its config.
     assert!(Path::new(&site.path().join("site/.feedsmith-cache")).is_dir());
 }
+
+/// Hugo's `[frontmatter]` with `:fileModTime`: a post's `lastmod` is its
+/// file's modification time (in the site's time zone), and a build after
+/// only that time changed (nothing in the file did) shows the new one,
+/// though the item cache remembers the post's bytes.
+#[test]
+fn file_mod_time_dates_follow_the_file() {
+    let config = format!("{HUGO_TOML}[frontmatter]\nlastmod = [\":fileModTime\", \":default\"]\n");
+    let site = hugo_site(&[("hugo.toml", &config)]);
+    posts(&site, "posts", 2);
+    let touch = |rfc3339: &str| {
+        let time = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+        let file = std::fs::File::options()
+            .write(true)
+            .open(site.path().join("content/posts/p1.md"))
+            .unwrap();
+        file.set_modified(time.into()).unwrap();
+    };
+    let modified = |site: &Site| {
+        let feed = site.json("feed.json");
+        let items = feed["items"].as_array().unwrap().clone();
+        let item = items.iter().find(|i| i["title"] == "Post 1").unwrap();
+        item["date_modified"].as_str().unwrap().to_owned()
+    };
+    touch("2024-05-06T07:08:09Z");
+    site.build(&[]).assert_code(0);
+    assert_eq!(modified(&site), "2024-05-06T15:08:09+08:00");
+    touch("2024-06-01T00:00:00Z");
+    site.build(&[]).assert_code(0);
+    assert_eq!(modified(&site), "2024-06-01T08:00:00+08:00");
+}

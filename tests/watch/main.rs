@@ -580,3 +580,29 @@ fn every_language_of_a_multilingual_site_is_watched() {
     assert!(!site.exists("en/tags/rust/rss.xml"));
     assert!(watch.log().contains("] en: "), "{}", watch.log());
 }
+
+/// With Hugo's `:fileModTime`, a file's time is part of it: touching a
+/// post (its bytes unchanged) moves its `lastmod`, as a fresh build has it.
+#[test]
+fn touching_a_file_moves_a_file_mod_time_date() {
+    let site = Site::with_hugo_config(
+        "baseURL = \"https://example.org/\"\ntitle = \"Site\"\ntimeZone = \"Asia/Taipei\"\n\
+         [frontmatter]\nlastmod = [\":fileModTime\"]\n",
+    );
+    site.write("posts/a.md", post("A", "2024-01-03", "rust"));
+    let watch = start_watch(&site, &[]);
+    let touched = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(content(&site, "posts/a.md"))
+        .unwrap()
+        .set_modified(touched.into())
+        .unwrap();
+    watch.wait_for_log("posts/a.md changed", 1);
+    assert_in_sync(&site, &watch);
+    let feed = site.json("feed.json");
+    assert_eq!(
+        feed["items"][0]["date_modified"],
+        "2024-05-06T15:08:09+08:00"
+    );
+}

@@ -169,19 +169,25 @@ impl Fields<'_> {
     }
 
     /// The first of `keys` that is present, as a date; `:filename` is
-    /// `from_name`, the date the file's name starts with, if it does.
+    /// the date the file's name starts with, if it does, and
+    /// `:filemodtime` the file's modification time, if known (`file`).
     pub(super) fn date(
         &self,
         keys: &[String],
-        from_name: Option<DateTime<FixedOffset>>,
+        file: FileDates,
         tz: Tz,
         warnings: &mut Vec<Diagnostic>,
     ) -> Result<Option<DateTime<FixedOffset>>, Diagnostic> {
         let mut found = None;
         for key in keys {
-            if key == ":filename" {
-                if from_name.is_some() {
-                    return Ok(from_name);
+            let of_file = match key.as_str() {
+                ":filename" => Some(file.name),
+                ":filemodtime" => Some(file.modified),
+                _ => None,
+            };
+            if let Some(of_file) = of_file {
+                if of_file.is_some() {
+                    return Ok(of_file);
                 }
             } else if let Some(value) = self.get(key) {
                 found = Some((key.as_str(), value));
@@ -300,4 +306,14 @@ fn describe(value: &Value) -> String {
         Some(text) => format!("`{text}`"),
         None => value.kind().to_owned(),
     }
+}
+
+/// The dates a file gives besides its front matter (see
+/// [`Fields::date`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FileDates {
+    /// The date its name starts with (`:filename`).
+    pub(super) name: Option<DateTime<FixedOffset>>,
+    /// Its modification time (`:filemodtime`).
+    pub(super) modified: Option<DateTime<FixedOffset>>,
 }

@@ -374,3 +374,34 @@ fn hugo_s_front_matter_config_chooses_the_dates() {
     assert_eq!(b.date.to_rfc3339(), "2024-05-06T00:00:00+08:00");
     assert_eq!(b.permalink.as_str(), "https://example.com/posts/b/");
 }
+
+/// `:fileModTime` is the file's time, when its reader gave one; without
+/// it, the next key.
+#[test]
+fn the_file_s_time_is_a_date_when_the_config_names_it() {
+    let base = ctx_url();
+    let keys = |k: &[&str]| k.iter().map(|k| (*k).to_owned()).collect();
+    let dates = crate::base::config::DateKeys {
+        lastmod: keys(&[":filemodtime", "lastmod"]),
+        ..crate::base::config::DateKeys::default()
+    };
+    let touched = chrono::DateTime::parse_from_rfc3339("2024-07-08T09:10:11+08:00").unwrap();
+    let ctx = ParseContext {
+        dates: &dates,
+        modified: Some(touched),
+        ..ParseContext::plain(&base, chrono_tz::Asia::Taipei)
+    };
+    let text = "---\ntitle: A\ndate: 2024-01-01\nlastmod: 2024-02-02\n---\n";
+    let a = parse("posts/a.md", "x", text.as_bytes(), &ctx)
+        .article
+        .unwrap();
+    assert_eq!(a.lastmod, Some(touched));
+    let unknown = ParseContext {
+        modified: None,
+        ..ctx
+    };
+    let a = parse("posts/a.md", "x", text.as_bytes(), &unknown)
+        .article
+        .unwrap();
+    assert_eq!(a.lastmod.unwrap().to_rfc3339(), "2024-02-02T00:00:00+08:00");
+}
