@@ -103,8 +103,9 @@ impl std::str::FromStr for Layout {
 /// Where a post's dates come from: for each, the front matter keys (lower
 /// case) tried in turn, as Hugo's `[frontmatter]` lists them; `:filename`
 /// is a date at the start of the file's name (`2024-03-05-x.md`), and
-/// `:filemodtime` the time the file was last modified. Hugo's `:git` is
-/// not read (it is passed over, to the next key).
+/// `:filemodtime` the time the file was last modified, and `:git` its
+/// last commit's author date (only with Hugo's `enableGitInfo`: without
+/// it, the token is dropped, as Hugo passes it over).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateKeys {
     pub date: Vec<String>,
@@ -123,6 +124,16 @@ impl DateKeys {
     /// (`:filemodtime`): then the file's time is an input like its bytes.
     pub fn use_mod_time(&self) -> bool {
         self.uses(":filemodtime")
+    }
+
+    /// Whether any date is the file's last commit's (`:git`).
+    pub fn use_git(&self) -> bool {
+        self.uses(":git")
+    }
+
+    /// Whether any date comes from outside the file's bytes.
+    pub fn use_file_times(&self) -> bool {
+        self.use_mod_time() || self.use_git()
     }
 
     fn uses(&self, token: &str) -> bool {

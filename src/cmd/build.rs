@@ -13,6 +13,7 @@ use crate::cmd::settings::{check_content_dir, exit, load_configs, BuildArgs};
 use crate::collect::{Exclusion, Options};
 use crate::disk::cache as disk_cache;
 use crate::disk::content;
+use crate::disk::git;
 use crate::disk::output;
 use crate::disk::record;
 use crate::parse::files;
@@ -153,7 +154,16 @@ fn build_from_disk(
         give(batch);
         problems
     };
-    let load = content::Folder { dir: content_dir };
+    // Hugo's `:git` dates, from one `git log`, when the config uses them.
+    let git = config
+        .dates
+        .use_git()
+        .then(|| git::author_dates(content_dir))
+        .flatten();
+    let load = content::Folder {
+        dir: content_dir,
+        git: git.as_ref(),
+    };
     // Read on a thread of its own while the posts are parsed.
     let item_cache = {
         let (config, args) = (config.clone(), args.clone());

@@ -18,6 +18,9 @@ use crate::site::Content;
 #[derive(Debug, Clone, Copy)]
 pub struct Folder<'a> {
     pub dir: &'a Path,
+    /// Its files' last commits' dates, for a site whose dates use them
+    /// (`:git`; see [`super::git`]).
+    pub git: Option<&'a super::git::GitDates>,
 }
 
 impl Content for Folder<'_> {
@@ -51,6 +54,10 @@ impl Content for Folder<'_> {
             .modified()
             .ok()?;
         Some(time.into())
+    }
+
+    fn git_date(&self, path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.git?.get(path).copied()
     }
 }
 

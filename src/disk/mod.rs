@@ -5,5 +5,6 @@
 pub mod atomic;
 pub mod cache;
 pub mod content;
+pub mod git;
 pub mod output;
 pub mod record;

@@ -102,6 +102,9 @@ pub struct ParseContext<'a> {
     /// The file's modification time, when the dates use it
     /// (`:fileModTime`); set per file by whoever read it.
     pub modified: Option<DateTime<FixedOffset>>,
+    /// The file's last commit's author date, when the dates use it
+    /// (`:git`); set per file too.
+    pub git: Option<DateTime<FixedOffset>>,
 }
 
 impl<'a> ParseContext<'a> {
@@ -123,6 +126,7 @@ impl<'a> ParseContext<'a> {
             ugly_urls: &PRETTY,
             lower_paths: true,
             modified: None,
+            git: None,
         }
     }
 }
@@ -409,6 +413,7 @@ fn parse_text(
     let file = FileDates {
         name: from_name,
         modified: ctx.modified,
+        git: ctx.git,
     };
     let date = fields.date(&dates.date, file, ctx.timezone, warnings)?;
     let publish_date = fields.date(&dates.publish_date, file, ctx.timezone, warnings)?;

@@ -401,7 +401,7 @@ fn reread_body<'c>(
     let key = match (&bytes, cache) {
         (Ok(bytes), Some(_)) => {
             let key = item_cache::with_bundle(item_cache::key(&a.path, bytes), a);
-            let dated = cx.config.dates.use_mod_time();
+            let dated = cx.config.dates.use_file_times();
             Some(if dated {
                 item_cache::with_dates(key, a)
             } else {

@@ -27,6 +27,12 @@ pub trait Content: Sync {
     fn modified(&self, _path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         None
     }
+
+    /// The author date of the file's last commit, for sites whose dates
+    /// use it (Hugo's `:git`); `None` when it is not known.
+    fn git_date(&self, _path: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        None
+    }
 }
 
 /// A function that reads files is a [`Content`] that knows no folders.

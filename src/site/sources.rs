@@ -169,18 +169,24 @@ impl Sources {
             ugly_urls: &c.ugly_urls,
             lower_paths: c.lower_paths,
             modified: None,
+            git: None,
         }
     }
 
     /// [`Sources::parse_context`] for the file at `path`: with its
-    /// modification time when the dates use it (`:fileModTime`), in the
-    /// site's time zone.
+    /// modification time and its last commit's date when the dates use
+    /// them (`:fileModTime`, `:git`), in the site's time zone.
     pub(super) fn parse_context_of(&self, path: &str, load: Load<'_>) -> ParseContext<'_> {
         let mut context = self.parse_context();
-        if self.config.dates.use_mod_time() {
-            context.modified = load
-                .modified(path)
-                .map(|t| t.with_timezone(&self.config.timezone).fixed_offset());
+        let dates = &self.config.dates;
+        let here = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&self.config.timezone).fixed_offset()
+        };
+        if dates.use_mod_time() {
+            context.modified = load.modified(path).map(here);
+        }
+        if dates.use_git() {
+            context.git = load.git_date(path).map(here);
         }
         context
     }
@@ -428,7 +434,7 @@ impl Sources {
             0
         } else {
             let read = bytes.as_deref().map_err(String::as_str);
-            hash_of(&(path, &read, &bundle, context.modified))
+            hash_of(&(path, &read, &bundle, (context.modified, context.git)))
         };
         if let Some(old) = self.files.get(path) {
             if old.hash == hash && old.shown == shown {

@@ -248,3 +248,51 @@ fn file_mod_time_dates_follow_the_file() {
     site.build(&[]).assert_code(0);
     assert_eq!(modified(&site), "2024-06-01T08:00:00+08:00");
 }
+
+/// Hugo's `:git` with `enableGitInfo`: a post's `lastmod` is its last
+/// commit's author date (in the site's time zone); without
+/// `enableGitInfo`, `:git` gives way to the next key, as in Hugo.
+#[test]
+fn git_dates_are_last_commits_with_enable_git_info() {
+    let run_git = |dir: &Path, args: &[&str], date: &str| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    for (git_info, expected) in [
+        (true, "2024-05-06T15:08:09+08:00"),
+        (false, "2024-02-02T00:00:00+08:00"),
+    ] {
+        let config = format!(
+            "enableGitInfo = {git_info}\n{HUGO_TOML}[frontmatter]\nlastmod = [\":git\", \"lastmod\"]\n"
+        );
+        let site = hugo_site(&[("hugo.toml", &config)]);
+        site.post(
+            "posts/a.md",
+            "title: A\ndate: 2024-01-01\nlastmod: 2024-02-02",
+            "Body.",
+        );
+        if !run_git(site.path(), &["init", "-q"], "2024-05-06T07:08:09Z") {
+            eprintln!("no git here: skipped");
+            return;
+        }
+        assert!(run_git(site.path(), &["add", "."], "2024-05-06T07:08:09Z"));
+        assert!(run_git(
+            site.path(),
+            &["commit", "-qm", "a"],
+            "2024-05-06T07:08:09Z"
+        ));
+        site.build(&[]).assert_code(0);
+        let feed = site.json("feed.json");
+        assert_eq!(
+            feed["items"][0]["date_modified"], expected,
+            "enableGitInfo = {git_info}"
+        );
+    }
+}

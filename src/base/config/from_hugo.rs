@@ -171,6 +171,17 @@ impl Layers<'_> {
                 }
             }
         }
+        // Without git information, Hugo passes `:git` over.
+        if !self.hugo.flag("enablegitinfo") {
+            for keys in [
+                &mut dates.date,
+                &mut dates.publish_date,
+                &mut dates.lastmod,
+                &mut dates.expiry_date,
+            ] {
+                keys.retain(|k| k != ":git");
+            }
+        }
         dates
     }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::base::config::Config;
 use crate::disk::content;
+use crate::disk::git::{self, GitDates};
 use crate::parse::files;
 use crate::site::{Flags, Site};
 
@@ -25,13 +26,25 @@ pub(super) struct Language {
     pub(super) output_dir: PathBuf,
     /// Diagnostics already shown, so each is reported once.
     pub(super) shown: HashSet<String>,
+    /// The files' last commits' dates, when the dates use them (`:git`),
+    /// as they were when the watch started or the config last changed:
+    /// a commit made while watching is seen after the next config change
+    /// or restart.
+    git: Option<GitDates>,
 }
 
 impl Language {
     /// The language of `config`, with nothing read yet.
     pub(super) fn new(config: Config, flags: Flags) -> Language {
+        let content_dir = absolute(&config.content_dir);
+        let git = config
+            .dates
+            .use_git()
+            .then(|| git::author_dates(&content_dir))
+            .flatten();
         Language {
-            content_dir: absolute(&config.content_dir),
+            git,
+            content_dir,
             output_dir: absolute(&config.output_dir),
             site: Site::new(config, flags, true),
             candidates: BTreeSet::new(),
@@ -122,9 +135,13 @@ impl Language {
             .map(|rel| ((*rel).clone(), files::shown_in(&content_shown, rel)))
             .collect();
         let content_dir = &self.content_dir;
-        let changed = self
-            .site
-            .load_all(files, &content::Folder { dir: content_dir });
+        let changed = self.site.load_all(
+            files,
+            &content::Folder {
+                dir: content_dir,
+                git: self.git.as_ref(),
+            },
+        );
         changed.into_iter().map(|i| rels[i].clone()).collect()
     }
 

@@ -170,7 +170,8 @@ impl Fields<'_> {
 
     /// The first of `keys` that is present, as a date; `:filename` is
     /// the date the file's name starts with, if it does, and
-    /// `:filemodtime` the file's modification time, if known (`file`).
+    /// `:filemodtime` the file's modification time and `:git` its last
+    /// commit's date, if known (`file`).
     pub(super) fn date(
         &self,
         keys: &[String],
@@ -183,6 +184,7 @@ impl Fields<'_> {
             let of_file = match key.as_str() {
                 ":filename" => Some(file.name),
                 ":filemodtime" => Some(file.modified),
+                ":git" => Some(file.git),
                 _ => None,
             };
             if let Some(of_file) = of_file {
@@ -316,4 +318,6 @@ pub(super) struct FileDates {
     pub(super) name: Option<DateTime<FixedOffset>>,
     /// Its modification time (`:filemodtime`).
     pub(super) modified: Option<DateTime<FixedOffset>>,
+    /// Its last commit's author date (`:git`).
+    pub(super) git: Option<DateTime<FixedOffset>>,
 }
