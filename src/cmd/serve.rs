@@ -3,11 +3,11 @@
 //!
 //! The files are served from memory ([`files`]): a conditional GET is
 //! answered without touching the disk, and each file's gzip and brotli
-//! versions are made once per version; large files are sent with
-//! `sendfile` from a sealed memory file ([`sendfile`]). Files are replaced by rename, so a
-//! client polling during a rebuild gets the old feed or the new one, never
-//! a mix, and the strong `ETag` of each representation changes exactly
-//! when its bytes do.
+//! versions are made once per version; a large file's body is sent with
+//! `sendfile` from the open file it was read from ([`sendfile`]). Files
+//! are replaced by rename, so a client polling during a rebuild gets the
+//! old feed or the new one, never a mix, and the strong `ETag` of each
+//! representation changes exactly when its bytes do.
 //!
 //! Facing the internet, slow clients must not hold the server: a client
 //! that has not sent a whole request head within `--idle-timeout` seconds

@@ -610,10 +610,11 @@ fn languages_all_in_subfolders_are_served() {
     }
 }
 
-/// Feeds of 64 KiB and more are sent from a sealed memory file with
-/// `sendfile` (src/cmd/serve/sendfile.rs): such a feed arrives byte for
-/// byte as on disk, over a kept-alive connection again and again, and
-/// clients polling it while it is rebuilt get one whole version each time.
+/// Feeds of 64 KiB and more are sent with `sendfile` from the open file
+/// they were read from (src/cmd/serve/sendfile.rs): such a feed arrives
+/// byte for byte as on disk, over a kept-alive connection again and
+/// again, and clients polling it while it is rebuilt (renamed over) get
+/// one whole version each time.
 #[test]
 fn large_feeds_are_sent_whole_while_they_are_rebuilt() {
     let site = Site::new();

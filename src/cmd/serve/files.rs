@@ -179,12 +179,17 @@ impl Files {
         if !real.starts_with(&self.root) {
             return None;
         }
-        // Read the whole file, then take its time: renames replace it whole.
-        let bytes = std::fs::read(&real).ok()?;
-        let modified = std::fs::metadata(&real)
+        // Read whole through one open file, whose time is taken from it
+        // too: renames replace the file whole, and a large file is sent
+        // from this open file later (see `super::sendfile`).
+        let mut handle = std::fs::File::open(&real).ok()?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut handle, &mut bytes).ok()?;
+        let modified = handle
+            .metadata()
             .and_then(|m| m.modified())
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        Some(self.file_of(path, bytes, modified))
+        Some(self.file_of(path, bytes, modified, handle))
     }
 
     /// Keeps `file` for `relative`, if no file was forgotten since the
@@ -197,8 +202,15 @@ impl Files {
         }
     }
 
-    /// A file's representations and headers, made once.
-    fn file_of(&self, path: String, bytes: Vec<u8>, modified: SystemTime) -> File {
+    /// A file's representations and headers, made once, from its bytes and
+    /// the open file they were read from.
+    fn file_of(
+        &self,
+        path: String,
+        bytes: Vec<u8>,
+        modified: SystemTime,
+        handle: std::fs::File,
+    ) -> File {
         let content_type = content_type(Path::new(&path), &self.rss_name);
         let compress = bytes.len() >= MIN_COMPRESSED && content_type != "application/octet-stream";
         let link = self
@@ -219,7 +231,11 @@ impl Files {
             link,
             gzip: gzip.map(|b| Representation::new(b, &tag, Coding::Gzip)),
             brotli: brotli.map(|b| Representation::new(b, &tag, Coding::Brotli)),
-            identity: Representation::new(super::sendfile::bytes_of(bytes), &tag, Coding::Identity),
+            identity: Representation::new(
+                super::sendfile::bytes_of(bytes, handle),
+                &tag,
+                Coding::Identity,
+            ),
         }
     }
 }

@@ -1,16 +1,20 @@
 //! Large served files go to the socket with `sendfile`, as nginx sends
 //! them, rather than being copied into the socket's buffers on every
-//! response: a kept file's bytes live in a sealed memory file (`memfd`),
-//! mapped read-only into the process, and [`Conn`], the connection hyper
-//! writes to, recognises a response body that lies in such a mapping and
-//! hands the kernel the memory file instead of the bytes.
+//! response. A kept file's bytes stay in memory (its validators, its
+//! compressed forms and a plain write need them), and so does the open
+//! file they were read from: [`Conn`], the connection hyper writes to,
+//! recognises a response body that is such a file's bytes and hands the
+//! kernel the file instead, which it sends from its page cache.
 //!
-//! Sealed, the memory file can never change, so a response sent in
-//! several pieces is one version of the file, as with bytes in memory.
-//! Each mapping holds a descriptor: only files of [`MIN_MAPPED`] bytes or
-//! more are mapped, and no more than the budget serve gives
-//! ([`set_budget`]); other files are plain bytes, written as before.
-//! Elsewhere than on Linux nothing is mapped.
+//! The open file is the version that was read: watch replaces files by
+//! rename, never in place, so a response is one version of the file,
+//! whole, even if watch replaces it meanwhile. (A file rewritten in place
+//! by hand is sent as it then is, as nginx would; the output folder's
+//! watcher drops it from memory at once.) Each kept file holds a
+//! descriptor: only files of [`MIN_SENT`] bytes or more keep theirs, and
+//! no more than the budget serve gives ([`set_budget`]); other files are
+//! plain bytes, written as before. Elsewhere than on Linux, bodies are
+//! always written as bytes.
 
 use std::collections::BTreeMap;
 use std::io::{self, IoSlice};
@@ -25,35 +29,36 @@ use tokio::net::TcpStream;
 
 /// Smaller files are copied as usual: sending them is cheap, and they are
 /// not worth a descriptor each.
-pub const MIN_MAPPED: usize = 64 * 1024;
+pub const MIN_SENT: usize = 64 * 1024;
 
-/// How many files may be mapped at once (see [`set_budget`]).
+/// How many files may keep their descriptors at once (see [`set_budget`]).
 static BUDGET: AtomicUsize = AtomicUsize::new(0);
-/// How many are.
+/// How many do.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
-/// Every mapping, by its first byte's address: its length and the memory
-/// file's descriptor.
-static MAPPED: RwLock<BTreeMap<usize, (usize, i32)>> = RwLock::new(BTreeMap::new());
+/// The bytes of every file kept with its descriptor, by their first
+/// byte's address: their length and the descriptor.
+static BACKED: RwLock<BTreeMap<usize, (usize, i32)>> = RwLock::new(BTreeMap::new());
 
-/// Sets how many files may be mapped (each holds a descriptor).
+/// Sets how many files may keep their descriptors (see the module docs).
 pub fn set_budget(files: usize) {
     BUDGET.store(files, Ordering::Relaxed);
 }
 
-/// `data` as bytes to serve: in a sealed, mapped memory file when it is
-/// large enough and the budget allows (see the module docs), else as it is.
-pub fn bytes_of(data: Vec<u8>) -> Bytes {
-    if data.len() < MIN_MAPPED {
+/// `data`, read from `file` (open, at its start), as bytes to serve: sent
+/// from `file` when it is large enough and the budget allows, else as they
+/// are.
+pub fn bytes_of(data: Vec<u8>, file: std::fs::File) -> Bytes {
+    if data.len() < MIN_SENT {
         return Bytes::from(data);
     }
-    match Mapping::of(&data) {
-        Some(mapping) => Bytes::from_owner(mapping),
-        None => Bytes::from(data),
+    match Backed::of(data, file) {
+        Ok(backed) => Bytes::from_owner(backed),
+        Err(data) => Bytes::from(data),
     }
 }
 
-/// The memory file and the offset in it of `slice`, if `slice` lies in a
-/// mapping.
+/// The file and the offset in it of `slice`, if `slice` lies in the bytes
+/// of a file kept with its descriptor.
 fn find(slice: &[u8]) -> Option<(i32, i64)> {
     find_at(slice.as_ptr() as usize, slice.len())
 }
@@ -63,113 +68,53 @@ fn find_at(address: usize, len: usize) -> Option<(i32, i64)> {
     if COUNT.load(Ordering::Relaxed) == 0 || len == 0 {
         return None;
     }
-    let mapped = MAPPED.read().unwrap_or_else(|e| e.into_inner());
-    let (&start, &(mapped_len, fd)) = mapped.range(..=address).next_back()?;
+    let backed = BACKED.read().unwrap_or_else(|e| e.into_inner());
+    let (&start, &(backed_len, fd)) = backed.range(..=address).next_back()?;
     let offset = address - start;
-    (offset + len <= mapped_len).then_some((fd, offset as i64))
+    (offset + len <= backed_len).then_some((fd, offset as i64))
 }
 
-/// A sealed memory file and its read-only mapping.
-struct Mapping {
-    fd: std::os::fd::OwnedFd,
-    address: *mut libc::c_void,
-    len: usize,
+/// A file's bytes and the open file they were read from, known to
+/// [`find`] while they live.
+struct Backed {
+    data: Vec<u8>,
+    /// Held open while a response may send from it; closed on drop,
+    /// after the bytes left the registry.
+    _file: std::fs::File,
 }
 
-// SAFETY: the mapping is read-only and its file sealed against writes:
-// nothing can change the bytes while any thread reads them.
-unsafe impl Send for Mapping {}
-unsafe impl Sync for Mapping {}
-
-impl Mapping {
+impl Backed {
     #[cfg(target_os = "linux")]
-    fn of(data: &[u8]) -> Option<Mapping> {
-        use std::io::Write as _;
-        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    fn of(data: Vec<u8>, file: std::fs::File) -> Result<Backed, Vec<u8>> {
+        use std::os::fd::AsRawFd;
         if COUNT.fetch_add(1, Ordering::Relaxed) >= BUDGET.load(Ordering::Relaxed) {
             COUNT.fetch_sub(1, Ordering::Relaxed);
-            return None;
+            return Err(data);
         }
-        let made = (|| {
-            // SAFETY: a valid C string and flags; the descriptor returned
-            // is owned here.
-            let raw = unsafe {
-                libc::memfd_create(
-                    c"feedsmith-served".as_ptr(),
-                    libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
-                )
-            };
-            if raw < 0 {
-                return None;
-            }
-            // SAFETY: `raw` is a new descriptor nothing else owns.
-            let mut file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(raw) });
-            file.write_all(data).ok()?;
-            let fd = OwnedFd::from(file);
-            let seals =
-                libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
-            // SAFETY: fcntl and mmap on a descriptor owned here; the
-            // mapping is checked before use and unmapped on drop.
-            unsafe {
-                if libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) != 0 {
-                    return None;
-                }
-                let address = libc::mmap(
-                    std::ptr::null_mut(),
-                    data.len(),
-                    libc::PROT_READ,
-                    libc::MAP_SHARED,
-                    fd.as_raw_fd(),
-                    0,
-                );
-                if address == libc::MAP_FAILED {
-                    return None;
-                }
-                Some(Mapping {
-                    fd,
-                    address,
-                    len: data.len(),
-                })
-            }
-        })();
-        match made {
-            Some(mapping) => {
-                let mut mapped = MAPPED.write().unwrap_or_else(|e| e.into_inner());
-                mapped.insert(
-                    mapping.address as usize,
-                    (mapping.len, mapping.fd.as_raw_fd()),
-                );
-                Some(mapping)
-            }
-            None => {
-                COUNT.fetch_sub(1, Ordering::Relaxed);
-                None
-            }
-        }
+        let mut backed = BACKED.write().unwrap_or_else(|e| e.into_inner());
+        backed.insert(data.as_ptr() as usize, (data.len(), file.as_raw_fd()));
+        drop(backed);
+        Ok(Backed { data, _file: file })
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn of(_: &[u8]) -> Option<Mapping> {
-        None
+    fn of(data: Vec<u8>, _: std::fs::File) -> Result<Backed, Vec<u8>> {
+        Err(data)
     }
 }
 
-impl AsRef<[u8]> for Mapping {
+impl AsRef<[u8]> for Backed {
     fn as_ref(&self) -> &[u8] {
-        // SAFETY: `len` readable bytes at `address` until drop.
-        unsafe { std::slice::from_raw_parts(self.address as *const u8, self.len) }
+        &self.data
     }
 }
 
-impl Drop for Mapping {
+impl Drop for Backed {
     fn drop(&mut self) {
-        // Out of the registry before its descriptor closes. No response
-        // is being sent from it: a body holds its mapping.
-        let mut mapped = MAPPED.write().unwrap_or_else(|e| e.into_inner());
-        mapped.remove(&(self.address as usize));
-        drop(mapped);
-        // SAFETY: the mapping made in `of`, unmapped once.
-        unsafe { libc::munmap(self.address, self.len) };
+        // No response is being sent from it: a body holds its bytes.
+        let mut backed = BACKED.write().unwrap_or_else(|e| e.into_inner());
+        backed.remove(&(self.data.as_ptr() as usize));
+        drop(backed);
         COUNT.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -206,7 +151,7 @@ impl Conn {
         }
     }
 
-    /// Sends `len` bytes of the memory file `file` from `offset`.
+    /// Sends `len` bytes of the open file `file` from `offset`.
     #[cfg(target_os = "linux")]
     fn poll_sendfile(
         &self,
@@ -307,22 +252,29 @@ impl AsyncWrite for Conn {
 mod tests {
     use super::*;
 
-    /// A large file is mapped (within the budget) and found by any slice
-    /// of its bytes, at its offset; a small one, or one past the budget,
-    /// is plain bytes; a dropped mapping is found no more.
+    /// A large file keeps its descriptor (within the budget), and any
+    /// slice of its bytes is found, at its offset; a small file, or one
+    /// past the budget, is plain bytes; dropped bytes are found no more.
     #[test]
     #[cfg(target_os = "linux")]
-    fn large_files_are_mapped_and_found_by_their_slices() {
+    fn large_files_are_found_by_their_slices() {
+        use std::io::{Seek, Write};
         set_budget(1);
-        let data: Vec<u8> = (0..MIN_MAPPED * 2).map(|i| (i % 251) as u8).collect();
-        let bytes = bytes_of(data.clone());
+        let data: Vec<u8> = (0..MIN_SENT * 2).map(|i| (i % 251) as u8).collect();
+        let file = || {
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(&data).unwrap();
+            file.rewind().unwrap();
+            file
+        };
+        let bytes = bytes_of(data.clone(), file());
         assert_eq!(&bytes[..], &data[..]);
-        let (_, offset) = find(&bytes[1000..2000]).expect("mapped");
+        let (_, offset) = find(&bytes[1000..2000]).expect("kept with its file");
         assert_eq!(offset, 1000);
-        assert!(find(&data[..]).is_none(), "a copy is not the mapping");
-        let over = bytes_of(data.clone());
+        assert!(find(&data[..]).is_none(), "a copy is not the kept bytes");
+        let over = bytes_of(data.clone(), file());
         assert!(find(&over[..]).is_none(), "past the budget");
-        let small = bytes_of(vec![1; 100]);
+        let small = bytes_of(vec![1; 100], file());
         assert!(find(&small[..]).is_none());
         let address = bytes.as_ptr() as usize;
         assert!(find_at(address, 10).is_some());
