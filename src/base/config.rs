@@ -17,6 +17,7 @@ use url::Url;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::hugo;
 use crate::base::taxonomy::Taxonomy;
+use crate::base::urls::UglyUrls;
 
 /// The config file name looked up in the current directory.
 pub const DEFAULT_FILE: &str = "feedsmith.yaml";
@@ -159,51 +160,6 @@ impl Default for DateKeys {
             lastmod: keys(&["lastmod", "modified"]),
             expiry_date: keys(&["expirydate", "unpublishdate"]),
         }
-    }
-}
-
-/// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`, on the
-/// whole site (`uglyURLs = true`) or in the sections a map turns on
-/// (`[uglyURLs]` with `books = true`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UglyUrls {
-    all: bool,
-    /// Top-level sections, in lower case, as Hugo's config keys are.
-    sections: Vec<String>,
-}
-
-impl UglyUrls {
-    /// Read from the value of Hugo's `uglyURLs`: a switch, or a map of
-    /// section to switch. Anything else is Hugo's default, off.
-    pub fn of(value: Option<&serde_json::Value>) -> UglyUrls {
-        match value {
-            Some(serde_json::Value::Bool(all)) => UglyUrls {
-                all: *all,
-                sections: Vec::new(),
-            },
-            Some(serde_json::Value::Object(map)) => UglyUrls {
-                all: false,
-                sections: map
-                    .iter()
-                    .filter(|(_, on)| on.as_bool() == Some(true))
-                    .map(|(section, _)| section.to_lowercase())
-                    .collect(),
-            },
-            _ => UglyUrls::default(),
-        }
-    }
-
-    /// Whether the page at `path` (under the content folder) has an ugly
-    /// URL: by its top-level section (none for a page at the top).
-    pub fn for_page(&self, path: &str) -> bool {
-        if self.all {
-            return true;
-        }
-        let section = match path.split_once('/') {
-            Some((section, _)) => section.to_lowercase(),
-            None => return false,
-        };
-        self.sections.contains(&section)
     }
 }
 

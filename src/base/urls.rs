@@ -182,6 +182,51 @@ fn has_scheme(link: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
+/// Hugo's `uglyURLs`: pages at `posts/a.html`, not `posts/a/`, on the
+/// whole site (`uglyURLs = true`) or in the sections a map turns on
+/// (`[uglyURLs]` with `books = true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UglyUrls {
+    all: bool,
+    /// Top-level sections, in lower case, as Hugo's config keys are.
+    sections: Vec<String>,
+}
+
+impl UglyUrls {
+    /// Read from the value of Hugo's `uglyURLs`: a switch, or a map of
+    /// section to switch. Anything else is Hugo's default, off.
+    pub fn of(value: Option<&serde_json::Value>) -> UglyUrls {
+        match value {
+            Some(serde_json::Value::Bool(all)) => UglyUrls {
+                all: *all,
+                sections: Vec::new(),
+            },
+            Some(serde_json::Value::Object(map)) => UglyUrls {
+                all: false,
+                sections: map
+                    .iter()
+                    .filter(|(_, on)| on.as_bool() == Some(true))
+                    .map(|(section, _)| section.to_lowercase())
+                    .collect(),
+            },
+            _ => UglyUrls::default(),
+        }
+    }
+
+    /// Whether the page at `path` (under the content folder) has an ugly
+    /// URL: by its top-level section (none for a page at the top).
+    pub fn for_page(&self, path: &str) -> bool {
+        if self.all {
+            return true;
+        }
+        let section = match path.split_once('/') {
+            Some((section, _)) => section.to_lowercase(),
+            None => return false,
+        };
+        self.sections.contains(&section)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,11 +10,11 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::base::config::{DateKeys, UglyUrls};
+use crate::base::config::DateKeys;
 use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
-use crate::base::urls;
+use crate::base::urls::{self, UglyUrls};
 use crate::parse::files;
 use crate::parse::frontmatter::{self, Split, Value};
 use crate::parse::permalinks;
