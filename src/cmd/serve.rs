@@ -55,8 +55,8 @@ pub struct ServeArgs {
 /// the files being read.
 const MAX_CONNECTIONS: usize = 16_384;
 
-/// The most files kept for `sendfile` at once (see [`sendfile`]).
-const MAX_MAPPED: u64 = 4096;
+/// The most files kept open for `sendfile` at once (see [`sendfile`]).
+const MAX_KEPT_OPEN: u64 = 4096;
 
 /// Runs `feedsmith serve` until Ctrl-C (SIGINT) or SIGTERM.
 pub fn run_serve(args: &ServeArgs) -> ExitCode {
@@ -159,11 +159,11 @@ pub fn run_serve(args: &ServeArgs) -> ExitCode {
     }
     let limit = raise_open_files_limit();
     // An eighth of the descriptors may hold large files for `sendfile`.
-    let mapped = (limit / 8).min(MAX_MAPPED) as usize;
-    sendfile::set_budget(mapped);
+    let kept_open = (limit / 8).min(MAX_KEPT_OPEN) as usize;
+    sendfile::set_budget(kept_open);
     let cap = MAX_CONNECTIONS.min(
         (limit.saturating_sub(256) as usize)
-            .saturating_sub(mapped)
+            .saturating_sub(kept_open)
             .max(64),
     );
     let permits = Arc::new(tokio::sync::Semaphore::new(cap));
