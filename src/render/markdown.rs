@@ -98,19 +98,24 @@ pub fn render(
             }
         };
     }
-    let summary = if want_summary {
-        match text.find(MORE) {
-            Some(at) => plain_text(&text[..at], usize::MAX),
-            // Only the start of the text is needed, not all of it.
-            None => truncate(&plain_text(&text, SUMMARY_CHARS + 2), SUMMARY_CHARS),
-        }
-    } else {
-        String::new()
-    };
     Rendered {
         html: html_out,
-        summary,
+        summary: summary(&text, want_summary, plain_text),
         notes,
+    }
+}
+
+/// A body's summary, when `wanted`: its text before `<!--more-->`, else the
+/// start of its text, cut at [`SUMMARY_CHARS`]. `to_text` gives the plain
+/// text of some of the body, of at most about that many characters (it may
+/// give more): only the start of a long body is needed, not all of it.
+fn summary(text: &str, wanted: bool, to_text: impl Fn(&str, usize) -> String) -> String {
+    if !wanted {
+        return String::new();
+    }
+    match text.find(MORE) {
+        Some(at) => to_text(&text[..at], usize::MAX),
+        None => truncate(&to_text(text, SUMMARY_CHARS + 2), SUMMARY_CHARS),
     }
 }
 
@@ -155,17 +160,9 @@ fn render_html(
     } else {
         text.clone()
     };
-    let summary = if want_summary {
-        match text.find(MORE) {
-            Some(at) => html_text(&text[..at]),
-            None => truncate(&html_text(&text), SUMMARY_CHARS),
-        }
-    } else {
-        String::new()
-    };
     Rendered {
         html,
-        summary,
+        summary: summary(&text, want_summary, |part, _| html_text(part)),
         notes,
     }
 }
