@@ -84,16 +84,23 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
+/// Every entry under `root` but those in its top-level folders named in
+/// `skip`.
+fn walk_without(
+    root: &Path,
+    skip: &'static [&'static str],
+) -> impl Iterator<Item = walkdir::DirEntry> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_entry(move |e| {
+            e.depth() != 1 || !e.file_name().to_str().is_some_and(|n| skip.contains(&n))
+        })
+        .map(|entry| entry.expect("walk the site"))
+}
+
 /// Copies `from` into `to`, without `public/`, `resources/` and `.git/`.
 fn copy_site(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_entry(|e| {
-        e.depth() != 1
-            || !matches!(
-                e.file_name().to_str(),
-                Some("public" | "resources" | ".git")
-            )
-    }) {
-        let entry = entry.expect("walk the site");
+    for entry in walk_without(from, &["public", "resources", ".git"]) {
         let target = to.join(entry.path().strip_prefix(from).expect("under the site"));
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&target).expect("mkdir");
@@ -161,14 +168,7 @@ const BUILT_IN_SHORTCODES: [&str; 14] = [
 fn stub_shortcodes(site: &Path, layouts: &Path) {
     // Each name, and whether it is ever closed (`{{< /name >}}`).
     let mut names: BTreeMap<String, bool> = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(site).into_iter().filter_entry(|e| {
-        e.depth() != 1
-            || !matches!(
-                e.file_name().to_str(),
-                Some("themes" | "public" | "layouts")
-            )
-    }) {
-        let entry = entry.expect("walk the site");
+    for entry in walk_without(site, &["themes", "public", "layouts"]) {
         let path = entry.path();
         let content = matches!(
             path.extension().and_then(|e| e.to_str()),
