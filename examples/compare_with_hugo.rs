@@ -2,7 +2,7 @@
 //! the same feeds, and in each the same set of item links.
 //!
 //! ```text
-//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N] [--base-url URL] [--builtin-rss]
+//! cargo run --release --example compare_with_hugo -- SITE [--hugo PATH] [--show N] [--base-url URL] [--builtin-rss] [--keep]
 //! ```
 //!
 //! Both build a temporary copy of SITE, so the site itself is not touched:
@@ -47,6 +47,8 @@ struct Options {
     /// Drop the site's own RSS templates too, so that Hugo's feeds follow
     /// its built-in one, as feedsmith's do.
     builtin_rss: bool,
+    /// Keep the temporary folder (the copy, and both outputs) to look into.
+    keep: bool,
 }
 
 fn options() -> Options {
@@ -57,6 +59,7 @@ fn options() -> Options {
         show: 10,
         base_url: None,
         builtin_rss: false,
+        keep: false,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -64,6 +67,7 @@ fn options() -> Options {
             "--show" => o.show = args.next().and_then(|n| n.parse().ok()).expect("--show N"),
             "--base-url" => o.base_url = Some(args.next().expect("--base-url URL")),
             "--builtin-rss" => o.builtin_rss = true,
+            "--keep" => o.keep = true,
             _ => o.site = PathBuf::from(arg),
         }
     }
@@ -110,6 +114,51 @@ fn copy_site(from: &Path, to: &Path) {
     }
 }
 
+/// Makes the copy a git repository of one commit when its config turns on
+/// `enableGitInfo`: Hugo then stops without one, and the copy leaves out
+/// the site's own `.git` (a snapshot may have none). Both tools read the
+/// same history.
+fn give_git_history(site: &Path) {
+    let top = walkdir::WalkDir::new(site).max_depth(1).into_iter();
+    let wants_git = top
+        .chain(walkdir::WalkDir::new(site.join("config")))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            let config = e.depth() > 0 && !name.starts_with('.');
+            config
+                && [".toml", ".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        })
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .is_ok_and(|text| text.to_lowercase().contains("enablegitinfo"))
+        });
+    if !wants_git {
+        return;
+    }
+    let git = |args: &[&str]| {
+        let mut command = Command::new("git");
+        command
+            .args([
+                "-c",
+                "user.name=compare",
+                "-c",
+                "user.email=compare@localhost",
+            ])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
+            .current_dir(site);
+        run(&mut command, "git");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "the site as copied"]);
+}
+
 /// What the site's Hugo config names: its taxonomies (plural, lower case;
 /// Hugo's default `tags` and `categories`) and languages.
 struct Names {
@@ -118,6 +167,19 @@ struct Names {
     /// The site's and its themes' own RSS templates.
     templates: Vec<String>,
 }
+
+/// Templates Hugo uses for RSS though their names do not say so: its
+/// output formats fall back on a kind's or a list's layout of the same
+/// suffix (a theme's `taxonomy.xml` writes its term feeds).
+const RSS_LAYOUTS: [&str; 7] = [
+    "index.xml",
+    "list.xml",
+    "home.xml",
+    "section.xml",
+    "taxonomy.xml",
+    "term.xml",
+    "terms.xml",
+];
 
 /// Removes the templates in `layouts` but those for RSS and XML (and those
 /// for RSS too, with `drop_rss`), and returns the RSS templates kept
@@ -133,7 +195,7 @@ fn keep_feed_templates(site: &Path, layouts: &Path, drop_rss: bool) -> Vec<Strin
         if !entry.file_type().is_file() {
             continue;
         }
-        let rss = name.contains("rss") || name == "index.xml" || name == "list.xml";
+        let rss = name.contains("rss") || RSS_LAYOUTS.contains(&name.as_str());
         if (!name.contains("rss") && !name.ends_with(".xml")) || (rss && drop_rss) {
             std::fs::remove_file(entry.path()).expect("remove a template");
         } else if rss {
@@ -295,9 +357,32 @@ fn kind(folder: &str, names: &Names) -> &'static str {
     }
 }
 
+/// What Hugo lists that feedsmith leaves out on purpose, as not posts:
+/// pages without a date, and section pages (a section's `_index.md`, which
+/// Hugo lists in the feeds of its terms).
+#[derive(Default)]
+struct NotPosts {
+    /// Links of items without a date.
+    dateless: BTreeSet<String>,
+    /// Each feed's own link (its page), by folder.
+    pages: BTreeMap<String, String>,
+}
+
+impl NotPosts {
+    /// Whether `link` is a page feedsmith does not count as a post: one
+    /// without a date, or the page of a section (whose feed is its own).
+    fn contains(&self, link: &str, names: &Names) -> bool {
+        self.dateless.contains(link)
+            || self
+                .pages
+                .iter()
+                .any(|(folder, page)| page == link && kind(folder, names) == "section")
+    }
+}
+
 /// Every RSS feed under `out`, by folder: for Hugo every `.xml` file that
 /// is RSS; for feedsmith its `rss.xml` files.
-fn feeds(out: &Path, name: impl Fn(&str) -> bool, dateless: &mut BTreeSet<String>) -> Feeds {
+fn feeds(out: &Path, name: impl Fn(&str) -> bool, not_posts: &mut NotPosts) -> Feeds {
     let mut feeds = Feeds::new();
     for entry in walkdir::WalkDir::new(out) {
         let entry = entry.expect("walk the output");
@@ -328,12 +413,16 @@ fn feeds(out: &Path, name: impl Fn(&str) -> bool, dateless: &mut BTreeSet<String
                 let link = decode(&e.links.first()?.href);
                 // Hugo dates a page without a date 0001-01-01.
                 if e.published.is_none_or(|d| chrono::Datelike::year(&d) <= 1) {
-                    dateless.insert(link.clone());
+                    not_posts.dateless.insert(link.clone());
                 }
                 Some(link)
             })
             .collect();
-        feeds.insert(decode(&folder).to_lowercase(), links);
+        let folder = decode(&folder).to_lowercase();
+        if let Some(page) = feed.links.first() {
+            not_posts.pages.insert(folder.clone(), decode(&page.href));
+        }
+        feeds.insert(folder, links);
     }
     feeds
 }
@@ -370,7 +459,7 @@ struct Score {
     lists: usize,
     /// Hugo's empty section feeds where feedsmith writes none, not scored.
     empty: usize,
-    /// Feeds that differ only by pages without a date, which Hugo lists.
+    /// Feeds that differ only by pages that are not posts, which Hugo lists.
     but_pages: usize,
     /// Agreeing and scored feeds by kind.
     by_kind: BTreeMap<&'static str, (usize, usize)>,
@@ -379,7 +468,7 @@ struct Score {
 }
 
 /// Compares each of Hugo's feeds with feedsmith's for the same folder.
-fn score(theirs: &Feeds, ours: &Feeds, names: &Names, dateless: &BTreeSet<String>) -> Score {
+fn score(theirs: &Feeds, ours: &Feeds, names: &Names, not_posts: &NotPosts) -> Score {
     let (mut scored, mut agree, mut lists, mut empty, mut but_pages) = (0, 0, 0, 0, 0);
     let mut by_kind: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
     let mut differences = Vec::new();
@@ -403,11 +492,11 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names, dateless: &BTreeSet<String
                 agree += 1;
                 tally.0 += 1;
             }
-            // The same but for pages without a date, which Hugo lists and
-            // feedsmith does not (they are not posts).
+            // The same but for pages without a date or section pages, which
+            // Hugo lists and feedsmith does not (they are not posts).
             Some(mine)
                 if mine.is_subset(links)
-                    && links.difference(mine).all(|l| dateless.contains(l)) =>
+                    && links.difference(mine).all(|l| not_posts.contains(l, names)) =>
             {
                 but_pages += 1;
             }
@@ -420,7 +509,7 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names, dateless: &BTreeSet<String
                     mine.difference(links).count(),
                 ));
             }
-            None if !links.is_empty() && links.iter().all(|l| dateless.contains(l)) => {
+            None if !links.is_empty() && links.iter().all(|l| not_posts.contains(l, names)) => {
                 but_pages += 1;
             }
             None => differences.push(format!(
@@ -445,6 +534,7 @@ fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     let site = work.path().join("site");
     copy_site(&o.site, &site);
+    give_git_history(&site);
     let names = prepare(&site, o.builtin_rss);
     let hugo_out = work.path().join("hugo");
     let mut hugo = Command::new(&o.hugo);
@@ -470,9 +560,9 @@ fn main() {
         std::process::ExitCode::SUCCESS,
         "feedsmith build failed"
     );
-    let mut dateless = BTreeSet::new();
-    let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"), &mut dateless);
-    let ours = feeds(&ours_out, |f| f.ends_with(".xml"), &mut BTreeSet::new());
+    let mut not_posts = NotPosts::default();
+    let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"), &mut not_posts);
+    let ours = feeds(&ours_out, |f| f.ends_with(".xml"), &mut NotPosts::default());
 
     let Score {
         scored,
@@ -482,7 +572,7 @@ fn main() {
         but_pages,
         by_kind,
         differences,
-    } = score(&theirs, &ours, &names, &dateless);
+    } = score(&theirs, &ours, &names, &not_posts);
     let extras: Vec<&String> = ours.keys().filter(|f| !theirs.contains_key(*f)).collect();
     let extra = extras.len();
     let version = Command::new(&o.hugo)
@@ -495,6 +585,9 @@ fn main() {
         .find(|l| l.starts_with("hugo v"))
         .unwrap_or("hugo");
     println!("site: {}", o.site.display());
+    if o.keep {
+        println!("kept: {} (site/, hugo/, feedsmith/)", work.keep().display());
+    }
     println!(
         "oracle: {}",
         version
@@ -512,7 +605,7 @@ fn main() {
     if but_pages > 0 {
         let with = 100.0 * (agree + but_pages) as f64 / scored as f64;
         println!(
-            "agree but for dateless pages Hugo lists (not posts, on purpose): {but_pages} more ({with:.1}% with them)"
+            "agree but for pages Hugo lists that are not posts (no date, or a section's page; on purpose): {but_pages} more ({with:.1}% with them)"
         );
     }
     for (kind, (a, n)) in &by_kind {
