@@ -248,6 +248,9 @@ pub struct Config {
     /// per-language `contentDir`): then its files need no language in
     /// their names.
     pub own_content: bool,
+    /// Hugo's environment of the build (`production`, or `--environment`):
+    /// a `cascade` may be for some environments only.
+    pub environment: String,
     /// What the language puts before every path of the site (`en/`), or
     /// `""`.
     pub url_prefix: String,
@@ -633,6 +636,7 @@ impl Layers<'_> {
             },
             language_code: self.hugo.default_language(),
             own_content: false,
+            environment: "production".to_owned(),
             url_prefix: String::new(),
             kinds: s.kinds,
             layout: s.layout.unwrap_or_default(),

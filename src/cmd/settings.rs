@@ -262,6 +262,7 @@ fn load_language(
     if let Some(out) = &args.out {
         config.output_dir = out.clone();
     }
+    config.environment.clone_from(&places.environment);
     Ok(config)
 }
 

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use super::TermPosts;
 use crate::base::taxonomy::Term;
 use crate::parse::article::Article;
+use crate::parse::files::section_of;
 
 /// The sections of `posts` (newest first), as Hugo has them: each first
-/// folder under the content folder, and each folder below one with a
+/// folder under the content folder (a bundle at the top is no section), and each folder below one with a
 /// section page of its own (`nested`: `posts/tech`, which has
 /// `posts/tech/_index.md`). A post is in the deepest section it is under,
 /// and only there (Hugo's section feeds list a section's own pages); each
@@ -22,10 +23,10 @@ use crate::parse::article::Article;
 pub fn sections(posts: &[Arc<Article>], nested: &BTreeSet<&str>, lower: bool) -> Vec<TermPosts> {
     let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, post) in posts.iter().enumerate() {
-        let Some((first, _)) = post.path.split_once('/') else {
+        let mut section = section_of(&post.path);
+        if section.is_empty() {
             continue;
-        };
-        let mut section = first;
+        }
         if !nested.is_empty() {
             let mut folder = post.path.as_str();
             while let Some((parent, _)) = folder.rsplit_once('/') {

@@ -272,6 +272,7 @@ fn a_post_is_in_the_deepest_section_it_is_under() {
         "posts/tech/go/c.md",
         "posts/plain/d.md",
         "about.md",
+        "contact/index.md",
     ]
     .iter()
     .map(|path| article(path, "title: T\ndate: 2024-01-01"))
@@ -283,7 +284,7 @@ fn a_post_is_in_the_deepest_section_it_is_under() {
         .map(|s| (s.term.slug.as_str(), s.term.name.as_str(), s.posts.clone()))
         .collect();
     // `posts/plain` has no page of its own: its post is `posts`'. A top-level
-    // page is in no section.
+    // page is in no section, nor is a bundle at the top (`contact/`).
     assert_eq!(
         found,
         [

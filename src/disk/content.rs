@@ -8,9 +8,7 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use crate::base::diagnostic::Diagnostic;
-use crate::parse::files::{
-    drop_bundle_resources, is_ignored_name, is_site_file, section_index_folder,
-};
+use crate::parse::files::{drop_bundle_resources, is_ignored_name, is_site_file, list_page_folder};
 use crate::site::Content;
 
 /// The content folder on disk, as the site reads it: files, and the files
@@ -67,7 +65,7 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// `dir`, sorted.
 pub fn find_articles(dir: &Path) -> (Vec<String>, Vec<Diagnostic>) {
     let (mut found, diagnostics) = find_candidates(dir, "");
-    found.retain(|rel| section_index_folder(rel).is_none());
+    found.retain(|rel| list_page_folder(rel).is_none());
     (drop_bundle_resources(found, String::as_str), diagnostics)
 }
 

@@ -15,6 +15,7 @@ use crate::base::date;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::taxonomy::Taxonomy;
 use crate::base::urls::{self, UglyUrls};
+use crate::parse::cascade;
 use crate::parse::files;
 use crate::parse::frontmatter::{self, Split, Value};
 use crate::parse::permalinks;
@@ -105,6 +106,9 @@ pub struct ParseContext<'a> {
     /// The file's last commit's author date, when the dates use it
     /// (`:git`); set per file too.
     pub git: Option<DateTime<FixedOffset>>,
+    /// The front matter its list pages hand down to the file (Hugo's
+    /// `cascade`: see [`crate::parse::cascade`]); set per file too.
+    pub cascade: &'a [(String, frontmatter::Value)],
 }
 
 impl<'a> ParseContext<'a> {
@@ -127,6 +131,7 @@ impl<'a> ParseContext<'a> {
             lower_paths: true,
             modified: None,
             git: None,
+            cascade: &[],
         }
     }
 }
@@ -396,6 +401,7 @@ fn parse_text(
     if !verbatim {
         warnings.extend(scrub_escaped_controls(&mut entries, &split, shown));
     }
+    cascade::fill(&mut entries, ctx.cascade);
     let mut fields = Fields {
         split: &split,
         entries,

@@ -109,10 +109,21 @@ pub fn section_index_folder(rel: &str) -> Option<&str> {
     (is_section_index(name) && visible).then_some(folder)
 }
 
-/// Whether the site must know of a file: a candidate article, or a section
-/// page (see [`section_index_folder`]).
+/// The folder a list page covers, if `rel` is one: a section page's (see
+/// [`section_index_folder`]), or `""` for the home page's (`_index.md`).
+/// Their front matter may hand values down to the pages below (see
+/// [`crate::parse::cascade`]).
+pub fn list_page_folder(rel: &str) -> Option<&str> {
+    match rel.rsplit_once('/') {
+        Some(_) => section_index_folder(rel),
+        None => is_section_index(rel).then_some(""),
+    }
+}
+
+/// Whether the site must know of a file: a candidate article, or a list
+/// page (see [`list_page_folder`]).
 pub fn is_site_file(rel: &str) -> bool {
-    is_candidate(rel) || section_index_folder(rel).is_some()
+    is_candidate(rel) || list_page_folder(rel).is_some()
 }
 
 /// `items` (each with a path under the content folder) without the
@@ -168,6 +179,17 @@ pub fn bundle_folder(rel: &str) -> Option<&str> {
     // whole site would be its resources (see `in_bundle`).
     let (folder, name) = rel.rsplit_once('/')?;
     is_bundle_index(name).then_some(folder)
+}
+
+/// The section of the page at `rel` (a path under the content folder), as
+/// Hugo has it: the first folder above the page, a bundle's own folder left
+/// out (`posts` for `posts/2024/a.md` and for `posts/a/index.md`); empty for
+/// a page at the top, a bundle there included (`about/index.md`: Hugo
+/// publishes no `/about/` section feed for it).
+pub fn section_of(rel: &str) -> &str {
+    let page = bundle_folder(rel).unwrap_or(rel);
+    page.rsplit_once('/')
+        .map_or("", |(folder, _)| folder.split('/').next().unwrap_or(folder))
 }
 
 /// Walks `dir.join(under)` and returns every candidate article below it, as
@@ -278,6 +300,16 @@ mod tests {
             .into();
         let articles: Vec<String> = articles_among(&all).into_iter().collect();
         assert_eq!(articles, ["p/b/index.md", "p/c.md"]);
+    }
+
+    #[test]
+    fn a_page_s_section_is_its_first_folder_but_its_own_bundle() {
+        assert_eq!(section_of("posts/2024/a.md"), "posts");
+        assert_eq!(section_of("posts/a/index.md"), "posts");
+        assert_eq!(section_of("posts/a/index.zh-tw.md"), "posts");
+        assert_eq!(section_of("about/index.md"), "");
+        assert_eq!(section_of("about.md"), "");
+        assert_eq!(section_of("index.md"), "");
     }
 
     #[test]

@@ -108,6 +108,19 @@ pub fn with_dates(key: Key, article: &Article) -> Key {
     h.digest128()
 }
 
+/// The key of a post, made by [`key`], for a post its list pages hand
+/// values down to (Hugo's `cascade`, with their `fingerprint`: see
+/// [`crate::parse::cascade::Applied`]): they are not in its bytes.
+pub fn with_cascade(key: Key, fingerprint: u64) -> Key {
+    if fingerprint == 0 {
+        return key;
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&key.to_le_bytes());
+    h.update(&fingerprint.to_le_bytes());
+    h.digest128()
+}
+
 impl ItemCache {
     /// An empty cache for `context`.
     pub fn new(context: Hash) -> ItemCache {

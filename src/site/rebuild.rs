@@ -17,6 +17,7 @@ use super::sources::{Prepared, Source};
 use super::state::Site;
 use crate::base::diagnostic::Diagnostic;
 use crate::collect::{Collection, Exclusion};
+use crate::parse::files::section_of;
 
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -365,12 +366,6 @@ impl Stopwatch {
         self.laps.push((stage, now - self.last));
         self.last = now;
     }
-}
-
-/// The section of a file under the content folder, as Hugo has it: its
-/// first folder (`posts` for `posts/2024/a.md`); empty at the top.
-fn section_of(path: &str) -> &str {
-    path.split_once('/').map_or("", |(section, _)| section)
 }
 
 /// The warning for a file without a date in a section whose other pages

@@ -398,15 +398,17 @@ fn reread_body<'c>(
 ) -> Result<Again<'c>, Box<article::Parsed>> {
     let first = cx.sources.get(&a.path);
     let bytes = load.read(&a.path, WHOLE);
+    let applied = cx.sources.cascade_of(&a.path);
     let key = match (&bytes, cache) {
         (Ok(bytes), Some(_)) => {
             let key = item_cache::with_bundle(item_cache::key(&a.path, bytes), a);
             let dated = cx.config.dates.use_file_times();
-            Some(if dated {
+            let key = if dated {
                 item_cache::with_dates(key, a)
             } else {
                 key
-            })
+            };
+            Some(item_cache::with_cascade(key, applied.fingerprint))
         }
         _ => None,
     };
@@ -431,7 +433,7 @@ fn reread_body<'c>(
             }
         }
     }
-    let context = cx.sources.parse_context_of(&a.path, load);
+    let context = cx.sources.parse_context_of(&a.path, load, &applied);
     let bundle = files::bundle_folder(&a.path).and_then(|folder| load.files_in(folder));
     let fresh = bytes.map(|bytes| {
         let parsed = article::parse_owned(&a.path, &a.shown_path, bytes, &context);

@@ -17,6 +17,7 @@ use crate::base::config::Config;
 use crate::base::diagnostic::Diagnostic;
 use crate::collect::{Listing, LocalSpellings, Spellings};
 use crate::parse::article::{self, Article, ParseContext};
+use crate::parse::cascade::{self, Cascades, PageInfo};
 use crate::parse::files;
 
 /// One article file as last seen.
@@ -37,6 +38,9 @@ pub(super) struct Source {
     pub(super) warnings: Vec<Diagnostic>,
     /// A one-shot build's [`Front`] of the file, when its start was enough.
     pub(super) front: Option<Front>,
+    /// The fingerprint of what its list pages handed down to the newest
+    /// parse (see [`cascade::Applied`]).
+    cascade: u64,
 }
 
 /// How many bytes of a file held its front matter (up to the body), and
@@ -82,6 +86,8 @@ impl Front {
 pub(super) struct Prepared {
     hash: u64,
     front: Option<Front>,
+    /// See [`Source::cascade`].
+    cascade: u64,
     /// The article, shared, with its listing but for the terms' numbers:
     /// made on the parsing thread, so that storing it is quick.
     pub(super) article: Result<(Arc<Article>, Listing), Diagnostic>,
@@ -100,6 +106,7 @@ impl Prepared {
         Prepared {
             hash,
             front: None,
+            cascade: 0,
             article,
             warnings: parsed.warnings,
             shown: shown.to_owned(),
@@ -129,9 +136,13 @@ pub(super) struct Sources {
     files: BTreeMap<String, Box<Source>>,
     /// Every term spelling seen, numbered.
     pub(super) spellings: Spellings,
-    /// The language's section pages (`posts/tech/_index.md`): their
-    /// folders are sections.
+    /// The language's list pages: section pages (`posts/tech/_index.md`),
+    /// whose folders are sections, and the home page's (`_index.md`).
     section_pages: BTreeSet<String>,
+    /// What the list pages hand down (Hugo's `cascade`), as last read.
+    cascades: Cascades,
+    /// Whether a list page was removed since the cascades were read.
+    list_page_gone: bool,
     /// Articles edited since the edits were last taken without any change
     /// to what collecting looks at.
     body_edits: Vec<String>,
@@ -150,6 +161,8 @@ impl Sources {
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
+            cascades: Cascades::default(),
+            list_page_gone: false,
             body_edits: Vec::new(),
             listing_edits: BTreeMap::new(),
         }
@@ -170,14 +183,22 @@ impl Sources {
             lower_paths: c.lower_paths,
             modified: None,
             git: None,
+            cascade: &[],
         }
     }
 
     /// [`Sources::parse_context`] for the file at `path`: with its
     /// modification time and its last commit's date when the dates use
-    /// them (`:fileModTime`, `:git`), in the site's time zone.
-    pub(super) fn parse_context_of(&self, path: &str, load: Load<'_>) -> ParseContext<'_> {
+    /// them (`:fileModTime`, `:git`), in the site's time zone, and what its
+    /// list pages hand down to it (`cascade`, from [`Sources::cascade_of`]).
+    pub(super) fn parse_context_of<'c>(
+        &'c self,
+        path: &str,
+        load: Load<'_>,
+        cascade: &'c cascade::Applied,
+    ) -> ParseContext<'c> {
         let mut context = self.parse_context();
+        context.cascade = &cascade.values;
         let dates = &self.config.dates;
         let here = |t: chrono::DateTime<chrono::Utc>| {
             t.with_timezone(&self.config.timezone).fixed_offset()
@@ -189,6 +210,66 @@ impl Sources {
             context.git = load.git_date(path).map(here);
         }
         context
+    }
+
+    /// What the list pages hand down to the file at `path` (Hugo's
+    /// `cascade`).
+    pub(super) fn cascade_of(&self, path: &str) -> cascade::Applied {
+        let c = &self.config;
+        self.cascades.for_page(&PageInfo {
+            rel: path,
+            languages: &c.languages,
+            lang: &c.language_code,
+            environment: &c.environment,
+        })
+    }
+
+    /// Whether `path` is one of the language's list pages (see
+    /// [`files::list_page_folder`]).
+    pub(super) fn is_list_page(&self, path: &str) -> bool {
+        self.section_pages.contains(path)
+    }
+
+    /// Reads the list pages' `cascade`s again and, when they changed,
+    /// parses again each file whose handed-down values changed with them
+    /// (a folder of drafts, say). Returns whether any file was.
+    ///
+    /// The list pages are a handful of small files: reading them all on a
+    /// site's first load, and when one of them changes, costs little, and
+    /// a site without any `cascade` parses nothing twice.
+    fn refresh_cascades(&mut self, load: Load<'_>) -> bool {
+        let texts: Vec<(&str, String)> = self
+            .section_pages
+            .iter()
+            .filter_map(|path| {
+                let folder = files::list_page_folder(path)?;
+                let bytes = load.read(path, WHOLE).ok()?;
+                Some((folder, String::from_utf8_lossy(&bytes).into_owned()))
+            })
+            .collect();
+        let cascades = Cascades::read(texts.iter().map(|(f, t)| (*f, t.as_str())));
+        if cascades == self.cascades {
+            return false;
+        }
+        self.cascades = cascades;
+        let stale: Vec<(String, String)> = self
+            .files
+            .iter()
+            .filter(|(path, source)| self.cascade_of(path).fingerprint != source.cascade)
+            .map(|(path, source)| (path.clone(), source.shown.clone()))
+            .collect();
+        let prepared: Vec<Option<Prepared>> = stale
+            .par_iter()
+            .map(|(path, shown)| self.prepare(path, shown, load))
+            .collect();
+        let mut any = false;
+        for ((path, _), prepared) in stale.iter().zip(prepared) {
+            if let Some(prepared) = prepared {
+                self.commit(path, prepared);
+                any = true;
+            }
+        }
+        any
     }
 
     /// Whether a file of the content folder is one of this language's
@@ -289,23 +370,36 @@ impl Sources {
         let prepared: Vec<Option<Prepared>> = files
             .par_iter()
             .map(|(path, shown)| {
-                let page = files::section_index_folder(path).is_some();
+                let page = files::list_page_folder(path).is_some();
                 (!page && self.is_own(path))
                     .then(|| self.prepare(path, shown, load))
                     .flatten()
             })
             .collect();
         let mut changed = Vec::new();
+        let mut list_pages = Vec::new();
         for (i, ((path, _), prepared)) in files.iter().zip(prepared).enumerate() {
             if let Some(prepared) = prepared {
                 self.commit(path, prepared);
                 changed.push(i);
-            } else if files::section_index_folder(path).is_some()
-                && self.is_own(path)
-                && self.section_pages.insert(path.clone())
-            {
-                changed.push(i);
+            } else if files::list_page_folder(path).is_some() && self.is_own(path) {
+                if self.section_pages.insert(path.clone()) {
+                    changed.push(i);
+                } else {
+                    list_pages.push(i);
+                }
             }
+        }
+        // An edited list page changes the site only if what it hands down
+        // changed; a new or removed one may have too.
+        let any_list_page = files
+            .iter()
+            .any(|(path, _)| files::list_page_folder(path).is_some());
+        if (any_list_page || std::mem::take(&mut self.list_page_gone))
+            && self.refresh_cascades(load)
+        {
+            changed.extend(list_pages);
+            changed.sort_unstable();
         }
         changed
     }
@@ -327,7 +421,7 @@ impl Sources {
         let problems = rayon::scope(|scope| {
             found(&mut |mut files| {
                 files.retain(|(path, _)| {
-                    let page = files::section_index_folder(path).is_some();
+                    let page = files::list_page_folder(path).is_some();
                     if page && this.is_own(path) {
                         pages.push(path.clone());
                     }
@@ -347,6 +441,7 @@ impl Sources {
             .collect();
         self.store_first(batches, tables);
         self.section_pages.extend(pages);
+        self.refresh_cascades(load);
         problems
     }
 
@@ -408,7 +503,9 @@ impl Sources {
         // A page bundle's files are part of its post: they give its
         // picture and its attachments' sizes (see `with_bundle`).
         let bundle = files::bundle_folder(path).and_then(|folder| load.files_in(folder));
-        let context = self.parse_context_of(path, load);
+        let applied = self.cascade_of(path);
+        let context = self.parse_context_of(path, load, &applied);
+        let handed_down = applied.fingerprint;
         if self.once {
             // A one-shot build keeps no bodies: most posts are in no feed,
             // and the few that are rendered are read again then (see
@@ -422,6 +519,7 @@ impl Sources {
             if let Some((parsed, front)) = front {
                 let mut prepared = Prepared::of(0, shown, with_bundle(parsed, bundle.as_deref()));
                 prepared.front = Some(front);
+                prepared.cascade = handed_down;
                 return Some(prepared);
             }
         }
@@ -434,10 +532,15 @@ impl Sources {
             0
         } else {
             let read = bytes.as_deref().map_err(String::as_str);
-            hash_of(&(path, &read, &bundle, (context.modified, context.git)))
+            hash_of(&(
+                path,
+                &read,
+                &bundle,
+                (context.modified, context.git, handed_down),
+            ))
         };
         if let Some(old) = self.files.get(path) {
-            if old.hash == hash && old.shown == shown {
+            if old.hash == hash && old.shown == shown && old.cascade == handed_down {
                 return None;
             }
         }
@@ -461,7 +564,9 @@ impl Sources {
                 warnings: Vec::new(),
             },
         };
-        Some(Prepared::of(hash, shown, parsed))
+        let mut prepared = Prepared::of(hash, shown, parsed);
+        prepared.cascade = handed_down;
+        Some(prepared)
     }
 
     /// Stores a parsed file.
@@ -503,6 +608,7 @@ impl Sources {
         let Prepared {
             hash,
             front,
+            cascade,
             article,
             warnings,
             shown,
@@ -516,6 +622,7 @@ impl Sources {
                 error: None,
                 warnings,
                 front,
+                cascade,
             },
             Err(error) => {
                 let keep = self.keep_last_good;
@@ -528,6 +635,7 @@ impl Sources {
                     warnings,
                     // What it says of the last good version is gone.
                     front: None,
+                    cascade,
                 }
             }
         }
@@ -544,6 +652,7 @@ impl Sources {
     /// if it was not known.
     pub(super) fn remove(&mut self, path: &str) -> bool {
         if self.section_pages.remove(path) {
+            self.list_page_gone = true;
             return true;
         }
         match self.files.remove(path) {

@@ -86,9 +86,9 @@ impl Site {
         self.sources.section_pages()
     }
 
-    /// Whether `path` is a known article file.
+    /// Whether `path` is a known article file or list page.
     pub fn contains(&self, path: &str) -> bool {
-        self.sources.get(path).is_some()
+        self.sources.get(path).is_some() || self.sources.is_list_page(path)
     }
 
     /// Whether an earlier rebuild's output is remembered (so the next one

@@ -325,6 +325,50 @@ fn disable_path_to_lower_keeps_the_case_of_urls() {
     );
 }
 
+/// Hugo's `cascade`: what the home page's and a section's `_index.md` hand
+/// down (`draft`, `build`, terms), to the pages their `_target`'s path
+/// glob matches; a page's own value wins.
+const CASCADE_PAGES: [(&str, &str); 7] = [
+    (
+        "_index.md",
+        "title: Home\ncascade:\n  _target:\n    path: /posts/old/**\n  draft: true",
+    ),
+    (
+        "posts/_index.md",
+        "title: Posts\ncascade:\n- _target:\n    path: /posts/hidden/**\n  build:\n    list: never\n- target:\n    path: /posts/*\n  categories: [cascaded]",
+    ),
+    ("posts/old/a.md", "title: A\ndate: 2024-01-01\ntags: [go]"),
+    (
+        "posts/old/kept.md",
+        "title: Kept\ndate: 2024-01-02\ndraft: false",
+    ),
+    ("posts/hidden/b.md", "title: B\ndate: 2024-01-03\ntags: [go]"),
+    ("posts/c.md", "title: C\ndate: 2024-01-04\ntags: [go]"),
+    ("posts/d/index.md", "title: D\ndate: 2024-01-05"),
+];
+
+#[test]
+fn cascades_are_hugo_s() {
+    let config = "baseURL = \"https://example.org/\"\n";
+    let lists = ["categories/index.xml", "tags/index.xml"];
+    let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &CASCADE_PAGES, &lists) else {
+        return;
+    };
+    let links = |path: &str| -> Vec<&str> {
+        let mut links: Vec<&str> = hugo_feeds[path].1.iter().map(String::as_str).collect();
+        links.sort_unstable();
+        links
+    };
+    let (c, d, kept) = (
+        "https://example.org/posts/c/",
+        "https://example.org/posts/d/",
+        "https://example.org/posts/old/kept/",
+    );
+    assert_eq!(links("index.xml"), [c, d, kept]);
+    assert_eq!(links("categories/cascaded/index.xml"), [c, d]);
+    assert_eq!(links("tags/go/index.xml"), [c]);
+}
+
 /// Where `--layout hugo` puts every file, without Hugo to compare with: the
 /// first site's config and content, built by feedsmith alone.
 #[test]

@@ -183,6 +183,33 @@ fn recorded_feeds_are_not_read_back_but_edited_ones_are_rewritten() {
     assert_eq!(tree(&site.out()), tree(&fresh.out()));
 }
 
+/// A post's item depends on what its list pages hand down (`cascade`),
+/// which is not in its bytes: a build after the cascade changed renders the
+/// posts it reaches again, and writes what a build without a cache writes.
+#[test]
+fn a_changed_cascade_is_not_taken_from_the_item_cache() {
+    let site = Site::new();
+    site.post("posts/a.md", "title: A\ndate: 2024-01-01", "A.");
+    site.post("notes/b.md", "title: B\ndate: 2024-01-02", "B.");
+    site.build(&[]).assert_code(0);
+    site.write(
+        "posts/_index.md",
+        "---\ntitle: Posts\ncascade:\n  tags: [handed-down]\n---\n",
+    );
+    // `b` is out of its reach: its item is the cache's. (A feed that is
+    // written has all its posts rendered for their bytes: `a` twice.)
+    site.build(&["-v"])
+        .assert_code(0)
+        .assert_stderr_has("3 post(s) rendered, 1 taken from");
+    assert_eq!(site.titles("tags/handed-down/rss.xml"), ["A"]);
+    let fresh = Site::new();
+    for (rel, bytes) in tree(&site.path().join("content")) {
+        fresh.write(&rel, bytes);
+    }
+    fresh.build(&[]).assert_code(0);
+    assert_eq!(tree(&site.out()), tree(&fresh.out()));
+}
+
 /// A build after a build takes the items of unchanged posts from the item
 /// cache instead of rendering them, and its output is always what a build
 /// without the cache writes: after an edit, with a cache of other settings

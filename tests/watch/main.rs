@@ -258,6 +258,54 @@ fn a_section_page_added_or_removed_while_watching_makes_or_ends_a_section() {
         .contains(&"D".to_owned()));
 }
 
+/// A list page's `cascade` edited, added or removed while watching: the
+/// pages below it are read again with what it now hands down.
+#[test]
+fn a_cascade_edited_while_watching_reaches_the_pages_below() {
+    let site = small_site();
+    site.write("notes/n.md", post("N", "2024-01-05", "go"));
+    let watch = start_watch(&site, &["--debounce", "20"]);
+    let site_titles = |site: &Site| site.titles("rss.xml");
+    assert!(site_titles(&site).contains(&"A".to_owned()));
+    // A new section page that makes every post of `posts/` a draft.
+    std::fs::write(
+        content(&site, "posts/_index.md"),
+        "---\ntitle: Posts\ncascade:\n  draft: true\n---\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site_titles(&site), ["N"]);
+    // Edited: only the pages its target names.
+    std::fs::write(
+        content(&site, "posts/_index.md"),
+        "---\ntitle: Posts\ncascade:\n  _target:\n    path: /posts/b\n  draft: true\n---\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site_titles(&site), ["N", "A", "C"]);
+    // The home page's, over every page; the section's still wins for `b`.
+    std::fs::write(
+        content(&site, "_index.md"),
+        "---\ntitle: Home\ncascade:\n  tags: [all]\n---\n",
+    )
+    .unwrap();
+    assert_in_sync(&site, &watch);
+    // Each post has tags of its own: the cascaded ones are not given.
+    assert!(!site.out().join("tags/all/rss.xml").exists());
+    site.write(
+        "notes/untagged.md",
+        "---\ntitle: U\ndate: 2024-01-06\n---\nU.\n",
+    );
+    assert_in_sync(&site, &watch);
+    assert_eq!(site.titles("tags/all/rss.xml"), ["U"]);
+    // Removed: the posts are back as they are.
+    std::fs::remove_file(content(&site, "posts/_index.md")).unwrap();
+    std::fs::remove_file(content(&site, "_index.md")).unwrap();
+    assert_in_sync(&site, &watch);
+    assert_eq!(site_titles(&site), ["U", "N", "A", "B", "C"]);
+    assert!(!site.out().join("tags/all/rss.xml").exists());
+}
+
 #[test]
 fn publication_changes_move_posts_between_feeds() {
     let site = small_site();
