@@ -28,9 +28,11 @@
 //! posts, and are reported but not scored. A feed agrees when feedsmith
 //! publishes one for the same folder (`tags/rust/`) with the same set of
 //! item links (percent-decoded). The report ends with the share of Hugo's
-//! feeds that agree, and the first `--show` (default 10) that do not. An
-//! empty feed Hugo writes for a section without posts, where feedsmith
-//! writes none (on purpose), is counted apart.
+//! feeds that agree, and the first `--show` (default 10) that do not.
+//! Counted apart, as differences on purpose (README): an empty feed Hugo
+//! writes for a section or a term without posts, where feedsmith writes
+//! none; and a feed that differs only by pages that are not posts (without
+//! a date, or a section's page), which Hugo lists.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -457,7 +459,8 @@ struct Score {
     agree: usize,
     /// Hugo's taxonomy feeds (lists of terms), not scored.
     lists: usize,
-    /// Hugo's empty section feeds where feedsmith writes none, not scored.
+    /// Hugo's empty feeds (of sections, or of terms only drafts or section
+    /// pages use) where feedsmith writes none, not scored.
     empty: usize,
     /// Feeds that differ only by pages that are not posts, which Hugo lists.
     but_pages: usize,
@@ -478,9 +481,9 @@ fn score(theirs: &Feeds, ours: &Feeds, names: &Names, not_posts: &NotPosts) -> S
             lists += 1;
             continue;
         }
-        // A section without posts: Hugo writes an empty feed, feedsmith
-        // none, on purpose (README).
-        if kind == "section" && links.is_empty() && !ours.contains_key(folder) {
+        // A section or a term without posts: Hugo writes an empty feed,
+        // feedsmith none, on purpose (README, docs/content.md).
+        if links.is_empty() && !ours.contains_key(folder) {
             empty += 1;
             continue;
         }
@@ -555,11 +558,13 @@ fn main() {
         base_url: o.base_url.clone(),
         ..BuildArgs::default()
     });
-    assert_eq!(
-        code,
-        std::process::ExitCode::SUCCESS,
-        "feedsmith build failed"
-    );
+    if code != std::process::ExitCode::SUCCESS {
+        eprintln!(
+            "feedsmith build failed (its errors are above): this site cannot be compared as it is \
+             (a `baseURL` given at deploy time needs --base-url URL)"
+        );
+        std::process::exit(1);
+    }
     let mut not_posts = NotPosts::default();
     let theirs = feeds(&hugo_out, |f| f.ends_with(".xml"), &mut not_posts);
     let ours = feeds(&ours_out, |f| f.ends_with(".xml"), &mut NotPosts::default());
@@ -613,7 +618,7 @@ fn main() {
     }
     println!("not scored: {lists} taxonomy feed(s), which list terms");
     if empty > 0 {
-        println!("not scored: {empty} empty section feed(s) of Hugo's; feedsmith writes none for a section without posts");
+        println!("not scored: {empty} empty feed(s) of Hugo's; feedsmith writes none for a section or term without posts");
     }
     println!("feeds feedsmith publishes that Hugo does not: {extra}");
     for folder in extras.iter().take(o.show) {
