@@ -140,7 +140,10 @@ impl Cascades {
                     .extend(entries);
             }
         }
-        cascades.fingerprint = hasher.finish();
+        // No cascade at all (most sites): the same as none read yet.
+        if !cascades.by_folder.is_empty() {
+            cascades.fingerprint = hasher.finish();
+        }
         cascades
     }
 
