@@ -18,9 +18,11 @@
 //!   folder, and the cache folder (`.feedsmith-cache/`) is deleted before
 //!   it, as in a fresh CI checkout or a new user's first build; Hugo too
 //!   writes into a new folder each run. The folders are deleted only once
-//!   the size is done: deleting 1,000 files just before a run made ext4
+//!   every size is done: deleting 1,000 files just before a run made ext4
 //!   spend most of that run's time looking past the inodes just freed
-//!   (`recently_deleted` in a profile), which no fresh checkout has;
+//!   (`recently_deleted` in a profile), which no fresh checkout has (and
+//!   deleting a smaller size's folders before a larger size's runs made
+//!   them pay for it, Hugo's too);
 //!   every run (Hugo's too) starts after a `sync`, so that none pays for
 //!   writing back what the one before wrote;
 //! - `warm`: a build after a build, nothing changed: the feeds are up to
@@ -274,6 +276,9 @@ fn main() {
     }
     println!("{header}\n{rule}");
     let mut stages = Vec::new();
+    // Every size's folder is deleted at the very end, not before the next
+    // size's runs (see the module docs).
+    let mut done = Vec::new();
     for &size in &o.sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let body = o.body_kb.map(|kb| kb * 1024);
@@ -387,13 +392,12 @@ fn main() {
                 if paired { ", alternating" } else { ", one row after the other" }
             ));
         }
-        remove("fresh");
+        // A cold run once more, to show its stages: a new folder, and no
+        // cache (two small files), but nothing else deleted (see the
+        // module docs).
         remove(feedsmith::base::config::CACHE_DIR);
-        remove("feeds");
-        // Away from the deletions just made (see the module docs).
-        std::thread::sleep(std::time::Duration::from_secs(2));
         let verbose = Command::new(bin)
-            .args(["build", "--verbose"])
+            .args(["build", "--verbose", "--out", &fresh_folder()])
             .current_dir(dir.path())
             .output()
             .expect("run feedsmith");
@@ -404,7 +408,9 @@ fn main() {
                 line.trim_start_matches("feedsmith: ")
             ));
         }
+        done.push(dir);
     }
+    drop(done);
     for line in stages {
         println!("{line}");
     }
