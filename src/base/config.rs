@@ -251,6 +251,10 @@ pub struct Config {
     /// Hugo's environment of the build (`production`, or `--environment`):
     /// a `cascade` may be for some environments only.
     pub environment: String,
+    /// The `cascade` of Hugo's config, as written (a map or a list of
+    /// them): what it hands down to every page, below what the content's
+    /// list pages hand down (see [`crate::parse::cascade`]).
+    pub cascade: Option<serde_json::Value>,
     /// What the language puts before every path of the site (`en/`), or
     /// `""`.
     pub url_prefix: String,
@@ -637,6 +641,7 @@ impl Layers<'_> {
             language_code: self.hugo.default_language(),
             own_content: false,
             environment: "production".to_owned(),
+            cascade: self.hugo.get("cascade").map(|s| s.value.clone()),
             url_prefix: String::new(),
             kinds: s.kinds,
             layout: s.layout.unwrap_or_default(),

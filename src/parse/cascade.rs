@@ -11,8 +11,8 @@
 //! (every page feedsmith reads is of kind `page`); `lang`; and
 //! `environment`.
 //!
-//! The site's config may have a `cascade` too; feedsmith reads only the
-//! content's (see the README's differences).
+//! The site's config may have a `cascade` too: it hands down below the
+//! content's, as the farthest list page of all.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -94,6 +94,8 @@ pub struct Applied {
 #[derive(Debug, Clone, Default)]
 pub struct Cascades {
     by_folder: BTreeMap<String, Vec<Entry>>,
+    /// The site config's entries, after every list page's.
+    site: Vec<Entry>,
     /// A hash of every entry as read, to tell whether a list page's edit
     /// changed any.
     fingerprint: u64,
@@ -107,11 +109,15 @@ impl PartialEq for Cascades {
 
 impl Cascades {
     /// The cascades of `pages`: each list page's folder (`posts`, `""`)
-    /// with its file's text. A page whose front matter does not parse, or
-    /// whose `cascade` is not a map or a list of maps, hands nothing down
-    /// (its section's posts are read as they are); a glob that does not
-    /// compile limits its entry to no page.
-    pub fn read<'a>(pages: impl IntoIterator<Item = (&'a str, &'a str)>) -> Cascades {
+    /// with its file's text; and of the site's config (`site`, its
+    /// `cascade` as written). A page whose front matter does not parse, or
+    /// a `cascade` that is not a map or a list of maps, hands nothing down
+    /// (the posts are read as they are); a glob that does not compile
+    /// limits its entry to no page.
+    pub fn read<'a>(
+        pages: impl IntoIterator<Item = (&'a str, &'a str)>,
+        site: Option<&Value>,
+    ) -> Cascades {
         let mut cascades = Cascades::default();
         let mut hasher = DefaultHasher::new();
         for (folder, text) in pages {
@@ -120,18 +126,7 @@ impl Cascades {
             };
             folder.hash(&mut hasher);
             format!("{cascade:?}").hash(&mut hasher);
-            let maps: Vec<&Vec<(String, Value)>> = match &cascade {
-                Value::Map(map) => vec![map],
-                Value::List(items) => items
-                    .iter()
-                    .filter_map(|item| match item {
-                        Value::Map(map) => Some(map),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let entries: Vec<Entry> = maps.into_iter().map(|map| entry(map)).collect();
+            let entries = entries(&cascade);
             if !entries.is_empty() {
                 cascades
                     .by_folder
@@ -140,42 +135,47 @@ impl Cascades {
                     .extend(entries);
             }
         }
+        if let Some(site) = site {
+            format!("{site:?}").hash(&mut hasher);
+            cascades.site = entries(site);
+        }
         // No cascade at all (most sites): the same as none read yet.
-        if !cascades.by_folder.is_empty() {
+        if !cascades.is_empty() {
             cascades.fingerprint = hasher.finish();
         }
         cascades
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_folder.is_empty()
+        self.by_folder.is_empty() && self.site.is_empty()
     }
 
     /// The values cascaded onto `page`: from the list pages of its folder
     /// and of each folder above, nearest first; a key another entry gave
     /// already is not given again.
     pub fn for_page(&self, page: &PageInfo<'_>) -> Applied {
-        if self.by_folder.is_empty() {
+        if self.is_empty() {
             return Applied::default();
         }
         let mut values: Vec<(String, Value)> = Vec::new();
-        let mut folder = page.rel.rsplit_once('/').map_or("", |(f, _)| f);
-        loop {
-            for entry in self.by_folder.get(folder).into_iter().flatten() {
-                if !entry.target.matches(page) {
-                    continue;
-                }
+        let mut give = |entries: &[Entry]| {
+            for entry in entries.iter().filter(|e| e.target.matches(page)) {
                 for (key, value) in &entry.values {
                     if !values.iter().any(|(k, _)| same_key(k, key)) {
                         values.push((key.clone(), value.clone()));
                     }
                 }
             }
+        };
+        let mut folder = page.rel.rsplit_once('/').map_or("", |(f, _)| f);
+        loop {
+            give(self.by_folder.get(folder).map_or(&[], Vec::as_slice));
             if folder.is_empty() {
                 break;
             }
             folder = folder.rsplit_once('/').map_or("", |(f, _)| f);
         }
+        give(&self.site);
         let fingerprint = if values.is_empty() {
             0
         } else {
@@ -223,6 +223,21 @@ fn cascade_value(text: &str) -> Option<Value> {
         .rev()
         .find(|(k, _)| k.eq_ignore_ascii_case("cascade"))
         .map(|(_, v)| v)
+}
+
+/// The entries of a `cascade`: one map, or a list of them.
+fn entries(cascade: &Value) -> Vec<Entry> {
+    match cascade {
+        Value::Map(map) => vec![entry(map)],
+        Value::List(items) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Map(map) => Some(entry(map)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// One entry of a `cascade`, from its map.
@@ -293,11 +308,14 @@ mod tests {
 
     #[test]
     fn the_nearest_list_page_wins_and_reaches_every_page_below() {
-        let cascades = Cascades::read([
-            ("", "---\ncascade:\n  draft: false\n  series: home\n---\n"),
-            ("posts", "+++\n[cascade]\ndraft = true\n+++\n"),
-            ("notes", "---\ntitle: Notes\n---\n"),
-        ]);
+        let cascades = Cascades::read(
+            [
+                ("", "---\ncascade:\n  draft: false\n  series: home\n---\n"),
+                ("posts", "+++\n[cascade]\ndraft = true\n+++\n"),
+                ("notes", "---\ntitle: Notes\n---\n"),
+            ],
+            None,
+        );
         let none: [String; 0] = [];
         assert_eq!(
             keys(&cascades.for_page(&page("posts/2024/a.md", &none))),
@@ -316,7 +334,7 @@ mod tests {
             ["draft=false", "series=home"]
         );
         assert_eq!(
-            Cascades::read([("x", "---\ntitle: X\n---\n")]).for_page(&page("x/a.md", &none)),
+            Cascades::read([("x", "---\ntitle: X\n---\n")], None).for_page(&page("x/a.md", &none)),
             Applied::default()
         );
     }
@@ -326,7 +344,7 @@ mod tests {
         let cascades = Cascades::read([(
             "",
             "---\ncascade:\n- _target:\n    path: /posts/**\n  draft: true\n- target:\n    lang: ja\n  draft: false\n  build:\n    list: never\n---\n",
-        )]);
+        )], None);
         let languages = ["en".to_owned(), "ja".to_owned()];
         assert_eq!(
             keys(&cascades.for_page(&page("posts/A Post.en.md", &languages))),
@@ -363,10 +381,36 @@ mod tests {
     }
 
     #[test]
+    fn the_config_s_cascade_comes_after_every_list_page_s() {
+        let site = Value::Map(vec![
+            ("draft".to_owned(), Value::Bool(true)),
+            ("series".to_owned(), Value::Str("site".into())),
+        ]);
+        let cascades = Cascades::read(
+            [("posts", "---\ncascade:\n  draft: false\n---\n")],
+            Some(&site),
+        );
+        let none: [String; 0] = [];
+        assert_eq!(
+            keys(&cascades.for_page(&page("posts/a.md", &none))),
+            ["draft=false", "series=site"]
+        );
+        assert_eq!(
+            keys(&cascades.for_page(&page("about.md", &none))),
+            ["draft=true", "series=site"]
+        );
+        let other = Cascades::read([("posts", "---\ncascade:\n  draft: false\n---\n")], None);
+        assert_ne!(cascades, other);
+    }
+
+    #[test]
     fn a_changed_cascade_is_another() {
-        let a = Cascades::read([("posts", "---\ncascade:\n  draft: true\n---\n")]);
-        let b = Cascades::read([("posts", "---\ncascade:\n  draft: true\n---\nbody\n")]);
-        let c = Cascades::read([("posts", "---\ncascade:\n  draft: false\n---\n")]);
+        let a = Cascades::read([("posts", "---\ncascade:\n  draft: true\n---\n")], None);
+        let b = Cascades::read(
+            [("posts", "---\ncascade:\n  draft: true\n---\nbody\n")],
+            None,
+        );
+        let c = Cascades::read([("posts", "---\ncascade:\n  draft: false\n---\n")], None);
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -19,6 +19,7 @@ use crate::collect::{Listing, LocalSpellings, Spellings};
 use crate::parse::article::{self, Article, ParseContext};
 use crate::parse::cascade::{self, Cascades, PageInfo};
 use crate::parse::files;
+use crate::parse::frontmatter;
 
 /// One article file as last seen.
 #[derive(Debug, Clone)]
@@ -161,7 +162,9 @@ impl Sources {
             files: BTreeMap::new(),
             spellings: Spellings::named(names.collect()),
             section_pages: BTreeSet::new(),
-            cascades: Cascades::default(),
+            // The config's from the start: a site whose list pages hand
+            // nothing down parses each file once.
+            cascades: Cascades::read([], site_cascade(config).as_ref()),
             list_page_gone: false,
             body_edits: Vec::new(),
             listing_edits: BTreeMap::new(),
@@ -230,7 +233,7 @@ impl Sources {
         self.section_pages.contains(path)
     }
 
-    /// Reads the list pages' `cascade`s again and, when they changed,
+    /// Reads the list pages' `cascade`s again (with the config's) and, when they changed,
     /// parses again each file whose handed-down values changed with them
     /// (a folder of drafts, say). Returns whether any file was.
     ///
@@ -247,7 +250,8 @@ impl Sources {
                 Some((folder, String::from_utf8_lossy(&bytes).into_owned()))
             })
             .collect();
-        let cascades = Cascades::read(texts.iter().map(|(f, t)| (*f, t.as_str())));
+        let pages = texts.iter().map(|(f, t)| (*f, t.as_str()));
+        let cascades = Cascades::read(pages, site_cascade(&self.config).as_ref());
         if cascades == self.cascades {
             return false;
         }
@@ -690,6 +694,13 @@ fn same_listing(a: &Article, b: &Article) -> bool {
         && a.draft == b.draft
         && a.unlisted == b.unlisted
         && a.taxonomies == b.taxonomies
+}
+
+/// The config's `cascade`, read as front matter is (the same tree of
+/// values); `None` when it has none or it is not a tree of values.
+fn site_cascade(config: &Config) -> Option<frontmatter::Value> {
+    let json = config.cascade.as_ref()?;
+    serde::Deserialize::deserialize(json).ok()
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

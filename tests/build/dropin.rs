@@ -369,6 +369,54 @@ fn cascades_are_hugo_s() {
     assert_eq!(links("tags/go/index.xml"), [c]);
 }
 
+/// The `cascade` of Hugo's config hands down below the content's: a
+/// section page's entry wins where its target reaches.
+#[test]
+fn the_config_s_cascade_is_hugo_s() {
+    let config = "baseURL = \"https://example.org/\"\n\
+        [[cascade]]\ndraft = true\n[cascade.target]\npath = \"/notes/**\"\n\
+        [[cascade]]\ntags = [\"site\"]\n[cascade.target]\npath = \"/posts/**\"\n";
+    let pages = [
+        ("notes/a.md", "title: A\ndate: 2024-01-01"),
+        (
+            "notes/kept.md",
+            "title: Kept\ndate: 2024-01-02\ndraft: false",
+        ),
+        (
+            "posts/_index.md",
+            "title: Posts\ncascade:\n  target:\n    path: /posts/*\n  tags: [section]",
+        ),
+        ("posts/b.md", "title: B\ndate: 2024-01-03"),
+        ("posts/c.md", "title: C\ndate: 2024-01-04\ntags: [own]"),
+        ("posts/deep/e.md", "title: E\ndate: 2024-01-05"),
+    ];
+    let lists = ["categories/index.xml", "tags/index.xml"];
+    let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &pages, &lists) else {
+        return;
+    };
+    let links = |path: &str| -> Vec<&str> {
+        let mut links: Vec<&str> = hugo_feeds[path].1.iter().map(String::as_str).collect();
+        links.sort_unstable();
+        links
+    };
+    assert_eq!(
+        links("notes/index.xml"),
+        ["https://example.org/notes/kept/"]
+    );
+    assert_eq!(
+        links("tags/section/index.xml"),
+        ["https://example.org/posts/b/"]
+    );
+    assert_eq!(
+        links("tags/site/index.xml"),
+        ["https://example.org/posts/deep/e/"]
+    );
+    assert_eq!(
+        links("tags/own/index.xml"),
+        ["https://example.org/posts/c/"]
+    );
+}
+
 /// Where `--layout hugo` puts every file, without Hugo to compare with: the
 /// first site's config and content, built by feedsmith alone.
 #[test]
