@@ -101,9 +101,9 @@ pub struct Record {
     known: HashMap<String, Known>,
     /// Files this run found holding their bytes otherwise than the record
     /// knew them (read and compared), if they changed long enough ago to be
-    /// trusted. In a build after a build it stays empty: pushing 968 files
-    /// here made a fresh block of memory, zeroed while the other threads
-    /// waited for the lock.
+    /// trusted. In a build after a build it stays empty: pushing every file
+    /// of a large site here (near a thousand) made a fresh block of memory,
+    /// zeroed while the other threads waited for the lock.
     found: Mutex<Vec<(String, Identity, Hash)>>,
     settled: Duration,
 }
