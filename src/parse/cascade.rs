@@ -248,6 +248,8 @@ fn entry(map: &[(String, Value)]) -> Entry {
         let key = key.to_lowercase();
         match (key.as_str(), value) {
             ("_target" | "target", Value::Map(globs)) => target = target_of(globs),
+            // Not a map of globs: a target that says nothing, not a value.
+            ("_target" | "target", _) => {}
             _ => values.push((key, value.clone())),
         }
     }
@@ -401,6 +403,46 @@ mod tests {
         );
         let other = Cascades::read([("posts", "---\ncascade:\n  draft: false\n---\n")], None);
         assert_ne!(cascades, other);
+    }
+
+    #[test]
+    fn a_malformed_cascade_hands_nothing_down() {
+        let none: [String; 0] = [];
+        for text in [
+            "---\ncascade: draft\n---\n",
+            "---\ncascade: [1, two, [3]]\n---\n",
+            "---\ncascade:\n  draft: [unclosed\n---\n",
+            "---\nno: end\n",
+            "",
+            "+++\ncascade = 3\n+++\n",
+        ] {
+            let cascades = Cascades::read([("posts", text)], None);
+            assert!(cascades.is_empty(), "{text:?}");
+            assert_eq!(
+                cascades.for_page(&page("posts/a.md", &none)),
+                Applied::default()
+            );
+        }
+        // A target that is not a map limits nothing (and is no value); a
+        // glob that does not compile matches no page.
+        let odd = Cascades::read(
+            [
+                (
+                    "posts",
+                    "---\ncascade:\n  _target: /posts/**\n  draft: true\n---\n",
+                ),
+                (
+                    "notes",
+                    "---\ncascade:\n  _target:\n    path: \"[\"\n  draft: true\n---\n",
+                ),
+            ],
+            None,
+        );
+        assert_eq!(
+            keys(&odd.for_page(&page("posts/a.md", &none))),
+            ["draft=true"]
+        );
+        assert!(odd.for_page(&page("notes/a.md", &none)).values.is_empty());
     }
 
     #[test]
