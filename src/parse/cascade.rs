@@ -3,7 +3,7 @@
 //! does not set the key itself.
 //!
 //! Sites use it to keep a folder of drafts (`cascade: {draft: true}`), to
-//! keep a section out of every list (`cascade: {_build: {list: never}}`),
+//! keep a section out of every list (`cascade: {build: {list: never}}`),
 //! or to give a section's posts common terms. A nearer list page's value
 //! wins over a farther one's, and a page's own value over both. An entry
 //! may be limited to some pages with `_target` (or `target`, Hugo's newer
