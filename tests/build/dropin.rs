@@ -325,6 +325,14 @@ fn disable_path_to_lower_keeps_the_case_of_urls() {
     );
 }
 
+/// The item links of Hugo's feed at `path`, sorted.
+fn links_of<'a>(
+    feeds: &'a BTreeMap<String, (String, BTreeSet<String>)>,
+    path: &str,
+) -> Vec<&'a str> {
+    feeds[path].1.iter().map(String::as_str).collect()
+}
+
 /// Hugo's `cascade`: what the home page's and a section's `_index.md` hand
 /// down (`draft`, `build`, terms), to the pages their `_target`'s path
 /// glob matches; a page's own value wins.
@@ -354,11 +362,7 @@ fn cascades_are_hugo_s() {
     let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &CASCADE_PAGES, &lists) else {
         return;
     };
-    let links = |path: &str| -> Vec<&str> {
-        let mut links: Vec<&str> = hugo_feeds[path].1.iter().map(String::as_str).collect();
-        links.sort_unstable();
-        links
-    };
+    let links = |path: &str| links_of(&hugo_feeds, path);
     let (c, d, kept) = (
         "https://example.org/posts/c/",
         "https://example.org/posts/d/",
@@ -394,11 +398,7 @@ fn the_config_s_cascade_is_hugo_s() {
     let Some(DropIn { hugo_feeds, .. }) = drop_in(config, &pages, &lists) else {
         return;
     };
-    let links = |path: &str| -> Vec<&str> {
-        let mut links: Vec<&str> = hugo_feeds[path].1.iter().map(String::as_str).collect();
-        links.sort_unstable();
-        links
-    };
+    let links = |path: &str| links_of(&hugo_feeds, path);
     assert_eq!(
         links("notes/index.xml"),
         ["https://example.org/notes/kept/"]
