@@ -9,14 +9,14 @@ use crate::parse::article::Article;
 use crate::parse::files::section_of;
 
 /// The sections of `posts` (newest first), as Hugo has them: each first
-/// folder under the content folder (a bundle at the top is no section), and each folder below one with a
-/// section page of its own (`nested`: `posts/tech`, which has
-/// `posts/tech/_index.md`). A post is in the deepest section it is under,
-/// and only there (Hugo's section feeds list a section's own pages); each
-/// section that holds a post gets its posts, newest first; sections are
-/// sorted by folder. With `lower`, a section's folder is in lower case in
-/// its feed's path, as in its URL (Hugo's `disablePathToLower` keeps the
-/// case).
+/// folder under the content folder (a bundle at the top is no section), and
+/// each folder below one with a section page of its own (`nested`:
+/// `posts/tech`, which has `posts/tech/_index.md`). A post is in the
+/// deepest section it is under, and only there (Hugo's section feeds list a
+/// section's own pages); each section that holds a post gets its posts,
+/// newest first; sections are sorted by folder. With `lower`, a section's
+/// folder is in lower case in its feed's path, as in its URL (Hugo's
+/// `disablePathToLower` keeps the case).
 ///
 /// Made anew on every collection: a pass over the posts costs less than
 /// keeping it up to date edit by edit.

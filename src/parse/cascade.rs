@@ -160,11 +160,7 @@ impl Cascades {
         let mut values: Vec<(String, Value)> = Vec::new();
         let mut give = |entries: &[Entry]| {
             for entry in entries.iter().filter(|e| e.target.matches(page)) {
-                for (key, value) in &entry.values {
-                    if !values.iter().any(|(k, _)| same_key(k, key)) {
-                        values.push((key.clone(), value.clone()));
-                    }
-                }
+                fill(&mut values, &entry.values);
             }
         };
         let mut folder = page.rel.rsplit_once('/').map_or("", |(f, _)| f);
@@ -191,7 +187,8 @@ impl Cascades {
 }
 
 /// Adds to a page's front matter `entries` each cascaded value whose key
-/// the page does not set itself.
+/// the page does not set itself (and, in [`Cascades::for_page`], to the
+/// values handed down so far each one a nearer entry did not give).
 pub fn fill(entries: &mut Vec<(String, Value)>, cascaded: &[(String, Value)]) {
     for (key, value) in cascaded {
         if !entries.iter().any(|(k, _)| same_key(k, key)) {
