@@ -16,22 +16,17 @@
 //! beyond a cap are closed at once. The limit on open files is raised to
 //! its hard maximum at start, as nginx's `worker_rlimit_nofile` does.
 
+mod connection;
 mod files;
+mod request;
 mod sendfile;
 
-use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-
-use bytes::Bytes;
-use http::{header, Method, Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::base::config::Format;
 use crate::cmd::settings::{self, exit};
@@ -331,44 +326,9 @@ async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| async move {
-                Ok::<_, Infallible>(handle(served, request).await)
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                // hyper starts this timer whenever it waits for a request
-                // head, on a new connection or a kept-alive one: it is the
-                // idle timeout too.
-                .header_read_timeout(idle_timeout)
-                .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(sendfile::Conn(stream)), service)
-                .await;
+            connection::serve(stream, served, idle_timeout).await;
             drop(permit);
         });
-    }
-}
-
-/// Answers one request: from memory when the file is kept, else after
-/// reading it (off the async workers).
-async fn handle(served: &'static Files, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-        response
-            .headers_mut()
-            .insert(header::ALLOW, http::HeaderValue::from_static("GET, HEAD"));
-        return response;
-    }
-    let Some(relative) = safe_path(request.uri().path()) else {
-        return plain(StatusCode::BAD_REQUEST, "bad path\n");
-    };
-    let head = request.method() == Method::HEAD;
-    if let Some(response) = served.respond_kept(&relative, request.headers(), head) {
-        return response;
-    }
-    match tokio::task::spawn_blocking(move || served.load(&relative)).await {
-        Ok(Some(file)) => file.respond(request.headers(), head),
-        Ok(None) => plain(StatusCode::NOT_FOUND, "not found\n"),
-        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
     }
 }
 
@@ -422,73 +382,5 @@ fn raise_open_files_limit() -> u64 {
             }
         }
         limit.rlim_cur
-    }
-}
-
-/// The path under the output folder that a URL path names, or `None` if it
-/// tries to leave it. Each segment is percent-decoded on its own, so `%2F`
-/// cannot make a new separator; `..`, `.`, backslashes, NUL and hidden names
-/// (the manifest) are refused. A path ending in `/` means its `index.html`.
-pub fn safe_path(url_path: &str) -> Option<String> {
-    let trimmed = url_path.strip_prefix('/')?;
-    let mut path = String::with_capacity(trimmed.len() + crate::feed::PAGE_FILE.len());
-    for raw in trimmed.split('/') {
-        if raw.is_empty() {
-            continue;
-        }
-        let segment = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .ok()?;
-        if segment.starts_with('.') || segment.contains(['/', '\\', '\0', ':']) {
-            return None;
-        }
-        if !path.is_empty() {
-            path.push('/');
-        }
-        path.push_str(&segment);
-    }
-    if trimmed.is_empty() || trimmed.ends_with('/') {
-        if !path.is_empty() {
-            path.push('/');
-        }
-        path.push_str(crate::feed::PAGE_FILE);
-    }
-    Some(path)
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from_static(text.as_bytes())))
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_cannot_leave_the_output_folder() {
-        assert_eq!(safe_path("/").as_deref(), Some("index.html"));
-        assert_eq!(safe_path("/rss.xml").as_deref(), Some("rss.xml"));
-        assert_eq!(safe_path("//tags//x").as_deref(), Some("tags/x"));
-        assert_eq!(
-            safe_path("/tags/%E5%8F%B0%E5%8C%97/").as_deref(),
-            Some("tags/台北/index.html")
-        );
-        for bad in [
-            "/../etc/passwd",
-            "/tags/../../x",
-            "/%2e%2e/x",
-            "/a%2F..%2F..%2Fetc",
-            "/a%5C..%5Cb",
-            "/.feedsmith-manifest",
-            "/a/%00",
-            "/C:%5Cwindows",
-            "relative",
-        ] {
-            assert_eq!(safe_path(bad), None, "{bad}");
-        }
     }
 }

@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod http;
 
 use std::io::Read;
 use std::process::Command;

@@ -17,9 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
-use http_body_util::Full;
+use super::request::Request;
+use super::sendfile::Body;
 
 /// Responses smaller than this are not compressed: it would not pay.
 const MIN_COMPRESSED: usize = 512;
@@ -29,40 +28,68 @@ const MIN_COMPRESSED: usize = 512;
 const BROTLI_QUALITY: u32 = 9;
 const BROTLI_WINDOW: u32 = 22;
 
-/// One file as served, with every header it is sent with made once.
+/// One file as served, with the head of every response made once.
 #[derive(Debug)]
 pub struct File {
     /// Its path under the output folder.
     path: String,
-    content_type: HeaderValue,
-    last_modified: HeaderValue,
     modified: SystemTime,
-    /// `Link` header (WebSub discovery), for feeds when hubs are set.
-    link: Option<HeaderValue>,
     identity: Representation,
     gzip: Option<Representation>,
     brotli: Option<Representation>,
 }
 
-/// A file's bytes in one coding, and their strong validator.
+/// A file's bytes in one coding, their strong validator, and the heads of
+/// the two responses that send them: a 200 and a 304. Each head is its
+/// status line and header fields, all but `Date` and `Connection`, which
+/// belong to the moment and the connection.
 #[derive(Debug)]
 struct Representation {
-    bytes: Bytes,
-    etag: HeaderValue,
-    length: HeaderValue,
+    body: Body,
+    etag: Box<[u8]>,
+    ok: Box<[u8]>,
+    not_modified: Box<[u8]>,
+}
+
+/// What every representation of a file is sent with.
+struct Common<'a> {
+    content_type: &'static str,
+    last_modified: &'a str,
+    /// `Link` header (WebSub discovery), for feeds when hubs are set.
+    link: Option<&'a str>,
 }
 
 impl Representation {
-    /// `bytes`, tagged with `tag` (the hash of the file) and the coding.
-    fn new(bytes: Bytes, tag: &str, coding: Coding) -> Representation {
+    /// `body`, tagged with `tag` (the hash of the file) and the coding.
+    fn new(body: Body, tag: &str, coding: Coding, common: &Common<'_>) -> Representation {
         let etag = match coding.name() {
             Some(name) => format!("\"{tag}-{name}\""),
             None => format!("\"{tag}\""),
         };
+        // What caches must know, in both: a 304 carries the validator and
+        // no metadata of the representation (RFC 9110, 15.4.5), so the
+        // response readers get most is also the smallest.
+        let shared = format!(
+            "etag: {etag}\r\ncache-control: public, max-age=60, must-revalidate\r\nvary: Accept-Encoding\r\n"
+        );
+        let mut ok = format!(
+            "HTTP/1.1 200 OK\r\n{shared}content-type: {}\r\nlast-modified: {}\r\nx-content-type-options: nosniff\r\n",
+            common.content_type, common.last_modified
+        );
+        if let Some(link) = common.link {
+            ok.push_str(&format!("link: {link}\r\n"));
+        }
+        if let Some(name) = coding.name() {
+            ok.push_str(&format!("content-encoding: {name}\r\n"));
+        }
+        ok.push_str(&format!("content-length: {}\r\n", body.len()));
         Representation {
-            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
-            length: HeaderValue::from(bytes.len()),
-            bytes,
+            etag: etag.into_bytes().into(),
+            ok: ok.into_bytes().into(),
+            not_modified: format!("HTTP/1.1 304 Not Modified\r\n{shared}")
+                .into_bytes()
+                .into(),
+            body,
         }
     }
 }
@@ -144,17 +171,18 @@ impl Files {
         self.forgets.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// The answer to a GET (or HEAD) of `relative` with `headers`, if its
-    /// file is kept (see [`File::respond`]), made under the lock rather
-    /// than with a counted reference to the file.
+    /// Answers a GET (or HEAD) of `relative`, if its file is kept (see
+    /// [`File::respond`]), under the lock rather than with a counted
+    /// reference to the file: every thread takes one, for every request.
     pub fn respond_kept(
         &self,
         relative: &str,
-        headers: &HeaderMap,
+        request: &Request<'_>,
         head: bool,
-    ) -> Option<Response<Full<Bytes>>> {
+        out: &mut Vec<u8>,
+    ) -> Option<Body> {
         let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
-        Some(by_path.get(relative)?.respond(headers, head))
+        Some(by_path.get(relative)?.respond(request, head, out))
     }
 
     /// Reads the file a request for `relative` gets (a folder means its
@@ -217,87 +245,68 @@ impl Files {
             .links
             .as_ref()
             .filter(|_| crate::feed::websub::is_feed_file(&path, &self.rss_name))
-            .and_then(|links| super::link_header(links, Path::new(&path)))
-            .and_then(|l| HeaderValue::from_str(&l).ok());
+            .and_then(|links| super::link_header(links, Path::new(&path)));
+        let last_modified = httpdate::fmt_http_date(modified);
+        let common = Common {
+            content_type,
+            last_modified: &last_modified,
+            link: link.as_deref(),
+        };
         let tag = format!("{:032x}", crate::feed::hash(&bytes));
         let gzip = compress.then(|| gzip(&bytes)).flatten();
         let brotli = compress.then(|| brotli(&bytes)).flatten();
+        let representation = |body: Vec<u8>, coding| {
+            Representation::new(Body::from_bytes(body), &tag, coding, &common)
+        };
         File {
             path,
-            content_type: HeaderValue::from_static(content_type),
-            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified))
-                .unwrap_or(HeaderValue::from_static("")),
             modified,
-            link,
-            gzip: gzip.map(|b| Representation::new(b, &tag, Coding::Gzip)),
-            brotli: brotli.map(|b| Representation::new(b, &tag, Coding::Brotli)),
+            gzip: gzip.map(|b| representation(b, Coding::Gzip)),
+            brotli: brotli.map(|b| representation(b, Coding::Brotli)),
             identity: Representation::new(
-                super::sendfile::bytes_of(bytes, handle),
+                Body::of_file(bytes, handle),
                 &tag,
                 Coding::Identity,
+                &common,
             ),
         }
     }
 }
 
 impl File {
-    /// The answer to a GET (or HEAD, without the body) with `headers`.
-    pub fn respond(&self, headers: &HeaderMap, head: bool) -> Response<Full<Bytes>> {
-        let coding = choose(headers, self.gzip.is_some(), self.brotli.is_some());
+    /// Answers a GET (or HEAD, without the body) with `request`'s
+    /// headers: writes the response's head, but for `Date`, `Connection`
+    /// and the empty line that ends it, to `out`, and returns its body.
+    pub fn respond(&self, request: &Request<'_>, head: bool, out: &mut Vec<u8>) -> Body {
+        let coding = choose(request, self.gzip.is_some(), self.brotli.is_some());
         let representation = match coding {
             Coding::Identity => &self.identity,
             Coding::Gzip => self.gzip.as_ref().unwrap_or(&self.identity),
             Coding::Brotli => self.brotli.as_ref().unwrap_or(&self.identity),
         };
-        let unchanged = not_modified(headers, &representation.etag, self.modified);
-        let body = if unchanged || head {
-            Bytes::new()
+        if not_modified(request, &representation.etag, self.modified) {
+            out.extend_from_slice(&representation.not_modified);
+            return Body::default();
+        }
+        out.extend_from_slice(&representation.ok);
+        if head {
+            Body::default()
         } else {
-            representation.bytes.clone()
-        };
-        let mut response = Response::new(Full::new(body));
-        let out = response.headers_mut();
-        out.reserve(10);
-        out.insert(header::ETAG, representation.etag.clone());
-        out.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=60, must-revalidate"),
-        );
-        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        // A 304 carries the validator and what caches must know, and no
-        // metadata of the representation (RFC 9110, 15.4.5): the response
-        // readers get most is also the smallest.
-        if unchanged {
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            return response;
+            representation.body.clone()
         }
-        out.insert(header::CONTENT_TYPE, self.content_type.clone());
-        out.insert(header::LAST_MODIFIED, self.last_modified.clone());
-        out.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        if let Some(link) = &self.link {
-            out.insert(header::LINK, link.clone());
-        }
-        if let Some(name) = coding.name() {
-            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
-        }
-        out.insert(header::CONTENT_LENGTH, representation.length.clone());
-        response
     }
 }
 
-fn gzip(bytes: &[u8]) -> Option<Bytes> {
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::default(),
     );
     encoder.write_all(bytes).ok()?;
-    encoder.finish().ok().map(Bytes::from)
+    encoder.finish().ok()
 }
 
-fn brotli(bytes: &[u8]) -> Option<Bytes> {
+fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() / 4);
     {
         let mut writer =
@@ -305,19 +314,21 @@ fn brotli(bytes: &[u8]) -> Option<Bytes> {
         writer.write_all(bytes).ok()?;
         writer.flush().ok()?;
     }
-    Some(Bytes::from(out))
+    Some(out)
 }
 
 /// The representation to send: brotli when the client takes it, else gzip,
 /// else the bytes as they are (RFC 9110's `Accept-Encoding`; `q=0`
 /// refuses a coding, `*` stands for any other).
-fn choose(headers: &HeaderMap, has_gzip: bool, has_brotli: bool) -> Coding {
+fn choose(request: &Request<'_>, has_gzip: bool, has_brotli: bool) -> Coding {
+    if !has_gzip && !has_brotli {
+        return Coding::Identity;
+    }
     let accepted = |coding: &str| {
         let mut star = None;
-        for item in headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
+        for item in request
+            .all("accept-encoding")
+            .filter_map(|v| std::str::from_utf8(v).ok())
             .flat_map(|v| v.split(','))
         {
             let mut parts = item.split(';');
@@ -346,23 +357,21 @@ fn choose(headers: &HeaderMap, has_gzip: bool, has_brotli: bool) -> Coding {
 
 /// Whether the client's validators match: `If-None-Match` wins over
 /// `If-Modified-Since` (RFC 9110).
-fn not_modified(headers: &HeaderMap, etag: &HeaderValue, modified: SystemTime) -> bool {
-    if let Some(given) = headers.get(header::IF_NONE_MATCH) {
+fn not_modified(request: &Request<'_>, etag: &[u8], modified: SystemTime) -> bool {
+    if let Some(given) = request.first("if-none-match") {
         // Most often the one tag sent before.
         if given == etag {
             return true;
         }
-        let etag = etag.as_bytes();
         return given
-            .as_bytes()
             .split(|&b| b == b',')
             .map(|t| t.trim_ascii())
             .map(|t| t.strip_prefix(b"W/").unwrap_or(t))
             .any(|t| t == b"*" || t == etag);
     }
-    if let Some(since) = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
+    if let Some(since) = request
+        .first("if-modified-since")
+        .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| httpdate::parse_http_date(v).ok())
     {
         // HTTP dates have whole seconds.
@@ -396,13 +405,35 @@ fn content_type(path: &Path, rss_name: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    fn accept(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_str(value).unwrap(),
-        );
-        h
+    /// Answers a GET of `relative` with these header fields: the status
+    /// line, the head's fields and the body.
+    fn get(file: &File, fields: &[(&str, &str)]) -> (String, Vec<(String, String)>, Vec<u8>) {
+        let headers: Vec<httparse::Header<'_>> = fields
+            .iter()
+            .map(|(name, value)| httparse::Header {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect();
+        let request = Request::new("GET", Some("/"), 1, &headers);
+        let mut out = Vec::new();
+        let body = file.respond(&request, false, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        let status = lines.next().unwrap_or_default().to_owned();
+        let fields = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        (status, fields, body.bytes().to_vec())
+    }
+
+    fn field(fields: &[(String, String)], name: &str) -> String {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     /// A file read before a forget (watch replaced it meanwhile) is
@@ -413,7 +444,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rss.xml"), "<rss>old</rss>").unwrap();
         let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
-        let kept = |files: &Files| files.respond_kept("rss.xml", &HeaderMap::new(), false);
+        let kept = |files: &Files| {
+            let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
+            files.respond_kept("rss.xml", &request, false, &mut Vec::new())
+        };
         let forgets = files.forgets.load(Ordering::SeqCst);
         let old = Arc::new(files.read("rss.xml").unwrap());
         std::fs::write(dir.path().join("rss.xml"), "<rss>new</rss>").unwrap();
@@ -421,25 +455,25 @@ mod tests {
         files.keep("rss.xml", &old, forgets);
         assert!(kept(&files).is_none());
         files.load("rss.xml").unwrap();
-        let body = futures_body(kept(&files).unwrap().into_body());
-        assert_eq!(&body[..], b"<rss>new</rss>");
+        assert_eq!(&kept(&files).unwrap().bytes()[..], b"<rss>new</rss>");
     }
 
     #[test]
     fn codings_are_chosen_as_the_client_accepts_them() {
-        assert_eq!(
-            choose(&accept("gzip, deflate, br"), true, true),
-            Coding::Brotli
-        );
-        assert_eq!(
-            choose(&accept("br;q=0, gzip;q=0.8"), true, true),
-            Coding::Gzip
-        );
-        assert_eq!(choose(&accept("gzip;q=0"), true, true), Coding::Identity);
-        assert_eq!(choose(&accept("*"), true, true), Coding::Brotli);
-        assert_eq!(choose(&accept("*;q=0, gzip"), true, true), Coding::Gzip);
-        assert_eq!(choose(&accept("br"), true, false), Coding::Identity);
-        assert_eq!(choose(&HeaderMap::new(), true, true), Coding::Identity);
+        let choose = |value: &str, gzip, brotli| {
+            let headers = [httparse::Header {
+                name: "Accept-Encoding",
+                value: value.as_bytes(),
+            }];
+            choose(&Request::new("GET", None, 1, &headers), gzip, brotli)
+        };
+        assert_eq!(choose("gzip, deflate, br", true, true), Coding::Brotli);
+        assert_eq!(choose("br;q=0, gzip;q=0.8", true, true), Coding::Gzip);
+        assert_eq!(choose("gzip;q=0", true, true), Coding::Identity);
+        assert_eq!(choose("*", true, true), Coding::Brotli);
+        assert_eq!(choose("*;q=0, gzip", true, true), Coding::Gzip);
+        assert_eq!(choose("br", true, false), Coding::Identity);
+        assert_eq!(choose("", true, true), Coding::Identity);
     }
 
     #[test]
@@ -449,47 +483,30 @@ mod tests {
         std::fs::write(dir.path().join("rss.xml"), &feed).unwrap();
         let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
         let file = files.load("rss.xml").unwrap();
-        let etag = |headers: &HeaderMap| {
-            let response = file.respond(headers, false);
-            let tag = response.headers()[header::ETAG]
-                .to_str()
-                .unwrap()
-                .to_owned();
-            (response.status(), tag)
+        let etag = |fields: &[(&str, &str)]| {
+            let (status, fields, _) = get(&file, fields);
+            (status, field(&fields, "etag"))
         };
         let (plain, br, gz) = (
-            etag(&HeaderMap::new()).1,
-            etag(&accept("br")).1,
-            etag(&accept("gzip")).1,
+            etag(&[]).1,
+            etag(&[("Accept-Encoding", "br")]).1,
+            etag(&[("Accept-Encoding", "gzip")]).1,
         );
         assert!(plain != br && br != gz && plain != gz);
-        let mut again = accept("br");
-        again.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&br).unwrap());
-        assert_eq!(etag(&again).0, StatusCode::NOT_MODIFIED);
-        // The identity tag does not validate the brotli version.
-        again.insert(
-            header::IF_NONE_MATCH,
-            HeaderValue::from_str(&plain).unwrap(),
+        let again = |tag: &str| etag(&[("Accept-Encoding", "br"), ("If-None-Match", tag)]).0;
+        assert_eq!(again(&br), "HTTP/1.1 304 Not Modified");
+        assert_eq!(
+            again(&format!("\"x\", W/{br}")),
+            "HTTP/1.1 304 Not Modified"
         );
-        assert_eq!(etag(&again).0, StatusCode::OK);
-        // What the brotli version holds is the file.
-        let response = file.respond(&accept("br"), false);
-        let body = response.into_body();
-        let bytes = futures_body(body);
+        // The identity tag does not validate the brotli version.
+        assert_eq!(again(&plain), "HTTP/1.1 200 OK");
+        // What the brotli version holds is the file, and its length is said.
+        let (_, fields, bytes) = get(&file, &[("Accept-Encoding", "br")]);
+        assert_eq!(field(&fields, "content-encoding"), "br");
+        assert_eq!(field(&fields, "content-length"), bytes.len().to_string());
         let mut decoded = Vec::new();
         brotli::BrotliDecompress(&mut &bytes[..], &mut decoded).unwrap();
         assert_eq!(decoded, feed.as_bytes());
-    }
-
-    /// The bytes of a full body.
-    fn futures_body(body: Full<Bytes>) -> Bytes {
-        use http_body_util::BodyExt;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime
-            .block_on(body.collect())
-            .map(|c| c.to_bytes())
-            .unwrap_or_default()
     }
 }

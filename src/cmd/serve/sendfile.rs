@@ -2,9 +2,8 @@
 //! them, rather than being copied into the socket's buffers on every
 //! response. A kept file's bytes stay in memory (its validators, its
 //! compressed forms and a plain write need them), and so does the open
-//! file they were read from: [`Conn`], the connection hyper writes to,
-//! recognises a response body that is such a file's bytes and hands the
-//! kernel the file instead, which it sends from its page cache.
+//! file they were read from: a [`Body`] holds both, and [`send`] hands the
+//! kernel the file, which it sends from its page cache.
 //!
 //! The open file is the version that was read: watch replaces files by
 //! rename, never in place, so a response is one version of the file,
@@ -13,18 +12,15 @@
 //! watcher drops it from memory at once.) Each kept file holds a
 //! descriptor: only files of [`MIN_SENT`] bytes or more keep theirs, and
 //! no more than the budget serve gives ([`set_budget`]); other files are
-//! plain bytes, written as before. Elsewhere than on Linux, bodies are
+//! plain bytes, written as such. Elsewhere than on Linux, bodies are
 //! always written as bytes.
 
-use std::collections::BTreeMap;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
+use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::RwLock;
-use std::task::{ready, Context, Poll};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 /// Smaller files are copied as usual: sending them is cheap, and they are
@@ -35,257 +31,215 @@ pub const MIN_SENT: usize = 64 * 1024;
 static BUDGET: AtomicUsize = AtomicUsize::new(0);
 /// How many do.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
-/// The bytes of every file kept with its descriptor, by their first
-/// byte's address: their length and the descriptor.
-static BACKED: RwLock<BTreeMap<usize, (usize, i32)>> = RwLock::new(BTreeMap::new());
 
 /// Sets how many files may keep their descriptors (see the module docs).
 pub fn set_budget(files: usize) {
     BUDGET.store(files, Ordering::Relaxed);
 }
 
-/// `data`, read from `file` (open, at its start), as bytes to serve: sent
-/// from `file` when it is large enough and the budget allows, else as they
-/// are.
-pub fn bytes_of(data: Vec<u8>, file: std::fs::File) -> Bytes {
-    if data.len() < MIN_SENT {
-        return Bytes::from(data);
-    }
-    match Backed::of(data, file) {
-        Ok(backed) => Bytes::from_owner(backed),
-        Err(data) => Bytes::from(data),
-    }
+/// A response body: bytes, and for a large file within the budget the open
+/// file they were read from.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    bytes: Bytes,
+    file: Option<Arc<Kept>>,
 }
 
-/// The file and the offset in it of `slice`, if `slice` lies in the bytes
-/// of a file kept with its descriptor.
-fn find(slice: &[u8]) -> Option<(i32, i64)> {
-    find_at(slice.as_ptr() as usize, slice.len())
-}
-
-/// Shorter writes are not looked up: a response head, a 304, a small
-/// file, or the small rest of a body the socket took most of. Written as
-/// bytes, they are the same on the wire, and every request is spared
-/// taking the registry's lock (shared by the server's threads).
-const MIN_LOOKUP: usize = 16 * 1024;
-
-/// [`find`] for the `len` bytes at `address`.
-fn find_at(address: usize, len: usize) -> Option<(i32, i64)> {
-    if len < MIN_LOOKUP || COUNT.load(Ordering::Relaxed) == 0 {
-        return None;
+/// Takes a place in the budget for an open file, if one is left.
+fn take_place() -> bool {
+    if COUNT.fetch_add(1, Ordering::Relaxed) < BUDGET.load(Ordering::Relaxed) {
+        return true;
     }
-    let backed = BACKED.read().unwrap_or_else(|e| e.into_inner());
-    let (&start, &(backed_len, fd)) = backed.range(..=address).next_back()?;
-    let offset = address - start;
-    (offset + len <= backed_len).then_some((fd, offset as i64))
+    COUNT.fetch_sub(1, Ordering::Relaxed);
+    false
 }
 
-/// A file's bytes and the open file they were read from, known to
-/// [`find`] while they live.
-struct Backed {
-    data: Vec<u8>,
-    /// Held open while a response may send from it; closed on drop,
-    /// after the bytes left the registry.
-    _file: std::fs::File,
-}
+/// An open file counted against the budget while it lives.
+#[derive(Debug)]
+struct Kept(std::fs::File);
 
-impl Backed {
-    #[cfg(target_os = "linux")]
-    fn of(data: Vec<u8>, file: std::fs::File) -> Result<Backed, Vec<u8>> {
-        use std::os::fd::AsRawFd;
-        if COUNT.fetch_add(1, Ordering::Relaxed) >= BUDGET.load(Ordering::Relaxed) {
-            COUNT.fetch_sub(1, Ordering::Relaxed);
-            return Err(data);
-        }
-        let mut backed = BACKED.write().unwrap_or_else(|e| e.into_inner());
-        backed.insert(data.as_ptr() as usize, (data.len(), file.as_raw_fd()));
-        drop(backed);
-        Ok(Backed { data, _file: file })
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn of(data: Vec<u8>, _: std::fs::File) -> Result<Backed, Vec<u8>> {
-        Err(data)
-    }
-}
-
-impl AsRef<[u8]> for Backed {
-    fn as_ref(&self) -> &[u8] {
-        &self.data
-    }
-}
-
-impl Drop for Backed {
+impl Drop for Kept {
     fn drop(&mut self) {
-        // No response is being sent from it: a body holds its bytes.
-        let mut backed = BACKED.write().unwrap_or_else(|e| e.into_inner());
-        backed.remove(&(self.data.as_ptr() as usize));
-        drop(backed);
         COUNT.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// A client's connection as hyper writes to it: bytes that lie in a
-/// mapping go with `sendfile`, the head before them with `MSG_MORE`, so
-/// that head and body leave in full packets; everything else as usual.
-pub struct Conn(pub TcpStream);
-
-impl Conn {
-    /// Makes `write` (a system call writing to the socket, given its
-    /// descriptor; a negative result is an error) once the socket is
-    /// writable, again each time it would block.
-    #[cfg(target_os = "linux")]
-    fn poll_write_with(
-        &self,
-        cx: &mut Context<'_>,
-        mut write: impl FnMut(i32) -> isize,
-    ) -> Poll<io::Result<usize>> {
-        use std::os::fd::AsRawFd;
-        let socket = self.0.as_raw_fd();
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            let sent = self
-                .0
-                .try_io(tokio::io::Interest::WRITABLE, || match write(socket) {
-                    n if n < 0 => Err(io::Error::last_os_error()),
-                    n => Ok(n as usize),
-                });
-            match sent {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
+impl Body {
+    /// `bytes` alone, written as they are.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Body {
+        Body {
+            bytes: bytes.into(),
+            file: None,
         }
     }
 
-    /// Sends `len` bytes of the open file `file` from `offset`.
-    #[cfg(target_os = "linux")]
-    fn poll_sendfile(
-        &self,
-        cx: &mut Context<'_>,
-        file: i32,
-        offset: i64,
-        len: usize,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |socket| {
-            let mut at = offset;
-            // SAFETY: two open descriptors and a valid offset pointer.
-            unsafe { libc::sendfile(socket, file, &mut at, len) }
-        })
+    /// `data`, read from `file` (open, at its start): sent from `file`
+    /// when it is large enough and the budget allows, else as bytes.
+    pub fn of_file(data: Vec<u8>, file: std::fs::File) -> Body {
+        let kept = cfg!(target_os = "linux") && data.len() >= MIN_SENT && take_place();
+        Body {
+            bytes: Bytes::from(data),
+            file: kept.then(|| Arc::new(Kept(file))),
+        }
     }
 
-    /// Sends `bufs` saying more follows (`MSG_MORE`): the head of a
-    /// response whose body [`Conn::poll_sendfile`] sends next.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether [`send`] hands the kernel the open file.
+    pub fn is_sent_from_file(&self) -> bool {
+        self.file.is_some()
+    }
+}
+
+/// Writes `head` and then `body` to `stream`: from the open file with
+/// `sendfile` if the body has one (the head sent with `MSG_MORE`, so that
+/// head and body leave in full packets), else as bytes.
+pub async fn send(stream: &mut TcpStream, head: &[u8], body: &Body) -> io::Result<()> {
     #[cfg(target_os = "linux")]
-    fn poll_send_more(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let mut iov: Vec<libc::iovec> = bufs
-            .iter()
-            .map(|b| libc::iovec {
-                iov_base: b.as_ptr() as *mut libc::c_void,
-                iov_len: b.len(),
-            })
-            .collect();
-        self.poll_write_with(cx, |socket| {
-            // SAFETY: a message over `iov`, which outlives the call.
+    if let Some(file) = &body.file {
+        send_more(stream, head).await?;
+        return send_file(stream, &file.0, body.len()).await;
+    }
+    if body.bytes.is_empty() {
+        return stream.write_all(head).await;
+    }
+    if head.is_empty() {
+        return stream.write_all(&body.bytes).await;
+    }
+    // Head and body in one system call, as long as the socket takes both.
+    let mut written = 0;
+    let total = head.len() + body.len();
+    while written < total {
+        written += if written < head.len() {
+            let parts = [
+                io::IoSlice::new(&head[written..]),
+                io::IoSlice::new(&body.bytes),
+            ];
+            stream.write_vectored(&parts).await?
+        } else {
+            stream.write(&body.bytes[written - head.len()..]).await?
+        };
+    }
+    Ok(())
+}
+
+/// Makes `write` (a system call writing to the socket, given its
+/// descriptor; a negative result is an error) once the socket is writable,
+/// again each time it would block; returns how much it wrote.
+#[cfg(target_os = "linux")]
+async fn write_with(stream: &TcpStream, mut write: impl FnMut(i32) -> isize) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let socket = stream.as_raw_fd();
+    loop {
+        stream.writable().await?;
+        let sent = stream.try_io(tokio::io::Interest::WRITABLE, || match write(socket) {
+            n if n < 0 => Err(io::Error::last_os_error()),
+            n => Ok(n as usize),
+        });
+        match sent {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            done => return done,
+        }
+    }
+}
+
+/// Sends all of `head`, saying more follows (`MSG_MORE`).
+#[cfg(target_os = "linux")]
+async fn send_more(stream: &TcpStream, head: &[u8]) -> io::Result<()> {
+    let mut at = 0;
+    while at < head.len() {
+        let rest = &head[at..];
+        at += write_with(stream, |socket| {
+            // SAFETY: a send of `rest`, which outlives the call.
             unsafe {
-                let mut message: libc::msghdr = std::mem::zeroed();
-                message.msg_iov = iov.as_mut_ptr();
-                message.msg_iovlen = iov.len() as _;
-                libc::sendmsg(socket, &message, libc::MSG_MORE | libc::MSG_NOSIGNAL)
+                libc::send(
+                    socket,
+                    rest.as_ptr().cast(),
+                    rest.len(),
+                    libc::MSG_MORE | libc::MSG_NOSIGNAL,
+                )
             }
         })
+        .await?;
     }
+    Ok(())
 }
 
-impl AsyncRead for Conn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
+/// Sends the first `len` bytes of the open file `file`.
+#[cfg(target_os = "linux")]
+async fn send_file(stream: &TcpStream, file: &std::fs::File, len: usize) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = file.as_raw_fd();
+    let mut offset: i64 = 0;
+    while (offset as usize) < len {
+        let rest = len - offset as usize;
+        write_with(stream, |socket| {
+            // SAFETY: two open descriptors and a valid offset pointer,
+            // which sendfile advances by what it sent.
+            unsafe { libc::sendfile(socket, file, &mut offset, rest) }
+        })
+        .await?;
     }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        #[cfg(target_os = "linux")]
-        {
-            let mapped = bufs
-                .iter()
-                .enumerate()
-                .find_map(|(i, b)| Some((i, find(b)?)));
-            match mapped {
-                Some((0, (file, offset))) => {
-                    return self.poll_sendfile(cx, file, offset, bufs[0].len())
-                }
-                Some((first, _)) => return self.poll_send_more(cx, &bufs[..first]),
-                None => {}
-            }
-        }
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A large file keeps its descriptor (within the budget), and any
-    /// slice of its bytes is found, at its offset; a small file, or one
-    /// past the budget, is plain bytes; dropped bytes are found no more.
+    /// A large file keeps its descriptor (within the budget); a small file,
+    /// or one past the budget, is plain bytes; a dropped body gives its
+    /// place in the budget back. What `send` writes is the head, then the
+    /// body, byte for byte, from the open file or from memory. (One test:
+    /// the budget is the process's.)
     #[test]
     #[cfg(target_os = "linux")]
-    fn large_files_are_found_by_their_slices() {
-        use std::io::{Seek, Write};
+    fn large_files_are_sent_from_their_descriptors_within_the_budget() {
+        use std::io::{Read, Seek, Write};
         set_budget(1);
-        let data: Vec<u8> = (0..MIN_SENT * 2).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..MIN_SENT * 3).map(|i| (i % 251) as u8).collect();
         let file = || {
             let mut file = tempfile::tempfile().unwrap();
             file.write_all(&data).unwrap();
             file.rewind().unwrap();
             file
         };
-        let bytes = bytes_of(data.clone(), file());
-        assert_eq!(&bytes[..], &data[..]);
-        let (_, offset) = find(&bytes[1000..1000 + MIN_LOOKUP]).expect("kept with its file");
-        assert_eq!(offset, 1000);
-        assert!(find(&data[..]).is_none(), "a copy is not the kept bytes");
-        let over = bytes_of(data.clone(), file());
-        assert!(find(&over[..]).is_none(), "past the budget");
-        let small = bytes_of(vec![1; 100], file());
-        assert!(find(&small[..]).is_none());
-        let address = bytes.as_ptr() as usize;
-        assert!(find_at(address, MIN_LOOKUP).is_some());
-        assert!(find_at(address, 100).is_none(), "too short to look up");
-        drop(bytes);
-        assert!(find_at(address, MIN_LOOKUP).is_none());
+        let body = Body::of_file(data.clone(), file());
+        assert_eq!(&body.bytes()[..], &data[..]);
+        assert!(body.is_sent_from_file());
+        assert!(!Body::of_file(data.clone(), file()).is_sent_from_file());
+        assert!(!Body::of_file(vec![1; 100], file()).is_sent_from_file());
+        drop(body);
+        let body = Body::of_file(data.clone(), file());
+        assert!(body.is_sent_from_file());
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for body in [body, Body::from_bytes(data.clone())] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let reader = std::thread::spawn(move || {
+                let (mut socket, _) = listener.accept().unwrap();
+                let mut got = Vec::new();
+                socket.read_to_end(&mut got).unwrap();
+                got
+            });
+            runtime.block_on(async {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                send(&mut stream, b"HEAD\r\n", &body).await.unwrap();
+            });
+            let got = reader.join().unwrap();
+            assert_eq!(&got[..6], b"HEAD\r\n");
+            assert!(got[6..] == data[..], "the body, whole");
+        }
     }
 }
