@@ -4,8 +4,10 @@
 //! reader that polls an unchanged feed with `If-None-Match`, and 200s for
 //! clients that accept gzip (and brotli, which Debian's nginx cannot send).
 //! Run with `cargo bench --bench serve` (options after `--`: `--posts N`,
-//! default 10000; `--seconds N` per run, default 5; `--rounds N`, default
-//! 5; `--connections N`, default 32).
+//! default 10000; `--seconds N` per run, default 3; `--rounds N`, default
+//! 9; `--connections N`, default 32). On a shared machine one round of the
+//! same server may give half or twice another's rate: many short rounds
+//! give a steadier median than a few long ones.
 //!
 //! nginx is set up as one would to serve feeds fast: `sendfile`,
 //! `open_file_cache`, `etag on`, `gzip on` at its default level for the feed
@@ -196,8 +198,8 @@ fn main() {
         return;
     }
     let posts = arg("--posts", 10_000) as usize;
-    let seconds = arg("--seconds", 5);
-    let rounds = arg("--rounds", 5).max(1) as usize;
+    let seconds = arg("--seconds", 3);
+    let rounds = arg("--rounds", 9).max(1) as usize;
     let connections = arg("--connections", 32);
     let dir = tempfile::tempdir().expect("temp dir");
     corpus::generate(dir.path(), 42, posts, 20, None).expect("generate");
