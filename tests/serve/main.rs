@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod http;
+mod readers;
 
 use std::io::Read;
 use std::process::Command;

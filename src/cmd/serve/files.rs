@@ -9,13 +9,22 @@
 //! output folder reports a file edited by hand. Files are replaced by rename
 //! and read whole, so a client gets the old version or the new one, never a
 //! mix.
+//!
+//! `Last-Modified` changes whenever a file's bytes do, even when watch
+//! rewrites it within the second it was last written in (HTTP dates have
+//! whole seconds): a new version gets the second after the last version
+//! served, once the clock is there. Until then the date cannot be sent
+//! (RFC 9110, 8.8.2.1): the version is sent without one, is not kept, and
+//! `If-Modified-Since` gets no 304 from it. Readers that poll with `If-Modified-Since` alone, or
+//! that drop a 200 whose date is not later than the one they sent (libcurl,
+//! and so newsboat, does), would otherwise miss a rebuild for good.
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use super::request::Request;
 use super::sendfile::Body;
@@ -33,7 +42,12 @@ const BROTLI_WINDOW: u32 = 22;
 pub struct File {
     /// Its path under the output folder.
     path: String,
-    modified: SystemTime,
+    /// Its `Last-Modified`, in seconds since the epoch.
+    modified: u64,
+    /// The date it should have is still in the future: until then it is
+    /// sent without `Last-Modified`, and `If-Modified-Since` cannot match
+    /// it (an earlier version may have been sent with that same second).
+    provisional: bool,
     identity: Representation,
     gzip: Option<Representation>,
     brotli: Option<Representation>,
@@ -54,7 +68,8 @@ struct Representation {
 /// What every representation of a file is sent with.
 struct Common<'a> {
     content_type: &'static str,
-    last_modified: &'a str,
+    /// None while the version has no date to send (see [`File::provisional`]).
+    last_modified: Option<&'a str>,
     /// `Link` header (WebSub discovery), for feeds when hubs are set.
     link: Option<&'a str>,
 }
@@ -73,9 +88,12 @@ impl Representation {
             "etag: {etag}\r\ncache-control: public, max-age=60, must-revalidate\r\nvary: Accept-Encoding\r\n"
         );
         let mut ok = format!(
-            "HTTP/1.1 200 OK\r\n{shared}content-type: {}\r\nlast-modified: {}\r\nx-content-type-options: nosniff\r\n",
-            common.content_type, common.last_modified
+            "HTTP/1.1 200 OK\r\n{shared}content-type: {}\r\nx-content-type-options: nosniff\r\n",
+            common.content_type
         );
+        if let Some(date) = common.last_modified {
+            ok.push_str(&format!("last-modified: {date}\r\n"));
+        }
         if let Some(link) = common.link {
             ok.push_str(&format!("link: {link}\r\n"));
         }
@@ -128,6 +146,9 @@ pub struct Files {
     /// How many times files were forgotten: a file read before a forget
     /// and kept after it would be served stale until its next change.
     forgets: AtomicU64,
+    /// The version of each file last read, by its path: the hash of its
+    /// bytes and its `Last-Modified` second (see the module docs).
+    versions: Mutex<HashMap<String, (crate::feed::Hash, u64)>>,
 }
 
 /// The most request paths kept: spellings of a path beyond it are served
@@ -142,6 +163,7 @@ impl Files {
             rss_name,
             by_path: RwLock::new(HashMap::new()),
             forgets: AtomicU64::new(0),
+            versions: Mutex::new(HashMap::new()),
         }
     }
 
@@ -225,8 +247,32 @@ impl Files {
     fn keep(&self, relative: &str, file: &Arc<File>, forgets: u64) {
         let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
         let fresh = self.forgets.load(Ordering::SeqCst) == forgets;
-        if fresh && by_path.len() < MAX_KEPT {
+        if fresh && !file.provisional && by_path.len() < MAX_KEPT {
             by_path.insert(relative.to_owned(), Arc::clone(file));
+        }
+    }
+
+    /// The `Last-Modified` second of the version of `path` whose bytes hash
+    /// to `hash`, written at second `written`, and whether it is
+    /// provisional (see [`File::provisional`]): the second after the last
+    /// version's, if that is not earlier than `written`; the last version's
+    /// if the bytes are the same.
+    fn last_modified(&self, path: &str, hash: crate::feed::Hash, written: u64) -> (u64, bool) {
+        let mut versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+        let second = match versions.get(path) {
+            Some(&(last, second)) if last == hash => second,
+            Some(&(_, second)) if second >= written => second + 1,
+            _ => written,
+        };
+        if versions.len() >= MAX_KEPT {
+            versions.clear();
+        }
+        versions.insert(path.to_owned(), (hash, second));
+        let now = seconds(SystemTime::now());
+        if second > now {
+            (now, true)
+        } else {
+            (second, false)
         }
     }
 
@@ -246,13 +292,16 @@ impl Files {
             .as_ref()
             .filter(|_| crate::feed::websub::is_feed_file(&path, &self.rss_name))
             .and_then(|links| super::link_header(links, Path::new(&path)));
-        let last_modified = httpdate::fmt_http_date(modified);
+        let hash = crate::feed::hash(&bytes);
+        let (modified, provisional) = self.last_modified(&path, hash, seconds(modified));
+        let last_modified =
+            httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(modified));
         let common = Common {
             content_type,
-            last_modified: &last_modified,
+            last_modified: (!provisional).then_some(last_modified.as_str()),
             link: link.as_deref(),
         };
-        let tag = format!("{:032x}", crate::feed::hash(&bytes));
+        let tag = format!("{hash:032x}");
         let gzip = compress.then(|| gzip(&bytes)).flatten();
         let brotli = compress.then(|| brotli(&bytes)).flatten();
         let representation = |body: Vec<u8>, coding| {
@@ -261,6 +310,7 @@ impl Files {
         File {
             path,
             modified,
+            provisional,
             gzip: gzip.map(|b| representation(b, Coding::Gzip)),
             brotli: brotli.map(|b| representation(b, Coding::Brotli)),
             identity: Representation::new(
@@ -284,7 +334,8 @@ impl File {
             Coding::Gzip => self.gzip.as_ref().unwrap_or(&self.identity),
             Coding::Brotli => self.brotli.as_ref().unwrap_or(&self.identity),
         };
-        if not_modified(request, &representation.etag, self.modified) {
+        let modified = (!self.provisional).then_some(self.modified);
+        if not_modified(request, &representation.etag, modified) {
             out.extend_from_slice(&representation.not_modified);
             return Body::default();
         }
@@ -356,8 +407,9 @@ fn choose(request: &Request<'_>, has_gzip: bool, has_brotli: bool) -> Coding {
 }
 
 /// Whether the client's validators match: `If-None-Match` wins over
-/// `If-Modified-Since` (RFC 9110).
-fn not_modified(request: &Request<'_>, etag: &[u8], modified: SystemTime) -> bool {
+/// `If-Modified-Since` (RFC 9110), which is compared with `modified` (in
+/// seconds), if the file has a date it can be.
+fn not_modified(request: &Request<'_>, etag: &[u8], modified: Option<u64>) -> bool {
     if let Some(given) = request.first("if-none-match") {
         // Most often the one tag sent before.
         if given == etag {
@@ -374,14 +426,15 @@ fn not_modified(request: &Request<'_>, etag: &[u8], modified: SystemTime) -> boo
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| httpdate::parse_http_date(v).ok())
     {
-        // HTTP dates have whole seconds.
-        let secs = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        };
-        return secs(modified) <= secs(since);
+        return modified.is_some_and(|modified| modified <= seconds(since));
     }
     false
+}
+
+/// Whole seconds since the epoch (HTTP dates have no more).
+fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn content_type(path: &Path, rss_name: &str) -> &'static str {
@@ -442,7 +495,16 @@ mod tests {
     #[test]
     fn a_file_read_before_a_forget_is_not_kept() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rss.xml"), "<rss>old</rss>").unwrap();
+        // Dated in the past, each in its own second: a version dated in
+        // the second that is now may not be kept (see the test below).
+        let write = |text: &str, ago: u64| {
+            let path = dir.path().join("rss.xml");
+            std::fs::write(&path, text).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(SystemTime::now() - Duration::from_secs(ago))
+                .unwrap();
+        };
+        write("<rss>old</rss>", 100);
         let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
         let kept = |files: &Files| {
             let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
@@ -450,7 +512,7 @@ mod tests {
         };
         let forgets = files.forgets.load(Ordering::SeqCst);
         let old = Arc::new(files.read("rss.xml").unwrap());
-        std::fs::write(dir.path().join("rss.xml"), "<rss>new</rss>").unwrap();
+        write("<rss>new</rss>", 50);
         files.forget(["rss.xml"]);
         files.keep("rss.xml", &old, forgets);
         assert!(kept(&files).is_none());
@@ -508,5 +570,60 @@ mod tests {
         let mut decoded = Vec::new();
         brotli::BrotliDecompress(&mut &bytes[..], &mut decoded).unwrap();
         assert_eq!(decoded, feed.as_bytes());
+    }
+
+    /// A new version written within the second of the last one served
+    /// gets the next second as its date, so that a client holding the old
+    /// date gets the new bytes whole; the same bytes keep their date; a
+    /// date still in the future is not sent, and matches no
+    /// `If-Modified-Since`.
+    #[test]
+    fn each_version_of_a_file_has_a_later_date_than_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
+        let then = SystemTime::now() - Duration::from_secs(100);
+        let version = |text: &str, written: SystemTime| {
+            let path = dir.path().join("rss.xml");
+            std::fs::write(&path, text).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(written).unwrap();
+            files.forget(["rss.xml"]);
+            files.load("rss.xml").unwrap()
+        };
+        let status = |file: &File, since: u64| {
+            let date = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(since));
+            get(file, &[("If-Modified-Since", &date)]).0
+        };
+        let first = version("<rss>1</rss>", then);
+        assert_eq!((first.modified, first.provisional), (seconds(then), false));
+        assert_eq!(status(&first, first.modified), "HTTP/1.1 304 Not Modified");
+        let second = version("<rss>2</rss>", then);
+        assert_eq!(
+            (second.modified, second.provisional),
+            (seconds(then) + 1, false)
+        );
+        assert_eq!(status(&second, first.modified), "HTTP/1.1 200 OK");
+        assert_eq!(
+            status(&second, second.modified),
+            "HTTP/1.1 304 Not Modified"
+        );
+        let (_, fields, _) = get(&second, &[]);
+        let sent = httpdate::parse_http_date(&field(&fields, "last-modified")).unwrap();
+        assert_eq!(seconds(sent), second.modified);
+        // Written again with the same bytes: the same date.
+        assert_eq!(version("<rss>2</rss>", then).modified, second.modified);
+        // Two versions in the second that is now: the later one's date
+        // is the next second, not sent before it comes.
+        let now = version("<rss>3</rss>", SystemTime::now());
+        let next = version("<rss>4</rss>", SystemTime::now());
+        assert!(next.provisional || next.modified > now.modified);
+        if next.provisional {
+            assert_eq!(status(&next, now.modified), "HTTP/1.1 200 OK");
+            let (_, fields, _) = get(&next, &[]);
+            assert_eq!(field(&fields, "last-modified"), "", "no date yet");
+            let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
+            let kept = files.respond_kept("rss.xml", &request, false, &mut Vec::new());
+            assert!(kept.is_none(), "a provisional version is read again");
+        }
     }
 }
