@@ -210,6 +210,28 @@ pub fn python_has(modules: &str, install: &str) -> bool {
     false
 }
 
+/// Whether `program` runs (`program --version`, or the given `probe`
+/// arguments) and succeeds. When it does not, the test that needs it is
+/// skipped with a notice naming `install` — except on CI (`CI` set), where
+/// `.ci/run` installs it and its absence is a failure.
+pub fn program_runs(program: &str, probe: &[&str], install: &str) -> bool {
+    let probe = if probe.is_empty() {
+        &["--version"][..]
+    } else {
+        probe
+    };
+    let ran = Command::new(program).args(probe).output();
+    if ran.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{program}, which CI requires, does not run: {install}"
+    );
+    eprintln!("skipped: {program} does not run here; `{install}` to run this check");
+    false
+}
+
 /// Runs a Python `script` with `args` and returns what it printed, read as
 /// JSON; the test fails if the script does.
 pub fn python_json(script: &str, args: &[String]) -> serde_json::Value {

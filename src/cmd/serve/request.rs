@@ -190,6 +190,16 @@ mod tests {
         check(parse(text.as_bytes(), &mut headers));
     }
 
+    /// What `ask` says of the whole request head `text`.
+    fn whole<T>(text: &str, ask: impl FnOnce(&Request<'_>) -> T) -> T {
+        let mut result = None;
+        parsed(text, |p| match p {
+            Parsed::Complete(request, _) => result = Some(ask(&request)),
+            other => panic!("not a whole head: {other:?}"),
+        });
+        result.expect("a whole head")
+    }
+
     #[test]
     fn heads_are_parsed_whole_or_not_at_all() {
         let head = "GET /tags/x/rss.xml?utm=1 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\naccept-encoding: br\r\n\r\nGET /";
@@ -237,15 +247,7 @@ mod tests {
 
     #[test]
     fn connections_stay_open_as_the_version_and_the_client_say() {
-        let keep = |text: &str| {
-            let mut result = None;
-            parsed(text, |p| {
-                if let Parsed::Complete(r, _) = p {
-                    result = Some(r.keep_alive());
-                }
-            });
-            result.expect("a whole head")
-        };
+        let keep = |text: &str| whole(text, |r| r.keep_alive());
         assert!(keep("GET / HTTP/1.1\r\n\r\n"));
         assert!(!keep("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n"));
         assert!(!keep(
@@ -257,15 +259,7 @@ mod tests {
 
     #[test]
     fn bodies_are_known_by_their_length_or_coding() {
-        let body = |text: &str| {
-            let mut result = None;
-            parsed(text, |p| {
-                if let Parsed::Complete(r, _) = p {
-                    result = Some(r.has_body());
-                }
-            });
-            result.expect("a whole head")
-        };
+        let body = |text: &str| whole(text, |r| r.has_body());
         assert_eq!(
             body("GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
             Ok(false)
