@@ -104,9 +104,27 @@ fn pipelined_requests_are_answered_in_order() {
     let (status, _, body) = response(&mut stream, false);
     assert_eq!((status, body), (200, site.read("tags/rust/rss.xml")));
     assert_eq!(response(&mut stream, false).0, 404);
-    // Still open: one more.
-    write!(stream, "GET /rss.xml HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    assert_eq!(response(&mut stream, false).0, 200);
+    // Still open: two thousand more in one go (answered in batches), each
+    // whole and in order.
+    let pages = ["/feeds.opml", "/tags/rust/", "/feed.json"];
+    let many: String = (0..2000)
+        .map(|i| format!("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", pages[i % 3]))
+        .collect();
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || stream.write_all(many.as_bytes()).unwrap())
+    };
+    let expected = pages.map(|p| {
+        let file = p
+            .trim_start_matches('/')
+            .replace("rust/", "rust/index.html");
+        site.read(&file)
+    });
+    for i in 0..2000 {
+        let (status, _, body) = response(&mut stream, false);
+        assert_eq!((status, &body), (200, &expected[i % 3]), "request {i}");
+    }
+    writer.join().unwrap();
 }
 
 /// HTTP/1.0 closes after the response unless the client asks to keep the

@@ -48,6 +48,11 @@ const MAX_HEAD: usize = 64 * 1024;
 /// from where they are kept.
 const COPIED_BODY: usize = 16 * 1024;
 
+/// A batch of responses to pipelined requests is written once it holds
+/// this much: tiny requests (a 64 KiB head buffer holds thousands) must
+/// not make the server hold megabytes of answers.
+const MAX_BATCH: usize = 64 * 1024;
+
 /// How long a connection closed with a request's body unread waits for
 /// the client to finish sending, so that its unread bytes do not reset
 /// the connection before the client has read the answer.
@@ -134,6 +139,9 @@ impl Connection {
                     if self.flush(&mut sleep).await && unread {
                         self.linger().await;
                     }
+                    return;
+                }
+                if self.out.len() >= MAX_BATCH && !self.flush(&mut sleep).await {
                     return;
                 }
             }
