@@ -14,8 +14,9 @@
 //! rewrites it within the second it was last written in (HTTP dates have
 //! whole seconds): a new version gets the second after the last version
 //! served, once the clock is there. Until then the date cannot be sent
-//! (RFC 9110, 8.8.2.1): the version is sent without one, is not kept, and
-//! `If-Modified-Since` gets no 304 from it. Readers that poll with `If-Modified-Since` alone, or
+//! (RFC 9110, 8.8.2.1): the version is sent without one, and
+//! `If-Modified-Since` gets no 304 from it; it is read again, once, when
+//! its second has come. Readers that poll with `If-Modified-Since` alone, or
 //! that drop a 200 whose date is not later than the one they sent (libcurl,
 //! and so newsboat, does), would otherwise miss a rebuild for good.
 
@@ -44,9 +45,10 @@ pub struct File {
     path: String,
     /// Its `Last-Modified`, in seconds since the epoch.
     modified: u64,
-    /// The date it should have is still in the future: until then it is
-    /// sent without `Last-Modified`, and `If-Modified-Since` cannot match
-    /// it (an earlier version may have been sent with that same second).
+    /// Its date was still to come when it was read: it is sent without
+    /// `Last-Modified`, and `If-Modified-Since` cannot match it (an earlier
+    /// version may have been sent with the second before), until it is
+    /// read again once that date has come.
     provisional: bool,
     identity: Representation,
     gzip: Option<Representation>,
@@ -204,7 +206,12 @@ impl Files {
         out: &mut Vec<u8>,
     ) -> Option<Body> {
         let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
-        Some(by_path.get(relative)?.respond(request, head, out))
+        let file = by_path.get(relative)?;
+        if file.provisional && seconds(SystemTime::now()) >= file.modified {
+            // Its date has come: read again, to be sent with it.
+            return None;
+        }
+        Some(file.respond(request, head, out))
     }
 
     /// Reads the file a request for `relative` gets (a folder means its
@@ -247,16 +254,16 @@ impl Files {
     fn keep(&self, relative: &str, file: &Arc<File>, forgets: u64) {
         let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
         let fresh = self.forgets.load(Ordering::SeqCst) == forgets;
-        if fresh && !file.provisional && by_path.len() < MAX_KEPT {
+        if fresh && by_path.len() < MAX_KEPT {
             by_path.insert(relative.to_owned(), Arc::clone(file));
         }
     }
 
     /// The `Last-Modified` second of the version of `path` whose bytes hash
     /// to `hash`, written at second `written`, and whether it is
-    /// provisional (see [`File::provisional`]): the second after the last
-    /// version's, if that is not earlier than `written`; the last version's
-    /// if the bytes are the same.
+    /// provisional, still to come (see [`File::provisional`]): the second
+    /// after the last version's, if that is not earlier than `written`; the
+    /// last version's if the bytes are the same.
     fn last_modified(&self, path: &str, hash: crate::feed::Hash, written: u64) -> (u64, bool) {
         let mut versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
         let second = match versions.get(path) {
@@ -268,12 +275,7 @@ impl Files {
             versions.clear();
         }
         versions.insert(path.to_owned(), (hash, second));
-        let now = seconds(SystemTime::now());
-        if second > now {
-            (now, true)
-        } else {
-            (second, false)
-        }
+        (second, second > seconds(SystemTime::now()))
     }
 
     /// A file's representations and headers, made once, from its bytes and
@@ -496,7 +498,8 @@ mod tests {
     fn a_file_read_before_a_forget_is_not_kept() {
         let dir = tempfile::tempdir().unwrap();
         // Dated in the past, each in its own second: a version dated in
-        // the second that is now may not be kept (see the test below).
+        // the second that is now is read again once the next comes (see
+        // the test below), which this test is not about.
         let write = |text: &str, ago: u64| {
             let path = dir.path().join("rss.xml");
             std::fs::write(&path, text).unwrap();
@@ -616,14 +619,23 @@ mod tests {
         // is the next second, not sent before it comes.
         let now = version("<rss>3</rss>", SystemTime::now());
         let next = version("<rss>4</rss>", SystemTime::now());
-        assert!(next.provisional || next.modified > now.modified);
+        assert_eq!(next.modified, now.modified + 1);
         if next.provisional {
             assert_eq!(status(&next, now.modified), "HTTP/1.1 200 OK");
+            assert_eq!(status(&next, next.modified), "HTTP/1.1 200 OK");
             let (_, fields, _) = get(&next, &[]);
             assert_eq!(field(&fields, "last-modified"), "", "no date yet");
+            // Kept, and read again once its second has come.
             let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
-            let kept = files.respond_kept("rss.xml", &request, false, &mut Vec::new());
-            assert!(kept.is_none(), "a provisional version is read again");
+            let kept = || files.respond_kept("rss.xml", &request, false, &mut Vec::new());
+            if seconds(SystemTime::now()) < next.modified {
+                assert!(kept().is_some(), "kept while its date is to come");
+            }
+            std::thread::sleep(Duration::from_millis(1100));
+            assert!(kept().is_none(), "read again when its date has come");
+            let again = files.load("rss.xml").unwrap();
+            assert_eq!((again.modified, again.provisional), (next.modified, false));
+            assert_eq!(status(&again, next.modified), "HTTP/1.1 304 Not Modified");
         }
     }
 }
