@@ -165,6 +165,33 @@ fn connections_close_as_the_version_and_the_client_ask() {
     }
 }
 
+/// A client that asks to close after a request it pipelined more behind
+/// gets that one answer whole and a clean close, not a reset that could
+/// eat the answer before it is read.
+#[test]
+fn a_close_with_more_pipelined_behind_it_ends_cleanly() {
+    let site = site();
+    let server = Server::start(&site);
+    for _ in 0..5 {
+        let mut stream = connect(&server.base);
+        let more = "GET /feed.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(2000);
+        let request =
+            format!("GET /rss.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n{more}");
+        let writer = {
+            let mut stream = stream.try_clone().unwrap();
+            std::thread::spawn(move || {
+                let _ = stream.write_all(request.as_bytes());
+            })
+        };
+        // Read only once the server has had time to close.
+        std::thread::sleep(Duration::from_millis(200));
+        let (status, _, body) = response(&mut stream, false);
+        assert_eq!((status, body), (200, site.read("rss.xml")));
+        assert!(closed(&mut stream), "not closed cleanly");
+        writer.join().unwrap();
+    }
+}
+
 /// Requests the server does not take get a clear status, and their
 /// connection closes; the answer is read whole even when the client still
 /// sends a body nobody reads.

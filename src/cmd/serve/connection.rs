@@ -14,7 +14,8 @@
 //!
 //! Only GET and HEAD are served, and a request body is never read: a
 //! request that has one is answered and its connection closed, after a
-//! moment to let the client read the answer.
+//! moment to let the client read the answer (as when a client asks to
+//! close with more requests pipelined behind).
 //!
 //! One timer per connection: a client must send a whole request head
 //! within the idle timeout of connecting or of its last response (the
@@ -136,7 +137,11 @@ impl Connection {
                     self.out.extend_from_slice(body.bytes());
                 }
                 if close {
-                    if self.flush(&mut sleep).await && unread {
+                    // Bytes left unread would make the close a reset, which
+                    // may destroy the answer before the client reads it: a
+                    // body, or more requests pipelined behind this one.
+                    let more = unread || self.end > self.start;
+                    if self.flush(&mut sleep).await && more {
                         self.linger().await;
                     }
                     return;
