@@ -191,45 +191,40 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
-/// Whether `python3` can import `modules` (`"feedparser"`, `"flask_websub,
-/// celery"`). When it cannot, the test that needs them is skipped with a
-/// notice naming `install` — except on CI (`CI` set), where `.ci/run`
-/// installs them and their absence is a failure.
-pub fn python_has(modules: &str, install: &str) -> bool {
-    let probe = Command::new("python3")
-        .args(["-c", &format!("import {modules}")])
-        .output();
-    if matches!(&probe, Ok(o) if o.status.success()) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "python3 cannot import {modules}, which CI requires: {install}"
-    );
-    eprintln!("skipped: python3 cannot import {modules}; `{install}` to run this check");
-    false
-}
-
-/// Whether `program` runs (`program --version`, or the given `probe`
-/// arguments) and succeeds. When it does not, the test that needs it is
+/// Says that `what`, which a test needs, is not here: the test is then
 /// skipped with a notice naming `install` — except on CI (`CI` set), where
 /// `.ci/run` installs it and its absence is a failure.
-pub fn program_runs(program: &str, probe: &[&str], install: &str) -> bool {
-    let probe = if probe.is_empty() {
-        &["--version"][..]
-    } else {
-        probe
-    };
-    let ran = Command::new(program).args(probe).output();
-    if ran.is_ok_and(|o| o.status.success()) {
-        return true;
-    }
+pub fn missing(what: &str, install: &str) {
     assert!(
         std::env::var_os("CI").is_none(),
-        "{program}, which CI requires, does not run: {install}"
+        "{what} is required on CI: {install}"
     );
-    eprintln!("skipped: {program} does not run here; `{install}` to run this check");
-    false
+    eprintln!("skipped: {what} is not here; `{install}` to run this check");
+}
+
+/// Whether `python3` can import `modules` (`"feedparser"`, `"flask_websub,
+/// celery"`); if not, see [`missing`].
+pub fn python_has(modules: &str, install: &str) -> bool {
+    runs("python3", &["-c", &format!("import {modules}")]) || {
+        missing(&format!("python3's {modules}"), install);
+        false
+    }
+}
+
+/// Whether `program` runs with `probe` (`--version`, say) and succeeds; if
+/// not, see [`missing`].
+pub fn program_runs(program: &str, probe: &[&str], install: &str) -> bool {
+    runs(program, probe) || {
+        missing(program, install);
+        false
+    }
+}
+
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs a Python `script` with `args` and returns what it printed, read as

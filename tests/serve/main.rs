@@ -479,7 +479,7 @@ fn sigterm_stops_the_server_and_the_watch_cleanly() {
 /// `.ci/run` installs; required on CI, skipped with a notice elsewhere.
 #[test]
 fn a_browser_renders_the_index_and_a_tag_page() {
-    if !common::program_runs("chromium", &[], "apt-get install chromium") {
+    if !common::program_runs("chromium", &["--version"], "apt-get install chromium") {
         return;
     }
     let site = site();

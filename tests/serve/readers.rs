@@ -64,7 +64,7 @@ print(json.dumps(out))
 /// this fails unless the new version is dated a second later.
 #[test]
 fn newsboat_follows_a_new_post_through_serve() {
-    if !common::program_runs("newsboat", &[], "apt-get install newsboat") {
+    if !common::program_runs("newsboat", &["--version"], "apt-get install newsboat") {
         return;
     }
     let site = site();
