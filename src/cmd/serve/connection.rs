@@ -265,8 +265,9 @@ async fn answer(served: &'static Files, bytes: &[u8], out: &mut Vec<u8>) -> Step
     let Ok(has_body) = request.has_body() else {
         return refused(out, "400 Bad Request", "unclear body length\n");
     };
+    // A HEAD is answered as a GET, without the body.
     let head = request.method == "HEAD";
-    let body = respond(served, &request, head, out).await;
+    let body = respond(served, &request, out).await;
     let close = has_body || !request.keep_alive();
     end_head(out, close, request.version);
     Step::Answered {
@@ -293,13 +294,8 @@ fn refused(out: &mut Vec<u8>, status: &str, text: &'static str) -> Step {
 
 /// Writes the head of the response to `request`, but for its end, to
 /// `out`, and returns its body.
-async fn respond(
-    served: &'static Files,
-    request: &Request<'_>,
-    head: bool,
-    out: &mut Vec<u8>,
-) -> Body {
-    if request.method != "GET" && !head {
+async fn respond(served: &'static Files, request: &Request<'_>, out: &mut Vec<u8>) -> Body {
+    if request.method != "GET" && request.method != "HEAD" {
         return plain(
             out,
             "405 Method Not Allowed",
@@ -310,13 +306,13 @@ async fn respond(
     let Some(relative) = request.path.and_then(request::safe_path) else {
         return plain(out, "400 Bad Request", "", "bad path\n");
     };
-    if let Some(body) = served.respond_kept(&relative, request, head, out) {
+    if let Some(body) = served.respond_kept(&relative, request, out) {
         return body;
     }
     // Not kept: read (and compressed) off the connections' threads.
     let relative = relative.into_owned();
     match tokio::task::spawn_blocking(move || served.load(&relative)).await {
-        Ok(Some(file)) => file.respond(request, head, out),
+        Ok(Some(file)) => file.respond(request, out),
         Ok(None) => plain(out, "404 Not Found", "", "not found\n"),
         Err(_) => plain(out, "500 Internal Server Error", "", "internal error\n"),
     }

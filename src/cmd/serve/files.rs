@@ -195,14 +195,13 @@ impl Files {
         self.forgets.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Answers a GET (or HEAD) of `relative`, if its file is kept (see
+    /// Answers a GET of `relative`, if its file is kept (see
     /// [`File::respond`]), under the lock rather than with a counted
     /// reference to the file: every thread takes one, for every request.
     pub fn respond_kept(
         &self,
         relative: &str,
         request: &Request<'_>,
-        head: bool,
         out: &mut Vec<u8>,
     ) -> Option<Body> {
         let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
@@ -211,7 +210,7 @@ impl Files {
             // Its date has come: read again, to be sent with it.
             return None;
         }
-        Some(file.respond(request, head, out))
+        Some(file.respond(request, out))
     }
 
     /// Reads the file a request for `relative` gets (a folder means its
@@ -326,10 +325,11 @@ impl Files {
 }
 
 impl File {
-    /// Answers a GET (or HEAD, without the body) with `request`'s
-    /// headers: writes the response's head, but for `Date`, `Connection`
-    /// and the empty line that ends it, to `out`, and returns its body.
-    pub fn respond(&self, request: &Request<'_>, head: bool, out: &mut Vec<u8>) -> Body {
+    /// Answers a GET with `request`'s headers: writes the response's head,
+    /// but for `Date`, `Connection` and the empty line that ends it, to
+    /// `out`, and returns its body. (A HEAD gets the same head; the
+    /// connection leaves the body out.)
+    pub fn respond(&self, request: &Request<'_>, out: &mut Vec<u8>) -> Body {
         let coding = choose(request, self.gzip.is_some(), self.brotli.is_some());
         let representation = match coding {
             Coding::Identity => &self.identity,
@@ -342,11 +342,7 @@ impl File {
             return Body::default();
         }
         out.extend_from_slice(&representation.ok);
-        if head {
-            Body::default()
-        } else {
-            representation.body.clone()
-        }
+        representation.body.clone()
     }
 }
 
@@ -472,7 +468,7 @@ mod tests {
             .collect();
         let request = Request::new("GET", Some("/"), 1, &headers);
         let mut out = Vec::new();
-        let body = file.respond(&request, false, &mut out);
+        let body = file.respond(&request, &mut out);
         let text = String::from_utf8(out).unwrap();
         let mut lines = text.lines();
         let status = lines.next().unwrap_or_default().to_owned();
@@ -511,7 +507,7 @@ mod tests {
         let files = Files::new(dir.path().canonicalize().unwrap(), None, "rss.xml".into());
         let kept = |files: &Files| {
             let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
-            files.respond_kept("rss.xml", &request, false, &mut Vec::new())
+            files.respond_kept("rss.xml", &request, &mut Vec::new())
         };
         let forgets = files.forgets.load(Ordering::SeqCst);
         let old = Arc::new(files.read("rss.xml").unwrap());
@@ -627,7 +623,7 @@ mod tests {
             assert_eq!(field(&fields, "last-modified"), "", "no date yet");
             // Kept, and read again once its second has come.
             let request = Request::new("GET", Some("/rss.xml"), 1, &[]);
-            let kept = || files.respond_kept("rss.xml", &request, false, &mut Vec::new());
+            let kept = || files.respond_kept("rss.xml", &request, &mut Vec::new());
             if seconds(SystemTime::now()) < next.modified {
                 assert!(kept().is_some(), "kept while its date is to come");
             }
