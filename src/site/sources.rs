@@ -233,9 +233,10 @@ impl Sources {
         self.section_pages.contains(path)
     }
 
-    /// Reads the list pages' `cascade`s again (with the config's) and, when they changed,
-    /// parses again each file whose handed-down values changed with them
-    /// (a folder of drafts, say). Returns whether any file was.
+    /// Reads the list pages' `cascade`s again (with the config's) and,
+    /// when they changed, parses again each file whose handed-down values
+    /// changed with them (a folder of drafts, say). Returns whether any
+    /// file was.
     ///
     /// The list pages are a handful of small files: reading them all on a
     /// site's first load, and when one of them changes, costs little, and
